@@ -1,0 +1,184 @@
+"""The canonical tables of DOMAIN.md: columns, their kinds, Vietnamese titles and accepted aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, XEP_LOAI, Vocabulary
+from scoring.text import fold
+
+
+class Kind(Enum):
+    ID = "mã"
+    TEXT = "chữ"
+    YEAR = "năm"
+    COUNT = "số nguyên không âm"
+    SCORE = "điểm 0–10"
+    FLAG = "có/không"
+    CODE = "mã danh mục"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    title: str
+    kind: Kind
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    vocabulary: Vocabulary | None = None
+    #: a reference to `to_chuc.ma_to_chuc` (stored as a categorical over the organisations)
+    references_to_chuc: bool = False
+    note: str = ""
+
+    def expected(self) -> str:
+        if self.vocabulary is not None:
+            return f"một trong: {self.vocabulary.expected()}"
+        return {
+            Kind.ID: "một mã không để trống",
+            Kind.TEXT: "chữ",
+            Kind.YEAR: "năm dạng số, ví dụ 2024",
+            Kind.COUNT: "số nguyên không âm, ví dụ 12",
+            Kind.SCORE: "số từ 0 đến 10, ví dụ 8,5",
+            Kind.FLAG: "x / có / 1 / TRUE (có) hoặc không / 0 / FALSE / để trống (không)",
+            Kind.CODE: "một mã trong danh mục",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    title: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    def header_lookup(self) -> dict[str, str]:
+        """Folded header spelling -> canonical column name."""
+        table: dict[str, str] = {}
+        for col in self.columns:
+            for spelling in (col.name, col.title, *col.aliases):
+                table[fold(spelling)] = col.name
+        return table
+
+    def sheet_names(self) -> set[str]:
+        return {fold(s) for s in (self.name, self.title, *self.aliases)}
+
+
+def _rating(name: str, title: str, *aliases: str, required: bool = False, note: str = "") -> ColumnSpec:
+    return ColumnSpec(name, title, Kind.CODE, required, aliases, vocabulary=XEP_LOAI, note=note)
+
+
+TO_CHUC = TableSpec(
+    "to_chuc",
+    "Tổ chức",
+    (
+        ColumnSpec("ma_to_chuc", "Mã tổ chức", Kind.ID, True, ("Mã đơn vị", "Mã TC", "Mã")),
+        ColumnSpec("ten_to_chuc", "Tên tổ chức", Kind.TEXT, True, ("Tên đơn vị", "Tên tổ chức đảng", "Tên")),
+        ColumnSpec("cap", "Cấp", Kind.CODE, True, ("Cấp tổ chức", "Loại tổ chức"), vocabulary=CAP),
+        ColumnSpec(
+            "ma_cap_tren",
+            "Mã cấp trên",
+            Kind.ID,
+            True,
+            ("Mã tổ chức cấp trên", "Cấp trên trực tiếp", "Trực thuộc"),
+            references_to_chuc=True,
+            note="để trống với đảng bộ cấp trên cơ sở",
+        ),
+        ColumnSpec(
+            "loai_hinh",
+            "Loại hình",
+            Kind.CODE,
+            False,
+            ("Loại hình tổ chức", "Khối"),
+            vocabulary=LOAI_HINH,
+            note="bắt buộc với TCCSĐ; chi bộ trực thuộc để trống thì lấy của TCCSĐ",
+        ),
+    ),
+    key=("ma_to_chuc",),
+    aliases=("To chuc", "Tổ chức đảng", "Danh sách tổ chức"),
+)
+
+DANG_VIEN = TableSpec(
+    "dang_vien",
+    "Đảng viên",
+    (
+        ColumnSpec("ma_dang_vien", "Mã đảng viên", Kind.ID, True, ("Mã ĐV", "Số thẻ đảng viên", "Số thẻ")),
+        ColumnSpec("ho_ten", "Họ và tên", Kind.TEXT, True, ("Họ tên", "Họ và tên đảng viên")),
+        ColumnSpec("ma_chi_bo", "Mã chi bộ", Kind.ID, True, ("Chi bộ", "Mã chi bộ sinh hoạt"), references_to_chuc=True),
+        ColumnSpec("nam", "Năm", Kind.YEAR, True, ("Năm đánh giá", "Năm xếp loại")),
+        _rating("xep_loai", "Xếp loại", "Xếp loại chất lượng", "Kết quả xếp loại", "Mức xếp loại", required=True),
+        ColumnSpec("vi_pham", "Vi phạm", Kind.FLAG, True, ("Bị kỷ luật", "Vi phạm, kỷ luật", "Kỷ luật")),
+        ColumnSpec("quan_triet", "Quán triệt", Kind.FLAG, True, ("Được quán triệt", "Học tập nghị quyết")),
+        ColumnSpec("doi_tuong", "Đối tượng", Kind.CODE, True, ("Đối tượng thi đua",), vocabulary=DOI_TUONG),
+        ColumnSpec("diem_ban_linh", "Điểm bản lĩnh chính trị", Kind.SCORE, False, ("Bản lĩnh chính trị",)),
+        ColumnSpec(
+            "diem_nam_chac", "Điểm nắm chắc chủ trương", Kind.SCORE, False, ("Nắm chắc chủ trương, nghị quyết",)
+        ),
+        ColumnSpec("diem_trach_nhiem", "Điểm trách nhiệm", Kind.SCORE, False, ("Trách nhiệm",)),
+        ColumnSpec("diem_sang_tao", "Điểm chủ động, sáng tạo", Kind.SCORE, False, ("Chủ động, sáng tạo", "Sáng tạo")),
+        ColumnSpec("so_sang_kien", "Số sáng kiến", Kind.COUNT, False, ("Sáng kiến",)),
+        ColumnSpec("la_bi_thu", "Là bí thư", Kind.FLAG, False, ("Bí thư", "Người đứng đầu")),
+    ),
+    key=("ma_dang_vien", "nam"),
+    aliases=("Dang vien", "Danh sách đảng viên", "Xếp loại đảng viên"),
+)
+
+DON_VI_NAM = TableSpec(
+    "don_vi_nam",
+    "Đơn vị năm",
+    (
+        ColumnSpec("ma_to_chuc", "Mã tổ chức", Kind.ID, True, ("Mã đơn vị", "Mã TC", "Mã"), references_to_chuc=True),
+        ColumnSpec("nam", "Năm", Kind.YEAR, True, ("Năm đánh giá",)),
+        _rating("xep_loai", "Xếp loại", "Xếp loại tổ chức đảng", "Xếp loại chất lượng", required=True),
+        ColumnSpec("so_quan_chung", "Số quần chúng", Kind.COUNT, False, ("Tổng số quần chúng",)),
+        ColumnSpec(
+            "so_quan_chung_quan_triet",
+            "Số quần chúng được quán triệt",
+            Kind.COUNT,
+            False,
+            ("Quần chúng được quán triệt", "Số quần chúng quán triệt"),
+        ),
+        ColumnSpec(
+            "kiem_tra_ke_hoach",
+            "Số cuộc kiểm tra, giám sát theo kế hoạch",
+            Kind.COUNT,
+            False,
+            ("Kiểm tra kế hoạch", "Số cuộc KTGS kế hoạch", "Kế hoạch kiểm tra, giám sát"),
+        ),
+        ColumnSpec(
+            "kiem_tra_thuc_hien",
+            "Số cuộc kiểm tra, giám sát đã thực hiện",
+            Kind.COUNT,
+            False,
+            ("Kiểm tra thực hiện", "Số cuộc KTGS thực hiện", "Đã kiểm tra, giám sát"),
+        ),
+        ColumnSpec("don_thu_ton_dong", "Số đơn thư tồn đọng", Kind.COUNT, False, ("Đơn thư tồn đọng",)),
+        _rating(
+            "xep_loai_co_quan",
+            "Xếp loại cơ quan, đơn vị",
+            "Xếp loại cơ quan",
+            "Xếp loại chính quyền",
+            "Xếp loại doanh nghiệp",
+        ),
+        _rating("xep_loai_doan_the", "Xếp loại đoàn thể (thấp nhất)", "Xếp loại đoàn thể", "Xếp loại các đoàn thể"),
+        ColumnSpec(
+            "vi_pham_don_vi",
+            "Có vi phạm trong cơ quan, đơn vị",
+            Kind.FLAG,
+            False,
+            ("Vi phạm đơn vị", "Vi phạm ở cơ quan, đơn vị", "Vi phạm"),
+        ),
+    ),
+    key=("ma_to_chuc", "nam"),
+    aliases=("Don vi nam", "Số liệu đơn vị", "Đơn vị - năm", "Tổ chức năm"),
+)
+
+TABLES: tuple[TableSpec, ...] = (TO_CHUC, DANG_VIEN, DON_VI_NAM)
