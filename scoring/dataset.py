@@ -1,0 +1,127 @@
+"""The canonical dataset: three typed tables, read and checked in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from scoring import tree
+from scoring.domain import TCCSD_LEVELS
+from scoring.io.coerce import coerce_table, empty_frame
+from scoring.io.readers import read_tables
+from scoring.schema import DANG_VIEN, DON_VI_NAM, TABLES, TO_CHUC
+from scoring.validation import checks
+from scoring.validation.report import Location, ValidationReport
+
+
+class DatasetError(Exception):
+    """The dataset has errors; `report` holds every one of them."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(report.to_text())
+        self.report = report
+
+
+@dataclass
+class Dataset:
+    """`to_chuc`, `dang_vien` and `don_vi_nam` as typed frames.
+
+    Coded columns (cap, loai_hinh, doi_tuong, the ratings) are categoricals; the ratings are
+    ordered KHTNV < HTNV < HTTNV < HTXSNV, with MIEN and blank as missing. Every reference to
+    an organisation (`ma_cap_tren`, `ma_chi_bo`, `don_vi_nam.ma_to_chuc`) is a categorical whose
+    categories are `to_chuc.ma_to_chuc` in table order, so its codes are row positions in
+    `to_chuc`. `to_chuc.loai_hinh` is filled for chi bộ trực thuộc from their TCCSĐ.
+    """
+
+    to_chuc: pd.DataFrame
+    dang_vien: pd.DataFrame
+    don_vi_nam: pd.DataFrame
+    source: str = ""
+    report: ValidationReport = field(default_factory=ValidationReport, repr=False)
+
+    @property
+    def years(self) -> list[int]:
+        found = pd.concat([self.dang_vien["nam"], self.don_vi_nam["nam"]]).dropna().unique()
+        return sorted(int(y) for y in found)
+
+    @property
+    def parent(self) -> np.ndarray:
+        """Row position of each organisation's parent (-1 for the roots)."""
+        return np.asarray(self.to_chuc["ma_cap_tren"].cat.codes, dtype=np.int64)
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read and check a dataset; raise :class:`DatasetError` with the full report if it has errors."""
+    dataset, report = validate_dataset(path)
+    if dataset is None:
+        raise DatasetError(report)
+    return dataset
+
+
+def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport]:
+    """Read and check; the dataset is None when there is any error (warnings do not count)."""
+    path = Path(path)
+    report = ValidationReport()
+    raw = read_tables(path, report)
+    frames: dict[str, pd.DataFrame] = {}
+    invalid: dict[str, dict[str, np.ndarray]] = {}
+    where: dict[str, Location] = {}
+    for spec in TABLES:
+        invalid[spec.name] = {}
+        if spec.name in raw:
+            frames[spec.name], invalid[spec.name] = coerce_table(raw[spec.name], report)
+            where[spec.name] = raw[spec.name].where
+        else:
+            frames[spec.name] = empty_frame(spec)
+            where[spec.name] = Location(str(path), spec.title)
+    for spec in TABLES:
+        if spec.name in raw:
+            checks.check_rows(spec, frames[spec.name], where[spec.name], report, invalid[spec.name])
+            checks.check_duplicates(spec, frames[spec.name], where[spec.name], report)
+
+    to_chuc, members, units = frames["to_chuc"], frames["dang_vien"], frames["don_vi_nam"]
+    parent = np.full(len(to_chuc), tree.NO_PARENT, dtype=np.int64)
+    if "to_chuc" in raw:
+        parent = checks.check_tree(to_chuc, where["to_chuc"], report)
+        checks.check_loai_hinh(to_chuc, where["to_chuc"], report, invalid["to_chuc"])
+        if "dang_vien" in raw:
+            checks.check_members(to_chuc, members, where["dang_vien"], report)
+        if "don_vi_nam" in raw:
+            checks.check_unit_years(to_chuc, units, where["don_vi_nam"], report)
+    if not report.ok or len(raw) < len(TABLES):
+        return None, report
+    checks.coverage_warnings(to_chuc, members, units, where, report)
+    dataset = Dataset(
+        to_chuc=_finish_to_chuc(to_chuc, parent),
+        dang_vien=_link(members, "ma_chi_bo", to_chuc),
+        don_vi_nam=_link(units, "ma_to_chuc", to_chuc),
+        source=str(path),
+        report=report,
+    )
+    return dataset, report
+
+
+def _finish_to_chuc(frame: pd.DataFrame, parent: np.ndarray) -> pd.DataFrame:
+    out = _link(frame, "ma_cap_tren", frame)
+    tccsd = tree.ancestor_where(parent, out["cap"].isin(TCCSD_LEVELS).to_numpy())
+    codes = out["loai_hinh"].cat.codes.to_numpy()
+    fill = (codes < 0) & (tccsd >= 0)
+    if fill.any():
+        dtype = cast(pd.CategoricalDtype, out["loai_hinh"].dtype)
+        codes = np.where(fill, codes[np.clip(tccsd, 0, None)], codes)
+        out["loai_hinh"] = pd.Categorical.from_codes(codes, dtype=dtype)
+    return out
+
+
+def _link(frame: pd.DataFrame, column: str, to_chuc: pd.DataFrame) -> pd.DataFrame:
+    """Store `column` as a categorical over the organisation ids (codes = row positions in to_chuc)."""
+    out = frame.copy()
+    out[column] = pd.Categorical(frame[column], categories=pd.Index(to_chuc["ma_to_chuc"], dtype="str"))
+    return out
+
+
+__all__ = ["DANG_VIEN", "DON_VI_NAM", "TO_CHUC", "Dataset", "DatasetError", "load_dataset", "validate_dataset"]

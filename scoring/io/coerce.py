@@ -1,0 +1,197 @@
+"""Turn raw columns into typed ones: ids and names NFC-trimmed, codes as categoricals, flags as
+booleans, years and counts as integers. Values are parsed once per distinct value (a column of
+millions of cells holds only a few distinct ratings or years), then spread back by integer codes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scoring.domain import RATING_ORDER, boolean_lookup
+from scoring.io.readers import RawTable
+from scoring.schema import ColumnSpec, Kind, TableSpec
+from scoring.text import fold
+from scoring.validation.report import ValidationReport
+
+_BAD = object()  # marks a value that could not be parsed
+_BOOLEANS = boolean_lookup()
+
+
+def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Typed frame with every column of the spec (absent optional columns are all-missing), and
+    per column the mask of cells that held a value that could not be read (already reported)."""
+    n = raw.data.num_rows
+    columns: dict[str, pd.Series] = {}
+    invalid: dict[str, np.ndarray] = {}
+    for spec in raw.spec.columns:
+        if spec.name not in raw.data.column_names:
+            columns[spec.name] = _missing_column(spec, n)
+            continue
+        series, bad = _coerce_column(raw.data.column(spec.name), spec)
+        if bad.any():
+            invalid[spec.name] = bad
+            positions = np.flatnonzero(bad)
+            shown = raw.data.column(spec.name).take(pa.array(positions)).to_pylist()
+            report.error(
+                raw.where,
+                f"Giá trị không hợp lệ; cần {spec.expected()}.",
+                rows=positions,
+                column=spec.name,
+                values=shown,
+            )
+        columns[spec.name] = series
+    frame = pd.DataFrame(columns)
+    for spec in raw.spec.columns:
+        if spec.kind is Kind.FLAG and spec.name in raw.data.column_names:
+            frame[spec.name] = _blank_flags_false(frame[spec.name], frame.get("nam"))
+    return frame, invalid
+
+
+def _blank_flags_false(flags: pd.Series, years: pd.Series | None) -> pd.Series:
+    """Offices mark only the "yes" rows (x) and leave the rest blank, so a blank cell means no —
+    unless the whole column is blank for that year, which means the figure was not collected."""
+    blank = flags.isna()
+    if years is None:
+        all_blank = pd.Series(bool(blank.all()), index=flags.index)
+    else:
+        all_blank = blank.groupby(years.fillna(-1), sort=False).transform("all")
+    return flags.mask(blank & ~all_blank, False)
+
+
+def empty_frame(spec: TableSpec) -> pd.DataFrame:
+    return pd.DataFrame({c.name: _missing_column(c, 0) for c in spec.columns})
+
+
+def dtype_of(spec: ColumnSpec) -> object:
+    if spec.kind is Kind.CODE:
+        assert spec.vocabulary is not None
+        ordered = spec.vocabulary.name == "xep_loai"
+        categories = list(RATING_ORDER) if ordered else spec.vocabulary.codes
+        return pd.CategoricalDtype(categories, ordered=ordered)
+    return {
+        Kind.ID: "str",
+        Kind.TEXT: "str",
+        Kind.YEAR: "Int64",
+        Kind.COUNT: "Int64",
+        Kind.SCORE: "Float64",
+        Kind.FLAG: "boolean",
+    }[spec.kind]
+
+
+def _missing_column(spec: ColumnSpec, n: int) -> pd.Series:
+    return pd.Series(pd.array([None] * n, dtype=dtype_of(spec)))  # type: ignore[call-overload]
+
+
+def _coerce_column(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
+    """Typed series and the mask of cells that hold a value that could not be parsed."""
+    if spec.kind in (Kind.ID, Kind.TEXT):
+        return _text(column), np.zeros(len(column), dtype=bool)
+    parse = _code_parser(spec) if spec.kind is Kind.CODE else _PARSERS[spec.kind]
+    values, bad = _parse_distinct(column, parse)
+    dtype = dtype_of(spec)
+    if isinstance(dtype, pd.CategoricalDtype):
+        index = {code: i for i, code in enumerate(dtype.categories)}
+        codes = np.array([index.get(v, -1) if isinstance(v, str) else -1 for v in values[0]], dtype=np.int64)
+        taken = (
+            np.where(values[1] >= 0, codes[np.clip(values[1], 0, None)], -1)
+            if len(codes)
+            else np.full(len(values[1]), -1)
+        )
+        return pd.Series(pd.Categorical.from_codes(taken, dtype=dtype)), bad
+    uniques, idx = values
+    filled = [None if (v is None or v is _BAD) else v for v in uniques]
+    array = pd.array(filled, dtype=dtype)  # type: ignore[call-overload]
+    if len(array) == 0:
+        return pd.Series(pd.array([None] * len(idx), dtype=dtype)), bad  # type: ignore[call-overload]
+    taken_arr = array.take(idx, allow_fill=True)
+    return pd.Series(taken_arr), bad
+
+
+def _code_parser(spec: ColumnSpec) -> Callable[[str], object]:
+    assert spec.vocabulary is not None
+    lookup = spec.vocabulary.lookup()
+
+    def parse_code(text: str) -> object:
+        key = fold(text)
+        return lookup.get(key, _BAD)
+
+    return parse_code
+
+
+def _parse_distinct(
+    column: pa.ChunkedArray, parse: Callable[[str], object]
+) -> tuple[tuple[list[object], np.ndarray], np.ndarray]:
+    """((parsed distinct values, index of each cell into them or -1 for blank), bad-cell mask)."""
+    if pa.types.is_boolean(column.type):
+        column = pc.if_else(column, pa.scalar("1"), pa.scalar("0"))
+    elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    trimmed = pc.utf8_trim_whitespace(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    encoded = pc.dictionary_encode(trimmed)
+    uniques = encoded.dictionary.to_pylist()
+    idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    parsed = [None if u == "" else parse(u) for u in uniques]
+    bad_unique = np.array([v is _BAD for v in parsed], dtype=bool)
+    blank_unique = np.array([v is None for v in parsed], dtype=bool)
+    bad = bad_unique[idx] & (idx >= 0) if parsed else np.zeros(len(idx), dtype=bool)
+    if parsed:
+        idx = np.where((idx >= 0) & ~bad_unique[np.clip(idx, 0, None)] & ~blank_unique[np.clip(idx, 0, None)], idx, -1)
+    return (parsed, idx), bad
+
+
+def _text(column: pa.ChunkedArray) -> pd.Series:
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    clean = pc.utf8_trim_whitespace(pc.utf8_normalize(column, form="NFC"))
+    clean = pc.if_else(pc.equal(clean, ""), pa.scalar(None, pa.string()), clean)
+    return pd.Series(clean.to_pandas(), dtype="str")
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")  # Vietnamese decimal comma: 8,5
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _parse_int(text: str) -> object:
+    value = _number(text)
+    if value is None or not value.is_integer():
+        return _BAD
+    return int(value)
+
+
+def _parse_year(text: str) -> object:
+    value = _parse_int(text)
+    return value if isinstance(value, int) and 1930 <= value <= 2100 else _BAD
+
+
+def _parse_score(text: str) -> object:
+    value = _number(text)
+    return _BAD if value is None else value
+
+
+def _parse_flag(text: str) -> object:
+    number = _number(text)
+    if number is not None:
+        return {1.0: True, 0.0: False}.get(number, _BAD)
+    key = fold(text)
+    return _BOOLEANS.get(key, _BAD) if key else _BOOLEANS.get(text.strip(), _BAD)
+
+
+_PARSERS: dict[Kind, Callable[[str], object]] = {
+    Kind.YEAR: _parse_year,
+    Kind.COUNT: _parse_int,
+    Kind.SCORE: _parse_score,
+    Kind.FLAG: _parse_flag,
+}

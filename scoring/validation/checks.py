@@ -1,0 +1,289 @@
+"""Checks on typed tables: in-table rules as pandera schemas, cross-table rules as array steps.
+
+In-table rules (not blank, ranges, a row's columns against each other) are declared once in
+`_SCHEMAS` and run by pandera in lazy mode, so every failure comes back together; each failure
+is turned into a report row that names the user's file, sheet, row and column. Rules that span
+tables (the tree, member-to-chi bộ links) are plain vectorised steps below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from scoring import tree
+from scoring.domain import CAP, CHI_BO_LEVELS, PARENT_LEVELS, TCCSD_LEVELS
+from scoring.schema import DANG_VIEN, TO_CHUC, Kind, TableSpec
+from scoring.validation.report import Location, ValidationReport
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule on a row's own columns; `column` is where the report points the user."""
+
+    name: str
+    column: str
+    message: str
+    holds: Callable[[pd.DataFrame], pd.Series]
+
+
+def _row_rules(table: str) -> list[RowRule]:
+    if table == "don_vi_nam":
+        return [
+            RowRule(
+                "quan_triet_vuot",
+                "so_quan_chung_quan_triet",
+                "Số quần chúng được quán triệt lớn hơn tổng số quần chúng.",
+                lambda d: (
+                    ~((d["so_quan_chung_quan_triet"] > d["so_quan_chung"]) & (d["so_quan_chung"] >= 0)).fillna(False)
+                ),
+            ),
+            RowRule(
+                "kiem_tra_khong_ke_hoach",
+                "kiem_tra_thuc_hien",
+                "Có số cuộc kiểm tra, giám sát đã thực hiện nhưng không có kế hoạch (kế hoạch trống hoặc 0).",
+                lambda d: ~((d["kiem_tra_thuc_hien"] > 0) & ~(d["kiem_tra_ke_hoach"] > 0).fillna(False)).fillna(False),
+            ),
+        ]
+    return []
+
+
+def _schema(spec: TableSpec) -> pa.DataFrameSchema:
+    not_blank = {c.name for c in spec.columns if c.required} - {"ma_cap_tren", "xep_loai", "vi_pham", "quan_triet"}
+    columns: dict[str, pa.Column] = {}
+    for col in spec.columns:
+        checks: list[pa.Check] = []
+        if col.kind is Kind.COUNT:
+            checks.append(pa.Check.ge(0, error="am", ignore_na=True))
+        if col.kind is Kind.SCORE:
+            checks.append(pa.Check.in_range(0, 10, error="ngoai_khoang_diem", ignore_na=True))
+        if col.name in not_blank or checks:
+            columns[col.name] = pa.Column(checks=checks, nullable=col.name not in not_blank, coerce=False)
+    rules = [pa.Check(r.holds, error=r.name) for r in _row_rules(spec.name)]
+    return pa.DataFrameSchema(columns, checks=rules, coerce=False)
+
+
+_MESSAGES = {
+    "not_nullable": "Ô bắt buộc đang để trống.",
+    "am": "Số lượng không được âm.",
+    "ngoai_khoang_diem": "Điểm phải nằm trong khoảng 0–10.",
+}
+
+
+def check_rows(
+    spec: TableSpec, frame: pd.DataFrame, where: Location, report: ValidationReport, invalid: dict[str, np.ndarray]
+) -> None:
+    """Run the table's pandera schema lazily and report every failure.
+
+    A cell already reported as unreadable (`invalid`) is not reported again as blank."""
+    try:
+        _schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        rules = {r.name: r for r in _row_rules(spec.name)}
+        for (check, column), group in cases.groupby(["check", "column"], sort=False, dropna=False):
+            if check in rules:
+                if column != rules[check].column:
+                    continue
+                message = rules[check].message
+            else:
+                message = _MESSAGES.get(str(check), str(check))
+            rows = group["index"].astype("int64").to_numpy()
+            if check == "not_nullable" and str(column) in invalid:
+                rows = rows[~invalid[str(column)][rows]]
+            shown = frame[str(column)].astype(object).to_numpy()[rows]
+            report.error(where, message, rows=rows, column=str(column), values=shown)
+
+
+def check_duplicates(spec: TableSpec, frame: pd.DataFrame, where: Location, report: ValidationReport) -> None:
+    key = list(spec.key)
+    complete = frame[key].notna().all(axis=1)
+    dup = (frame[key].duplicated(keep=False) & complete).to_numpy().copy()
+    if not dup.any():
+        return
+    if spec is DANG_VIEN:
+        chi_bo_count = frame.loc[dup].groupby(key, observed=True)["ma_chi_bo"].transform("nunique")
+        two = np.zeros(len(frame), dtype=bool)
+        two[np.flatnonzero(dup)[(chi_bo_count > 1).to_numpy()]] = True
+        report.error(
+            where,
+            "Một đảng viên thuộc hai chi bộ khác nhau trong cùng năm.",
+            rows=np.flatnonzero(two),
+            column="ma_chi_bo",
+            values=frame["ma_chi_bo"].to_numpy()[two],
+        )
+        dup &= ~two
+    label = " + ".join(spec.column(k).title for k in key)
+    report.error(
+        where,
+        f"Trùng khóa ({label}): mỗi {'tổ chức' if spec is TO_CHUC else 'dòng'} chỉ được xuất hiện một lần.",
+        rows=np.flatnonzero(dup),
+        column=key[0],
+        values=frame[key[0]].to_numpy()[dup],
+    )
+
+
+def check_tree(frame: pd.DataFrame, where: Location, report: ValidationReport) -> np.ndarray:
+    """Parent links of `to_chuc`; returns parent positions with broken links cut (for later steps)."""
+    parent = tree.parent_positions(frame["ma_to_chuc"], frame["ma_cap_tren"])
+    cap = frame["cap"].astype(object).to_numpy()
+    values = frame["ma_cap_tren"].to_numpy()
+
+    unknown = parent == tree.UNKNOWN_PARENT
+    report.error(
+        where,
+        "Mã cấp trên không có trong bảng Tổ chức.",
+        rows=np.flatnonzero(unknown),
+        column="ma_cap_tren",
+        values=values[unknown],
+    )
+    roots = frame["cap"].eq("cap_tren_co_so").to_numpy()
+    has_parent = parent != tree.NO_PARENT
+    stray = roots & has_parent
+    report.error(
+        where,
+        "Đảng bộ cấp trên cơ sở không có cấp trên trong dữ liệu: để trống cột này.",
+        rows=np.flatnonzero(stray),
+        column="ma_cap_tren",
+        values=values[stray],
+    )
+    orphan = ~roots & ~has_parent & frame["cap"].notna().to_numpy()
+    report.error(
+        where,
+        "Thiếu mã cấp trên: chỉ đảng bộ cấp trên cơ sở mới không có cấp trên.",
+        rows=np.flatnonzero(orphan),
+        column="ma_cap_tren",
+        values=values[orphan],
+    )
+
+    known = parent >= 0
+    parent_cap = pd.Series(cap[np.clip(parent, 0, None)] if len(cap) else cap).where(known).to_numpy()
+    ok_level = _level_ok(cap, parent_cap)
+    wrong = known & ~roots & ~ok_level & frame["cap"].notna().to_numpy()
+    if wrong.any():
+        for level in np.unique(cap[wrong].astype(str)):
+            rows = wrong & (cap == level)
+            need = " hoặc ".join(CAP.labels[p] for p in PARENT_LEVELS[level])
+            report.error(
+                where,
+                f"Cấp trên sai cấp: cấp trên của «{CAP.labels[level]}» phải là {need}.",
+                rows=np.flatnonzero(rows),
+                column="ma_cap_tren",
+                values=values[rows],
+            )
+
+    on_cycle = tree.cycle_members(parent)
+    report.error(
+        where,
+        "Quan hệ cấp trên tạo thành vòng lặp (tổ chức là cấp trên của chính nó, trực tiếp hoặc gián tiếp).",
+        rows=np.flatnonzero(on_cycle),
+        column="ma_cap_tren",
+        values=values[on_cycle],
+    )
+    return np.where((parent >= 0) & ~on_cycle, parent, tree.NO_PARENT)
+
+
+def _level_ok(cap: np.ndarray, parent_cap: np.ndarray) -> np.ndarray:
+    pair = pd.Series(cap).astype(str) + ">" + pd.Series(parent_cap).astype(str)
+    allowed = {f"{c}>{p}" for c, parents in PARENT_LEVELS.items() for p in parents}
+    return pair.isin(allowed).to_numpy() | pd.isna(parent_cap)
+
+
+def check_loai_hinh(
+    frame: pd.DataFrame, where: Location, report: ValidationReport, invalid: dict[str, np.ndarray]
+) -> None:
+    tccsd = frame["cap"].isin(TCCSD_LEVELS).to_numpy()
+    blank = tccsd & frame["loai_hinh"].isna().to_numpy() & ~invalid.get("loai_hinh", np.zeros(len(frame), bool))
+    report.error(where, "Tổ chức cơ sở đảng phải có loại hình.", rows=np.flatnonzero(blank), column="loai_hinh")
+
+
+def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location, report: ValidationReport) -> None:
+    ids = pd.Index(to_chuc["ma_to_chuc"].drop_duplicates())
+    position = ids.get_indexer(members["ma_chi_bo"])
+    given = members["ma_chi_bo"].notna().to_numpy()
+    values = members["ma_chi_bo"].to_numpy()
+    unknown = given & (position < 0)
+    report.error(
+        where,
+        "Mã chi bộ không có trong bảng Tổ chức.",
+        rows=np.flatnonzero(unknown),
+        column="ma_chi_bo",
+        values=values[unknown],
+    )
+    caps = to_chuc.drop_duplicates("ma_to_chuc")["cap"].to_numpy()
+    member_cap = pd.Series(
+        np.where(position >= 0, caps[np.clip(position, 0, None)], None) if len(caps) else [None] * len(position)
+    )
+    not_chi_bo = (position >= 0) & ~member_cap.isin(CHI_BO_LEVELS).to_numpy()
+    for level in pd.unique(member_cap[not_chi_bo].astype(str)):
+        rows = not_chi_bo & (member_cap == level).to_numpy()
+        label = CAP.labels.get(level, level)
+        report.error(
+            where,
+            f"Đảng viên phải sinh hoạt ở một chi bộ (chi bộ cơ sở hoặc chi bộ trực thuộc), nhưng mã này là {label}.",
+            rows=np.flatnonzero(rows),
+            column="ma_chi_bo",
+            values=values[rows],
+        )
+
+
+def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location, report: ValidationReport) -> None:
+    known = units["ma_to_chuc"].isin(to_chuc["ma_to_chuc"]).to_numpy() | units["ma_to_chuc"].isna().to_numpy()
+    report.error(
+        where,
+        "Mã tổ chức không có trong bảng Tổ chức.",
+        rows=np.flatnonzero(~known),
+        column="ma_to_chuc",
+        values=units["ma_to_chuc"].to_numpy()[~known],
+    )
+
+
+def coverage_warnings(
+    to_chuc: pd.DataFrame,
+    members: pd.DataFrame,
+    units: pd.DataFrame,
+    where: dict[str, Location],
+    report: ValidationReport,
+) -> None:
+    """Things to look at that do not stop scoring: empty chi bộ, units without a year row."""
+    years = pd.unique(members["nam"].dropna())
+    chi_bo = to_chuc[to_chuc["cap"].isin(CHI_BO_LEVELS)]
+    for year in sorted(int(y) for y in years):
+        present = members.loc[members["nam"] == year, "ma_chi_bo"]
+        empty = ~chi_bo["ma_to_chuc"].isin(present)
+        if empty.any():
+            report.warning(
+                where["to_chuc"],
+                f"Chi bộ không có đảng viên nào trong năm {year}.",
+                rows=chi_bo.index[empty.to_numpy()].to_numpy(),
+                column="ma_to_chuc",
+                values=chi_bo["ma_to_chuc"][empty].to_numpy(),
+            )
+        tccsd = to_chuc[to_chuc["cap"].isin(TCCSD_LEVELS)]
+        rows = units.loc[units["nam"] == year, "ma_to_chuc"]
+        missing = ~tccsd["ma_to_chuc"].isin(rows)
+        if missing.any():
+            report.warning(
+                where["to_chuc"],
+                f"Tổ chức cơ sở đảng không có số liệu Đơn vị năm {year}: "
+                "các tiêu chí cần số liệu này sẽ là «không đủ dữ liệu».",
+                rows=tccsd.index[missing.to_numpy()].to_numpy(),
+                column="ma_to_chuc",
+                values=tccsd["ma_to_chuc"][missing].to_numpy(),
+            )
+
+
+__all__ = [
+    "check_duplicates",
+    "check_loai_hinh",
+    "check_members",
+    "check_rows",
+    "check_tree",
+    "check_unit_years",
+    "coverage_warnings",
+]
