@@ -1,0 +1,142 @@
+"""The `thidua` command line: thin wrappers that check arguments, call the library, print results.
+
+Exit codes: 0 success, 1 the data (or criteria) has errors, 2 the arguments cannot be used.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scoring.dataset import validate_dataset
+from scoring.io.writers import FORMATS, OutputError, write_tables
+from scoring.validation.report import ValidationReport
+
+app = typer.Typer(
+    name="thidua",
+    help="Chấm điểm thi đua «Hai chân – Ba mũi»: kiểm tra dữ liệu, sinh dữ liệu mẫu, chấm điểm.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    typer.echo(f"Lỗi tham số: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def print_report(report: ValidationReport, max_rows: int) -> None:
+    """The report as a table; on a terminal with rich, elsewhere (pipes, CI logs) as plain text."""
+    if not sys.stdout.isatty():
+        typer.echo(report.to_text(max_rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=report.summary(), title_justify="left")
+    shown = report.display_table(max_rows)
+    for column in shown.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in shown.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    Console().print(table if len(shown) else report.summary())
+
+
+def save_report(report: ValidationReport, path: Path) -> None:
+    table = report.display_table(max_per_problem=10**9)
+    if path.suffix.lower() == ".xlsx":
+        table.to_excel(path, index=False, sheet_name="Kiểm tra dữ liệu")
+    else:
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+@app.command("validate")
+def validate(
+    data: Annotated[Path, typer.Argument(help="Thư mục CSV/Parquet hoặc tệp Excel .xlsx chứa ba bảng.")],
+    xuat: Annotated[Path | None, typer.Option("--xuat", help="Ghi toàn bộ báo cáo ra tệp .csv hoặc .xlsx.")] = None,
+    so_dong: Annotated[int, typer.Option("--so-dong", help="Số dòng tối đa in ra cho mỗi loại lỗi.")] = 20,
+) -> None:
+    """Kiểm tra dữ liệu và in bảng lỗi, cảnh báo (mã thoát 0: hợp lệ, 1: có lỗi)."""
+    if not data.exists():
+        raise _fail_usage(f"không tìm thấy «{data}».")
+    if xuat is not None and xuat.suffix.lower() not in (".csv", ".xlsx"):
+        raise _fail_usage("--xuat phải là tệp .csv hoặc .xlsx.")
+    _, report = validate_dataset(data)
+    print_report(report, so_dong)
+    if xuat is not None:
+        save_report(report, xuat)
+        typer.echo(f"Đã ghi báo cáo: {xuat}")
+    raise typer.Exit(0 if report.ok else EXIT_DATA)
+
+
+def parse_years(text: str) -> list[int]:
+    """ "2021-2025" -> [2021..2025]; "2021,2023" -> [2021, 2023]; "2024" -> [2024]."""
+    text = text.replace(" ", "").replace("–", "-")
+    match = re.fullmatch(r"(\d{4})-(\d{4})", text)
+    if match:
+        start, end = int(match.group(1)), int(match.group(2))
+        if start > end:
+            raise ValueError(f"khoảng năm «{text}» có năm đầu lớn hơn năm cuối")
+        return list(range(start, end + 1))
+    if re.fullmatch(r"\d{4}(,\d{4})*", text):
+        return sorted({int(y) for y in text.split(",")})
+    raise ValueError(f"không hiểu «{text}»: viết 2021-2025, 2024 hoặc 2021,2023")
+
+
+@app.command("sinh-du-lieu")
+def sinh_du_lieu(
+    out: Annotated[Path, typer.Argument(help="Thư mục sẽ tạo (phải chưa có hoặc rỗng).")],
+    so_dang_vien: Annotated[int, typer.Option("--so-dang-vien", help="Số đảng viên mỗi năm (xấp xỉ).")] = 6500,
+    nam: Annotated[str, typer.Option("--nam", help="Các năm: 2021-2025, 2024 hoặc 2021,2023.")] = "2021-2025",
+    seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu).")] = 2021,
+    dinh_dang: Annotated[str, typer.Option("--dinh-dang", help="csv, xlsx hoặc parquet.")] = "csv",
+    so_tccsd: Annotated[
+        int | None, typer.Option("--so-tccsd", help="Số tổ chức cơ sở đảng (mặc định: theo số đảng viên).")
+    ] = None,
+) -> None:
+    """Sinh bộ dữ liệu tổng hợp như thật (một hoặc nhiều đảng bộ cấp trên cơ sở)."""
+    from scoring.generate import GenerationError, generate
+
+    try:
+        years = parse_years(nam)
+    except ValueError as exc:
+        raise _fail_usage(str(exc)) from exc
+    if dinh_dang not in FORMATS:
+        raise _fail_usage(f"--dinh-dang phải là một trong: {', '.join(FORMATS)}.")
+    if so_dang_vien < 100 or (so_tccsd is not None and not 2 <= so_tccsd <= so_dang_vien // 10):
+        raise _fail_usage("--so-dang-vien phải ≥ 100 và --so-tccsd trong khoảng 2 … số đảng viên / 10.")
+    started = time.perf_counter()
+    try:
+        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd)
+        files = write_tables(tables, out, dinh_dang)
+    except (OutputError, GenerationError) as exc:
+        raise _fail_usage(str(exc)) from exc
+    elapsed = time.perf_counter() - started
+    counts = ", ".join(f"{name}: {len(frame):,} dòng" for name, frame in tables.items())
+    typer.echo(f"Đã ghi {', '.join(str(f) for f in files)} ({counts}) trong {elapsed:.1f} giây.")
+
+
+@app.command("mau-nhap-lieu")
+def mau_nhap_lieu(
+    out: Annotated[Path, typer.Argument(help="Tệp .xlsx sẽ tạo.")] = Path("mau_nhap_lieu.xlsx"),
+) -> None:
+    """Tạo tệp Excel mẫu nhập liệu (ba trang tính, danh sách chọn, hướng dẫn)."""
+    from scoring.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise _fail_usage("tệp mẫu phải có đuôi .xlsx.")
+    write_template(out)
+    typer.echo(f"Đã ghi {out}")
+
+
+def main() -> None:
+    app()
