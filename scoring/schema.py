@@ -30,6 +30,8 @@ class ColumnSpec:
     #: a reference to `to_chuc.ma_to_chuc` (stored as a categorical over the organisations)
     references_to_chuc: bool = False
     note: str = ""
+    #: a required column whose cells may be left blank (no parent, not rated, blank flag = no)
+    may_be_blank: bool = False
 
     def expected(self) -> str:
         if self.vocabulary is not None:
@@ -72,8 +74,9 @@ class TableSpec:
         return {fold(s) for s in (self.name, self.title, *self.aliases)}
 
 
-def _rating(name: str, title: str, *aliases: str, required: bool = False, note: str = "") -> ColumnSpec:
-    return ColumnSpec(name, title, Kind.CODE, required, aliases, vocabulary=XEP_LOAI, note=note)
+def _rating(name: str, title: str, *aliases: str, required: bool = False) -> ColumnSpec:
+    """A rating column; blank or MIEN means not rated."""
+    return ColumnSpec(name, title, Kind.CODE, required, aliases, vocabulary=XEP_LOAI, may_be_blank=True)
 
 
 TO_CHUC = TableSpec(
@@ -91,6 +94,7 @@ TO_CHUC = TableSpec(
             ("Mã tổ chức cấp trên", "Cấp trên trực tiếp", "Trực thuộc"),
             references_to_chuc=True,
             note="để trống với đảng bộ cấp trên cơ sở",
+            may_be_blank=True,
         ),
         ColumnSpec(
             "loai_hinh",
@@ -115,8 +119,12 @@ DANG_VIEN = TableSpec(
         ColumnSpec("ma_chi_bo", "Mã chi bộ", Kind.ID, True, ("Chi bộ", "Mã chi bộ sinh hoạt"), references_to_chuc=True),
         ColumnSpec("nam", "Năm", Kind.YEAR, True, ("Năm đánh giá", "Năm xếp loại")),
         _rating("xep_loai", "Xếp loại", "Xếp loại chất lượng", "Kết quả xếp loại", "Mức xếp loại", required=True),
-        ColumnSpec("vi_pham", "Vi phạm", Kind.FLAG, True, ("Bị kỷ luật", "Vi phạm, kỷ luật", "Kỷ luật")),
-        ColumnSpec("quan_triet", "Quán triệt", Kind.FLAG, True, ("Được quán triệt", "Học tập nghị quyết")),
+        ColumnSpec(
+            "vi_pham", "Vi phạm", Kind.FLAG, True, ("Bị kỷ luật", "Vi phạm, kỷ luật", "Kỷ luật"), may_be_blank=True
+        ),
+        ColumnSpec(
+            "quan_triet", "Quán triệt", Kind.FLAG, True, ("Được quán triệt", "Học tập nghị quyết"), may_be_blank=True
+        ),
         ColumnSpec("doi_tuong", "Đối tượng", Kind.CODE, True, ("Đối tượng thi đua",), vocabulary=DOI_TUONG),
         ColumnSpec("diem_ban_linh", "Điểm bản lĩnh chính trị", Kind.SCORE, False, ("Bản lĩnh chính trị",)),
         ColumnSpec(

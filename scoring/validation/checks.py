@@ -1,7 +1,7 @@
 """Checks on typed tables: in-table rules as pandera schemas, cross-table rules as array steps.
 
 In-table rules (not blank, ranges, a row's columns against each other) are declared once in
-`_SCHEMAS` and run by pandera in lazy mode, so every failure comes back together; each failure
+`_schema` / `_row_rules` and run by pandera in lazy mode, so every failure comes back together; each failure
 is turned into a report row that names the user's file, sheet, row and column. Rules that span
 tables (the tree, member-to-chi bộ links) are plain vectorised steps below.
 """
@@ -53,7 +53,7 @@ def _row_rules(table: str) -> list[RowRule]:
 
 
 def _schema(spec: TableSpec) -> pa.DataFrameSchema:
-    not_blank = {c.name for c in spec.columns if c.required} - {"ma_cap_tren", "xep_loai", "vi_pham", "quan_triet"}
+    not_blank = {c.name for c in spec.columns if c.required and not c.may_be_blank}
     columns: dict[str, pa.Column] = {}
     for col in spec.columns:
         checks: list[pa.Check] = []
