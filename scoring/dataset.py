@@ -94,12 +94,21 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
             checks.check_unit_years(to_chuc, units, where["don_vi_nam"], report)
     if not report.ok or len(raw) < len(TABLES):
         return None, report
-    checks.coverage_warnings(to_chuc, members, units, where, report)
     dataset = Dataset(
         to_chuc=_finish_to_chuc(to_chuc, parent),
         dang_vien=_link(members, "ma_chi_bo", to_chuc),
         don_vi_nam=_link(units, "ma_to_chuc", to_chuc),
         source=str(path),
+        report=report,
+    )
+    checks.coverage_warnings(
+        cap=dataset.to_chuc["cap"].to_numpy(dtype=object),
+        ids=dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object),
+        member_chi_bo=dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy(),
+        member_year=dataset.dang_vien["nam"].to_numpy(dtype=np.int64),
+        unit_org=dataset.don_vi_nam["ma_to_chuc"].cat.codes.to_numpy(),
+        unit_year=dataset.don_vi_nam["nam"].to_numpy(dtype=np.int64),
+        where=where["to_chuc"],
         report=report,
     )
     return dataset, report

@@ -233,49 +233,52 @@ def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location,
 
 
 def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location, report: ValidationReport) -> None:
-    known = units["ma_to_chuc"].isin(to_chuc["ma_to_chuc"]).to_numpy() | units["ma_to_chuc"].isna().to_numpy()
+    position = pd.Index(to_chuc["ma_to_chuc"].drop_duplicates()).get_indexer(units["ma_to_chuc"])
+    unknown = (position < 0) & units["ma_to_chuc"].notna().to_numpy()
     report.error(
         where,
         "Mã tổ chức không có trong bảng Tổ chức.",
-        rows=np.flatnonzero(~known),
+        rows=np.flatnonzero(unknown),
         column="ma_to_chuc",
-        values=units["ma_to_chuc"].to_numpy()[~known],
+        values=units["ma_to_chuc"].to_numpy()[unknown],
     )
 
 
 def coverage_warnings(
-    to_chuc: pd.DataFrame,
-    members: pd.DataFrame,
-    units: pd.DataFrame,
-    where: dict[str, Location],
+    cap: np.ndarray,
+    ids: np.ndarray,
+    member_chi_bo: np.ndarray,
+    member_year: np.ndarray,
+    unit_org: np.ndarray,
+    unit_year: np.ndarray,
+    where: Location,
     report: ValidationReport,
 ) -> None:
-    """Things to look at that do not stop scoring: empty chi bộ, units without a year row."""
-    years = pd.unique(members["nam"].dropna())
-    chi_bo = to_chuc[to_chuc["cap"].isin(CHI_BO_LEVELS)]
-    for year in sorted(int(y) for y in years):
-        present = members.loc[members["nam"] == year, "ma_chi_bo"]
-        empty = ~chi_bo["ma_to_chuc"].isin(present)
-        if empty.any():
-            report.warning(
-                where["to_chuc"],
-                f"Chi bộ không có đảng viên nào trong năm {year}.",
-                rows=chi_bo.index[empty.to_numpy()].to_numpy(),
-                column="ma_to_chuc",
-                values=chi_bo["ma_to_chuc"][empty].to_numpy(),
-            )
-        tccsd = to_chuc[to_chuc["cap"].isin(TCCSD_LEVELS)]
-        rows = units.loc[units["nam"] == year, "ma_to_chuc"]
-        missing = ~tccsd["ma_to_chuc"].isin(rows)
-        if missing.any():
-            report.warning(
-                where["to_chuc"],
-                f"Tổ chức cơ sở đảng không có số liệu Đơn vị năm {year}: "
-                "các tiêu chí cần số liệu này sẽ là «không đủ dữ liệu».",
-                rows=tccsd.index[missing.to_numpy()].to_numpy(),
-                column="ma_to_chuc",
-                values=tccsd["ma_to_chuc"][missing].to_numpy(),
-            )
+    """Things to look at that do not stop scoring: chi bộ with no members, TCCSĐ with no year row.
+
+    Works on organisation positions (the codes of the linked columns), one pass per year."""
+    is_chi_bo = np.isin(cap, CHI_BO_LEVELS)
+    is_tccsd = np.isin(cap, TCCSD_LEVELS)
+    for year in np.unique(member_year):
+        has_members = np.bincount(member_chi_bo[member_year == year], minlength=len(cap)) > 0
+        empty = is_chi_bo & ~has_members
+        report.warning(
+            where,
+            f"Chi bộ không có đảng viên nào trong năm {year}.",
+            rows=np.flatnonzero(empty),
+            column="ma_to_chuc",
+            values=ids[empty],
+        )
+        has_row = np.bincount(unit_org[unit_year == year], minlength=len(cap)) > 0
+        missing = is_tccsd & ~has_row
+        report.warning(
+            where,
+            f"Tổ chức cơ sở đảng không có số liệu Đơn vị năm {year}: "
+            "các tiêu chí cần số liệu này sẽ là «không đủ dữ liệu».",
+            rows=np.flatnonzero(missing),
+            column="ma_to_chuc",
+            values=ids[missing],
+        )
 
 
 __all__ = [
