@@ -99,12 +99,16 @@ def sinh_du_lieu(
     nam: Annotated[str, typer.Option("--nam", help="Các năm: 2021-2025, 2024 hoặc 2021,2023.")] = "2021-2025",
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu).")] = 2021,
     dinh_dang: Annotated[str, typer.Option("--dinh-dang", help="csv, xlsx hoặc parquet.")] = "csv",
+    dang_bo_bo_phan: Annotated[
+        bool,
+        typer.Option("--dang-bo-bo-phan/--khong-dang-bo-bo-phan", help="Có đảng bộ bộ phận trong các đảng bộ lớn."),
+    ] = True,
     so_tccsd: Annotated[
         int | None, typer.Option("--so-tccsd", help="Số tổ chức cơ sở đảng (mặc định: theo số đảng viên).")
     ] = None,
 ) -> None:
     """Sinh bộ dữ liệu tổng hợp như thật (một hoặc nhiều đảng bộ cấp trên cơ sở)."""
-    from scoring.generate import GenerationError, generate
+    from scoring.generate import GenerationError, Profile, generate
 
     try:
         years = parse_years(nam)
@@ -116,7 +120,8 @@ def sinh_du_lieu(
         raise _fail_usage("--so-dang-vien phải ≥ 100 và --so-tccsd trong khoảng 2 … số đảng viên / 10.")
     started = time.perf_counter()
     try:
-        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd)
+        profile = Profile(bo_phan=dang_bo_bo_phan)
+        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd, profile=profile)
         files = write_tables(tables, out, dinh_dang)
     except (OutputError, GenerationError) as exc:
         raise _fail_usage(str(exc)) from exc

@@ -112,3 +112,19 @@ def test_mau_nhap_lieu_command(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (tmp_path / "mau.xlsx").stat().st_size > 5000
     assert runner.invoke(app, ["mau-nhap-lieu", str(tmp_path / "mau.txt")]).exit_code == 2
+
+
+def test_sinh_du_lieu_without_dang_bo_bo_phan(tmp_path: Path) -> None:
+    args = [
+        "sinh-du-lieu",
+        str(tmp_path / "out"),
+        "--so-dang-vien",
+        "20000",
+        "--nam",
+        "2025",
+        "--khong-dang-bo-bo-phan",
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    levels = set(load_dataset(tmp_path / "out").to_chuc["cap"])
+    assert "dang_bo_bo_phan" not in levels
+    assert "chi_bo_truc_thuoc" in levels
