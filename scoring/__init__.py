@@ -1,7 +1,22 @@
 """thi đua: a scoring engine for the "Hai chân – Ba mũi" party-building emulation movement."""
 
+from scoring.criteria import CriteriaError, CriteriaSet, check_criteria, load_criteria
 from scoring.dataset import Dataset, DatasetError, load_dataset, validate_dataset
+from scoring.engine import ScoreResult, ScoringError, score
 from scoring.validation.report import ValidationReport
 
-__all__ = ["Dataset", "DatasetError", "ValidationReport", "load_dataset", "validate_dataset"]
+__all__ = [
+    "CriteriaError",
+    "CriteriaSet",
+    "Dataset",
+    "DatasetError",
+    "ScoreResult",
+    "ScoringError",
+    "ValidationReport",
+    "check_criteria",
+    "load_criteria",
+    "load_dataset",
+    "score",
+    "validate_dataset",
+]
 __version__ = "0.1.0"

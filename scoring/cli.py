@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from scoring.criteria import Problem, check_criteria
 from scoring.dataset import validate_dataset
 from scoring.io.writers import FORMATS, OutputError, write_tables
 from scoring.validation.report import ValidationReport
@@ -141,6 +142,80 @@ def mau_nhap_lieu(
         raise _fail_usage("tệp mẫu phải có đuôi .xlsx.")
     write_template(out)
     typer.echo(f"Đã ghi {out}")
+
+
+criteria_app = typer.Typer(help="Làm việc với tệp tiêu chí.", no_args_is_help=True)
+app.add_typer(criteria_app, name="criteria")
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    typer.echo(f"Tệp tiêu chí có lỗi ({len(problems)}):")
+    for problem in problems:
+        typer.echo(f"  {problem}")
+
+
+@criteria_app.command("check")
+def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí YAML.")]) -> None:
+    """Kiểm tra một tệp tiêu chí (mã 0: hợp lệ, 1: có lỗi)."""
+    if not file.is_file():
+        raise _fail_usage(f"không tìm thấy tệp «{file}».")
+    criteria, problems = check_criteria(file)
+    if criteria is None:
+        _print_problems(problems)
+        raise typer.Exit(EXIT_DATA)
+    typer.echo(f"Tệp tiêu chí hợp lệ: {criteria.label}, {len(criteria.criteria)} tiêu chí.")
+    years = f"{criteria.from_year}–{criteria.to_year or '…'}"
+    typer.echo(f"Văn bản: {criteria.document}; hiệu lực: {years}.")
+    for level, chosen in criteria.by_level.items():
+        typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {sum(c.points for c in chosen):g} điểm")
+
+
+@app.command("score")
+def score_command(
+    data: Annotated[Path, typer.Argument(help="Thư mục CSV/Parquet hoặc tệp Excel .xlsx chứa ba bảng.")],
+    criteria: Annotated[Path, typer.Option("--criteria", "--tieu-chi", help="Tệp tiêu chí YAML.")],
+    nam: Annotated[int, typer.Option("--nam", help="Năm chấm điểm.")],
+    out: Annotated[Path, typer.Option("--out", help="Thư mục kết quả sẽ tạo (phải chưa có hoặc rỗng).")],
+    excel_dang_vien: Annotated[
+        bool, typer.Option("--excel-dang-vien", help="Ghi cả kết quả từng tiêu chí của đảng viên vào tệp Excel.")
+    ] = False,
+) -> None:
+    """Chấm điểm một năm: ghi kết quả từng tiêu chí và bảng xếp hạng (CSV và một tệp Excel)."""
+    from scoring.engine import ScoringError, score
+    from scoring.io.results import write_result
+
+    if not data.exists():
+        raise _fail_usage(f"không tìm thấy dữ liệu «{data}».")
+    if not criteria.is_file():
+        raise _fail_usage(f"không tìm thấy tệp tiêu chí «{criteria}».")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise _fail_usage(f"thư mục kết quả «{out}» đã có và không rỗng: chọn thư mục khác.")
+    started = time.perf_counter()
+    dataset, report = validate_dataset(data)
+    loaded, problems = check_criteria(criteria)
+    if dataset is None:
+        print_report(report, 20)
+    if loaded is None:
+        _print_problems(problems)
+    if dataset is None or loaded is None:
+        raise typer.Exit(EXIT_DATA)
+    if not loaded.in_force(nam):
+        typer.echo(
+            f"Lưu ý: năm {nam} ngoài thời gian hiệu lực của tệp tiêu chí ({loaded.from_year}–{loaded.to_year or '…'})."
+        )
+    try:
+        result = score(dataset, loaded, nam)
+    except ScoringError as exc:
+        typer.echo(f"Không chấm được: {exc}")
+        raise typer.Exit(EXIT_DATA) from exc
+    files = write_result(result, out, member_rows_in_workbook=excel_dang_vien)
+    elapsed = time.perf_counter() - started
+    met = result.ket_qua_tieu_chi
+    top = met[met["cap"] == "cap_tren_co_so"]
+    typer.echo(f"Đã chấm năm {nam} theo {loaded.label} trong {elapsed:.1f} giây.")
+    if len(top):
+        typer.echo(f"Cấp trên cơ sở: {int(top['dat'].sum())}/{len(top)} chỉ tiêu đạt.")
+    typer.echo("Đã ghi: " + ", ".join(str(f) for f in files))
 
 
 def main() -> None:

@@ -8,11 +8,12 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scoring import tree
 from scoring.domain import TCCSD_LEVELS
 from scoring.io.coerce import coerce_table, empty_frame
-from scoring.io.readers import read_tables
+from scoring.io.readers import RawTable, finish_table, read_tables
 from scoring.schema import DANG_VIEN, DON_VI_NAM, TABLES, TO_CHUC
 from scoring.validation import checks
 from scoring.validation.report import Location, ValidationReport
@@ -67,6 +68,35 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
     path = Path(path)
     report = ValidationReport()
     raw = read_tables(path, report)
+    return _check(raw, report, str(path))
+
+
+def dataset_from_frames(
+    tables: dict[str, pd.DataFrame], source: str = "bộ nhớ"
+) -> tuple[Dataset | None, ValidationReport]:
+    """Check in-memory tables (any column titles and value spellings a file may use) exactly as
+    files are checked; rows are numbered as in a sheet with its header on row 1."""
+    report = ValidationReport()
+    raw: dict[str, RawTable] = {}
+    for spec in TABLES:
+        if spec.name not in tables:
+            report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}» ({spec.name}).")
+            continue
+        frame = tables[spec.name]
+        header = [str(c) for c in frame.columns]
+        data = pa.table(
+            {
+                f"__cot_{i}": pa.array([None if pd.isna(v) else str(v) for v in frame.iloc[:, i]], type=pa.string())
+                for i in range(len(header))
+            }
+        )
+        table = finish_table(spec, data, header, Location(source, spec.title), None, report)
+        if table is not None:
+            raw[spec.name] = table
+    return _check(raw, report, source)
+
+
+def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> tuple[Dataset | None, ValidationReport]:
     frames: dict[str, pd.DataFrame] = {}
     invalid: dict[str, dict[str, np.ndarray]] = {}
     where: dict[str, Location] = {}
@@ -77,7 +107,7 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
             where[spec.name] = raw[spec.name].where
         else:
             frames[spec.name] = empty_frame(spec)
-            where[spec.name] = Location(str(path), spec.title)
+            where[spec.name] = Location(source, spec.title)
     for spec in TABLES:
         if spec.name in raw:
             checks.check_rows(spec, frames[spec.name], where[spec.name], report, invalid[spec.name])
@@ -98,7 +128,7 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
         to_chuc=_finish_to_chuc(to_chuc, parent),
         dang_vien=_link(members, "ma_chi_bo", to_chuc),
         don_vi_nam=_link(units, "ma_to_chuc", to_chuc),
-        source=str(path),
+        source=source,
         report=report,
     )
     checks.coverage_warnings(

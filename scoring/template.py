@@ -66,7 +66,7 @@ def _umask() -> int:
 
 
 def _write(path: Path) -> None:
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "heading": book.add_format({"bold": True, "font_size": 12}),

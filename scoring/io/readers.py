@@ -125,7 +125,7 @@ def _read_csv(file: Path, spec: TableSpec, report: ValidationReport) -> RawTable
             report.error(where, f"Không đọc được tệp CSV: {_arrow_message(exc)}")
         return None
     row_numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    return _finish(spec, table, header, where, row_numbers, report)
+    return finish_table(spec, table, header, where, row_numbers, report)
 
 
 def _ragged_lines(text: str, delimiter: str, width: int) -> list[tuple[int, int]]:
@@ -168,7 +168,7 @@ def _read_parquet(file: Path, spec: TableSpec, report: ValidationReport) -> RawT
         return None
     header = table.column_names
     table = table.rename_columns([f"__cot_{i}" for i in range(len(header))])
-    return _finish(spec, table, header, where, None, report)
+    return finish_table(spec, table, header, where, None, report)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def _read_sheet(
             columns[i].append(cell)
         numbers.append(first + offset)
     table = pa.table({f"__cot_{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
-    return _finish(spec, table, header, where, np.asarray(numbers, dtype=np.int64), report)
+    return finish_table(spec, table, header, where, np.asarray(numbers, dtype=np.int64), report)
 
 
 def _cell_text(value: object) -> str | None:
@@ -255,7 +255,7 @@ def _cell_text(value: object) -> str | None:
 # --- common --------------------------------------------------------------------------------------
 
 
-def _finish(
+def finish_table(
     spec: TableSpec,
     table: pa.Table,
     header: list[str],

@@ -81,7 +81,8 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
 
 def write_workbook(tables: dict[str, pd.DataFrame | pa.Table], path: Path) -> None:
     """One sheet per table with the Vietnamese column titles the template uses."""
-    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         for spec in TABLES:
             frame = to_arrow(tables[spec.name]).to_pandas()
             titles = {c.name: c.title for c in spec.columns}

@@ -1,0 +1,125 @@
+"""What a criteria file says, as strict pydantic models (unknown keys are errors), and the
+compiled form the engine runs: metric trees, targets, and the concrete levels each criterion scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scoring.criteria.expr import Node
+from scoring.criteria.targets import Target
+from scoring.domain import CAP
+
+#: Level names a criterion may use, and the concrete levels (cap, or dang_vien) they stand for.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "dang_vien": ("dang_vien",),
+    "chi_bo": ("chi_bo_co_so", "chi_bo_truc_thuoc"),
+    "tccsd": ("dang_bo_co_so", "chi_bo_co_so"),
+    **{code: (code,) for code in CAP.codes},
+}
+LEVEL_ORDER = ("cap_tren_co_so", "dang_bo_co_so", "chi_bo_co_so", "dang_bo_bo_phan", "chi_bo_truc_thuoc", "dang_vien")
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", min_length=1)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class SourceModel(Strict):
+    document: Text
+    section: Text
+    quote: Text
+
+
+class InForceModel(Strict):
+    from_year: int = Field(alias="from", ge=1930, le=2100)
+    to_year: int | None = Field(default=None, alias="to", ge=1930, le=2100)
+
+
+class PartialModel(Strict):
+    target: Text
+    points: float = Field(ge=0)
+
+
+class DeductionModel(Strict):
+    per: float = Field(gt=0)
+    max: float = Field(gt=0)
+
+
+class CriterionModel(Strict):
+    id: Id
+    title: Text
+    level: str | list[str]
+    group: Text
+    metric: Text
+    target: Text
+    points: float = Field(ge=0)
+    partial: list[PartialModel] = []
+    deduction: DeductionModel | None = None
+    phrase: str | None = None
+    source: SourceModel
+    note: str | None = None
+
+
+class HeaderModel(Strict):
+    title: Text
+    document: Text
+    in_force: InForceModel
+    version: Text
+    points_note: str | None = None
+    groups: dict[str, Text]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion ready to score: its metric tree per context and its parsed targets."""
+
+    id: str
+    title: str
+    levels: tuple[str, ...]
+    group: str
+    metric_text: str
+    metric: Node
+    target: Target
+    points: float
+    partial: tuple[tuple[Target, float], ...]
+    deduction: DeductionModel | None
+    phrase: str | None
+    source: SourceModel
+    line: int = 0
+
+    @property
+    def max_points(self) -> float:
+        return self.points
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """One plan's criteria file, loaded and compiled."""
+
+    path: str
+    title: str
+    document: str
+    from_year: int
+    to_year: int | None
+    version: str
+    groups: dict[str, str]
+    criteria: tuple[Criterion, ...]
+    points_note: str | None = None
+    by_level: dict[str, tuple[Criterion, ...]] = field(default_factory=dict)
+
+    def for_level(self, level: str) -> tuple[Criterion, ...]:
+        return self.by_level.get(level, ())
+
+    def in_force(self, year: int) -> bool:
+        return self.from_year <= year and (self.to_year is None or year <= self.to_year)
+
+    @property
+    def label(self) -> str:
+        """What the page or report says it used: title and version."""
+        return f"{self.title} (phiên bản {self.version})"

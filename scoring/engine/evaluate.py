@@ -1,0 +1,201 @@
+"""Evaluate metric trees on whole arrays.
+
+A metric is evaluated for a set of *rows*: the organisations of some levels (unit rows), or the
+members of the year (member rows). Aggregations reduce the rows of a population onto the rows
+that own them with `np.bincount`, so a level is one array pass per aggregation, whatever its size.
+Missing values are NaN and propagate: an aggregation with nothing to count is "no data", never 0%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring.criteria.expr import (
+    MEMBER,
+    POPULATIONS,
+    Aggregate,
+    Arith,
+    Column,
+    Compare,
+    Constant,
+    InList,
+    Logic,
+    Negate,
+    Node,
+    Not,
+    Previous,
+)
+from scoring.engine.year import YearData
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Unit rows (organisation positions of `caps`) or member rows (indices into the year's members)."""
+
+    kind: str
+    index: np.ndarray
+    caps: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
+    return Rows("unit", year.orgs_of(caps), caps)
+
+
+def member_rows(year: YearData) -> Rows:
+    return Rows(MEMBER, np.arange(len(year.member_rows)))
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The pieces an aggregation was made of, per owner row: what the explanations quote."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray
+
+
+class Evaluator:
+    """Evaluates nodes for one year, remembering results (explanations re-use sub-results)."""
+
+    def __init__(self, year: YearData, previous: YearData | None) -> None:
+        self.year = year
+        self.previous = previous
+        self._memo: dict[tuple[int, str, tuple[str, ...]], np.ndarray] = {}
+        self._parts: dict[tuple[int, str, tuple[str, ...]], Parts] = {}
+        self._previous_evaluator: Evaluator | None = None
+
+    def value(self, node: Node, rows: Rows) -> np.ndarray:
+        key = (id(node), rows.kind, rows.caps)
+        if key not in self._memo:
+            self._memo[key] = self._value(node, rows)
+        return self._memo[key]
+
+    def parts(self, node: Aggregate, rows: Rows) -> Parts:
+        """Numerator and denominator of an aggregation (share: k and n; sum: total and rows)."""
+        self.value(node, rows)
+        return self._parts[(id(node), rows.kind, rows.caps)]
+
+    def population(self, population: str) -> Rows:
+        if population == "dang_vien":
+            return member_rows(self.year)
+        return unit_rows(self.year, POPULATIONS[population])
+
+    def owners(self, rows: Rows, population: str) -> np.ndarray:
+        """For each row of `population`, its owner's index within `rows` (or -1)."""
+        owner_org = self.year.owner(rows.caps, population)
+        slot = np.full(self.year.n_org, -1, dtype=np.int64)
+        slot[rows.index] = np.arange(len(rows))
+        return np.where(owner_org >= 0, slot[np.clip(owner_org, 0, None)], -1)
+
+    def previous_value(self, node: Node, rows: Rows) -> np.ndarray:
+        """`node` evaluated on last year's data for the same organisations or members."""
+        if self.previous is None or not self.previous.available:
+            return np.full(len(rows), np.nan)
+        if self._previous_evaluator is None:
+            self._previous_evaluator = Evaluator(self.previous, None)
+        earlier = self._previous_evaluator
+        if rows.kind == MEMBER:
+            last = earlier.value(node, member_rows(self.previous))
+            where = pd.Index(self.previous.member_ids).get_indexer(self.year.member_ids[rows.index])
+            return (
+                np.where(where >= 0, last[np.clip(where, 0, None)], np.nan) if len(last) else np.full(len(rows), np.nan)
+            )
+        return earlier.value(node, rows)
+
+    # --- the node kinds ------------------------------------------------------------------------
+
+    def _value(self, node: Node, rows: Rows) -> np.ndarray:
+        if isinstance(node, Column):
+            if rows.kind == MEMBER:
+                return self.year.member_column(node.name)[rows.index]
+            return self.year.unit_column(node.name)[rows.index]
+        if isinstance(node, Constant):
+            return np.full(len(rows), node.value)
+        if isinstance(node, Compare):
+            return _compare(node.op, self.value(node.left, rows), self.value(node.right, rows))
+        if isinstance(node, InList):
+            item = self.value(node.item, rows)
+            hit = np.isin(item, node.values) != node.negate
+            return np.where(np.isnan(item), np.nan, hit.astype(np.float64))
+        if isinstance(node, Logic):
+            return _logic(node.op, [self.value(p, rows) for p in node.parts])
+        if isinstance(node, Not):
+            return 1.0 - self.value(node.operand, rows)
+        if isinstance(node, Negate):
+            return -self.value(node.operand, rows)
+        if isinstance(node, Arith):
+            return _arith(node.op, self.value(node.left, rows), self.value(node.right, rows))
+        if isinstance(node, Aggregate):
+            return self._aggregate(node, rows)
+        if isinstance(node, Previous):
+            return self.previous_value(node.inner, rows)
+        raise TypeError(f"unknown node {type(node).__name__}")
+
+    def _aggregate(self, node: Aggregate, rows: Rows) -> np.ndarray:
+        sub = self.population(node.population)
+        owner = self.owners(rows, node.population)
+        n = len(rows)
+        present = np.bincount(owner[owner >= 0], minlength=n).astype(np.float64)
+        if node.inner is None:  # count(population): how many there are
+            self._parts[(id(node), rows.kind, rows.caps)] = Parts(present, present)
+            return present
+        inner = self.value(node.inner, sub)
+        valid = (owner >= 0) & ~np.isnan(inner)
+        who, what = owner[valid], inner[valid]
+        counted = np.bincount(who, minlength=n).astype(np.float64)
+        total = np.bincount(who, weights=what, minlength=n)
+        has = counted > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if node.func in ("share", "mean"):
+                result = np.where(has, total / counted, np.nan)
+            elif node.func == "count":
+                result = np.where(has | (present == 0), total, np.nan)
+            elif node.func == "sum":
+                result = np.where(has, total, np.nan)
+            else:  # min, max, any, all
+                result = np.full(n, np.nan)
+                reduce = np.fmin if node.func in ("min", "all") else np.fmax
+                reduce.at(result, who, what)
+        self._parts[(id(node), rows.kind, rows.caps)] = Parts(total, counted)
+        return result
+
+
+def _compare(op: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        result = {
+            "==": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[op]
+    return np.where(np.isnan(left) | np.isnan(right), np.nan, result.astype(np.float64))
+
+
+def _logic(op: str, parts: list[np.ndarray]) -> np.ndarray:
+    """Three-valued logic: false and unknown is false; true or unknown is true."""
+    stacked = np.vstack(parts)
+    if op == "and":
+        decided = (stacked == 0).any(axis=0)
+        known = ~np.isnan(stacked).any(axis=0)
+        return np.where(decided, 0.0, np.where(known, 1.0, np.nan))
+    decided = (stacked == 1).any(axis=0)
+    known = ~np.isnan(stacked).any(axis=0)
+    return np.where(decided, 1.0, np.where(known, 0.0, np.nan))
+
+
+def _arith(op: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        return np.where(right == 0, np.nan, left / np.where(right == 0, 1.0, right))

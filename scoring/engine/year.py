@@ -1,0 +1,108 @@
+"""One year of a dataset as flat arrays the evaluator works on.
+
+Every value is a float64 array with NaN for "no data": counts and scores as they are, flags as
+0/1, ratings as their rank (KHTNV 0 … HTXSNV 3), coded columns as their category code. Unit
+values are aligned to organisation positions (row i of `to_chuc`), member values to the members
+of the year. Which unit or member belongs under which organisation is worked out once per pair
+of levels, by walking the tree one level at a time (`tree.ancestor_where`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from scoring import tree
+from scoring.criteria.expr import POPULATIONS
+from scoring.dataset import Dataset
+
+
+def as_float(series: pd.Series) -> np.ndarray:
+    """A typed column as float64 with NaN for missing (categoricals by their code)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.float64)
+        codes[codes < 0] = np.nan
+        return codes
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+class YearData:
+    """The arrays of one year; `available` is False when the dataset has no row for that year."""
+
+    def __init__(self, dataset: Dataset, year: int) -> None:
+        self.dataset = dataset
+        self.year = year
+        members = dataset.dang_vien
+        self.member_rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
+        unit_rows = np.flatnonzero((dataset.don_vi_nam["nam"] == year).to_numpy(dtype=bool, na_value=False))
+        self._unit_rows = unit_rows
+        self.available = len(self.member_rows) > 0 or len(unit_rows) > 0
+        self._unit_cache: dict[str, np.ndarray] = {}
+        self._member_cache: dict[str, np.ndarray] = {}
+        self._owner_cache: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
+
+    # --- organisations -------------------------------------------------------------------------
+
+    @cached_property
+    def n_org(self) -> int:
+        return len(self.dataset.to_chuc)
+
+    @cached_property
+    def parent(self) -> np.ndarray:
+        return self.dataset.parent
+
+    @cached_property
+    def cap(self) -> np.ndarray:
+        return self.dataset.to_chuc["cap"].to_numpy(dtype=object)
+
+    @cached_property
+    def org_ids(self) -> np.ndarray:
+        return self.dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+
+    def orgs_of(self, caps: tuple[str, ...]) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.cap, caps))
+
+    def unit_column(self, name: str) -> np.ndarray:
+        """`don_vi_nam` (or `to_chuc`) column of this year, one value per organisation position."""
+        if name not in self._unit_cache:
+            if name in ("cap", "loai_hinh"):
+                values = as_float(self.dataset.to_chuc[name])
+            else:
+                rows = self.dataset.don_vi_nam.iloc[self._unit_rows]
+                values = np.full(self.n_org, np.nan)
+                values[rows["ma_to_chuc"].cat.codes.to_numpy()] = as_float(rows[name])
+            self._unit_cache[name] = values
+        return self._unit_cache[name]
+
+    # --- members -------------------------------------------------------------------------------
+
+    @cached_property
+    def member_chi_bo(self) -> np.ndarray:
+        """Organisation position of each member's chi bộ."""
+        return np.asarray(self.dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy()[self.member_rows], dtype=np.int64)
+
+    @cached_property
+    def member_ids(self) -> np.ndarray:
+        return self.dataset.dang_vien["ma_dang_vien"].to_numpy(dtype=object)[self.member_rows]
+
+    def member_column(self, name: str) -> np.ndarray:
+        if name not in self._member_cache:
+            self._member_cache[name] = as_float(self.dataset.dang_vien[name].iloc[self.member_rows])
+        return self._member_cache[name]
+
+    # --- who is under whom ---------------------------------------------------------------------
+
+    def owner(self, caps: tuple[str, ...], population: str) -> np.ndarray:
+        """For each row of `population` this year (members, or organisations of its levels), the
+        position of the organisation of level `caps` it sits under, or -1."""
+        key = (caps, population)
+        if key not in self._owner_cache:
+            nearest = tree.ancestor_where(self.parent, np.isin(self.cap, caps))
+            if population == "dang_vien":
+                start = self.member_chi_bo  # a chi bộ owns its own members
+            else:
+                start = self.parent[self.orgs_of(POPULATIONS[population])]  # strictly below
+            self._owner_cache[key] = np.where(start >= 0, nearest[np.clip(start, 0, None)], -1)
+        return self._owner_cache[key]
