@@ -59,13 +59,14 @@ def test_chi_bo_truc_thuoc_inherits_loai_hinh_through_any_depth() -> None:
     assert pd.isna(by_id["K"])
 
 
-def test_blank_flag_means_no_unless_the_whole_year_is_blank() -> None:
+def test_blank_flag_means_no_unless_the_whole_column_is_blank() -> None:
     data = load_dataset(VALID)
     members = data.dang_vien.set_index("ma_dang_vien")
     assert members.loc["DV05", "vi_pham"]
     assert not members.loc["DV01", "vi_pham"]
     assert not members.loc["DV06", "quan_triet"]
-    assert data.don_vi_nam["vi_pham_don_vi"].isna().all()  # never filled in 2024: not collected
+    assert data.don_vi_nam["vi_pham_don_vi"].isna().all()  # never filled in: not collected, and said so
+    assert data.report.warnings["van_de"].str.contains("để trống toàn bộ").any()
 
 
 def test_mien_and_blank_ratings_are_not_rated() -> None:

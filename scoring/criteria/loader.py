@@ -71,7 +71,11 @@ def check_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        return None, [Problem(file, line, "", f"YAML sai cú pháp: {getattr(exc, 'problem', exc)}")]
+        message = f"YAML sai cú pháp: {getattr(exc, 'problem', exc)}"
+        source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if any(f": {c}" in source_line for c in (">", "<", "%", "|", "≥", "≤")):
+            message += ' — giá trị bắt đầu bằng >, <, %, | phải đặt trong ngoặc kép, ví dụ target: "> 80%"'
+        return None, [Problem(file, line, "", message)]
     if node is None:
         return None, [Problem(file, 1, "", "tệp tiêu chí rỗng")]
     data = reader.value(node, ())
@@ -255,7 +259,7 @@ def _validate(model: type[BaseModel], value: dict[str, Any], path: Path_, reader
             elif kind in ("greater_than_equal", "greater_than", "less_than_equal"):
                 sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤"}[kind]
                 bound = next(iter(error.get("ctx", {}).values()), "")
-                message = f"phải {sign} {bound}"
+                message = f"phải {sign} {bound:g}" if isinstance(bound, int | float) else f"phải {sign} {bound}"
             elif kind.startswith("union") or (kind in ("list_type", "string_type") and loc and loc[0] == "level"):
                 message = "cấp là một tên (dang_vien, chi_bo, …) hoặc danh sách các tên"
             else:

@@ -69,11 +69,15 @@ def phrase_of(node: Node) -> str:
 
 
 def _vn_decimal(values: np.ndarray, decimals: int) -> np.ndarray:
+    if len(values) == 0:  # numpy's string functions refuse empty arrays
+        return np.array([], dtype=str)
     text = np.char.mod(f"%.{decimals}f", np.nan_to_num(values))
     return np.char.replace(text, ".", ",")
 
 
 def format_int(values: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return np.array([], dtype=str)
     text = np.char.mod("%d", np.nan_to_num(values)).astype(object)
     big = np.abs(np.nan_to_num(values)) >= 1000
     if big.any():
@@ -82,6 +86,8 @@ def format_int(values: np.ndarray) -> np.ndarray:
 
 
 def format_percent(values: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return np.array([], dtype=str)
     return np.char.add(_vn_decimal(values * 100, 1), "%")
 
 

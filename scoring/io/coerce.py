@@ -49,19 +49,17 @@ def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame,
     frame = pd.DataFrame(columns)
     for spec in raw.spec.columns:
         if spec.kind is Kind.FLAG and spec.name in raw.data.column_names:
-            frame[spec.name] = _blank_flags_false(frame[spec.name], frame.get("nam"))
+            flags = frame[spec.name]
+            if flags.isna().all() and len(flags):
+                report.warning(
+                    raw.where,
+                    "Cột có/không để trống toàn bộ: coi là chưa thu thập số liệu; các tiêu chí dùng cột này "
+                    "sẽ là «không đủ dữ liệu». Nếu không ai có, hãy ghi «không» hoặc 0.",
+                    column=spec.name,
+                )
+            else:  # offices mark only the "yes" rows (x): a blank cell means no
+                frame[spec.name] = flags.fillna(False)
     return frame, invalid
-
-
-def _blank_flags_false(flags: pd.Series, years: pd.Series | None) -> pd.Series:
-    """Offices mark only the "yes" rows (x) and leave the rest blank, so a blank cell means no —
-    unless the whole column is blank for that year, which means the figure was not collected."""
-    blank = flags.isna()
-    if years is None:
-        all_blank = pd.Series(bool(blank.all()), index=flags.index)
-    else:
-        all_blank = blank.groupby(years.fillna(-1), sort=False).transform("all")
-    return flags.mask(blank & ~all_blank, False)
 
 
 def empty_frame(spec: TableSpec) -> pd.DataFrame:

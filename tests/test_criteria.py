@@ -1,0 +1,179 @@
+"""Criteria files: the shipped file, the metric language and targets, and one broken file per error kind."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from scoring import check_criteria, load_criteria
+from scoring.cli import app
+from scoring.criteria.expr import MEMBER, UNIT, ExprError, Type, parse
+from scoring.criteria.targets import TargetError, parse_target
+from tests.conftest import ROOT
+
+SHIPPED = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+BROKEN = ROOT / "tests" / "broken_criteria"
+EXPECT = yaml.safe_load((BROKEN / "expect.yaml").read_text(encoding="utf-8"))
+DOMAIN_IDS = [
+    "chan1.cap_tren_htt",
+    "chan1.tccsd_htt",
+    "chan1.tccsd_htxs",
+    "chan1.tccsd_khtnv",
+    "chan1.chi_bo_htt",
+    "chan1.chi_bo_htxs",
+    "chan2.dang_vien_htt",
+    "chan2.dang_vien_htxs",
+    "mui1.dang_vien_quan_triet",
+    "mui1.quan_chung_quan_triet",
+    "mui1.khong_vi_pham",
+    "mui2.kiem_tra",
+    "mui2.giam_vi_pham",
+    "mui2.don_thu",
+]
+
+
+def test_shipped_file_has_every_domain_id_at_cap_tren() -> None:
+    criteria = load_criteria(SHIPPED)
+    assert [c.id for c in criteria.for_level("cap_tren_co_so")] == DOMAIN_IDS
+
+
+def test_shipped_file_points_sum_to_100_per_level_and_every_rule_cites_the_plan() -> None:
+    criteria = load_criteria(SHIPPED)
+    seed = ROOT.parent / "shared" / "seeds" / "004_cb66bda5281f350e.txt"
+    plan = seed.read_text(encoding="utf-8") if seed.exists() else None
+    for level in (
+        "cap_tren_co_so",
+        "dang_bo_co_so",
+        "dang_bo_bo_phan",
+        "chi_bo_co_so",
+        "chi_bo_truc_thuoc",
+        "dang_vien",
+    ):
+        assert sum(c.points for c in criteria.for_level(level)) == 100, level
+    for c in criteria.criteria:
+        assert "51-KH/ĐUK" in c.source.document
+        if plan is not None:
+            assert c.source.quote in " ".join(plan.split()), f"{c.id}: «{c.source.quote}» is not in the plan"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT), ids=sorted(EXPECT))
+def test_broken_file_is_reported_with_line_key_and_message(name: str) -> None:
+    want = EXPECT[name]
+    criteria, problems = check_criteria(BROKEN / f"{name}.yaml")
+    assert criteria is None
+    assert any(p.line == want["line"] and want["key"] in p.key and want["message"] in p.message for p in problems), (
+        "\n".join(str(p) for p in problems)
+    )
+
+
+def test_there_is_a_broken_file_per_error_kind() -> None:
+    assert len(EXPECT) >= 15
+    assert {p.stem for p in BROKEN.glob("*.yaml")} - {"expect"} == set(EXPECT)
+
+
+def test_cli_criteria_check() -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["criteria", "check", str(SHIPPED)])
+    assert ok.exit_code == 0, ok.output
+    assert "44 tiêu chí" in ok.output
+    bad = runner.invoke(app, ["criteria", "check", str(BROKEN / "chi_tieu_sai.yaml")])
+    assert bad.exit_code == 1
+    assert "chi_tieu_sai.yaml:24" in bad.output
+    assert runner.invoke(app, ["criteria", "check", "khong_co.yaml"]).exit_code == 2
+
+
+def test_nothing_in_a_metric_is_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    for text in (
+        f"__import__('os').system('touch {marker}')",
+        f"open('{marker}', 'w')",
+        "(lambda: 1)()",
+        "[x for x in dang_vien]",
+        "xep_loai.__class__",
+    ):
+        with pytest.raises(ExprError):
+            parse(text, UNIT)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "type_"),
+    [
+        ("share(dang_vien, xep_loai >= HTTNV)", UNIT, Type.NUMBER),
+        ("count(tccsd)", UNIT, Type.NUMBER),
+        ("sum(tccsd, so_quan_chung_quan_triet) / sum(tccsd, so_quan_chung)", UNIT, Type.NUMBER),
+        ("share(chi_bo, share(dang_vien, xep_loai >= HTTNV) >= 0.96)", UNIT, Type.NUMBER),
+        ("all(dang_vien, xep_loai ≥ HTNV)", UNIT, Type.BOOL),
+        ("xep_loai", UNIT, Type.RATING),
+        ("loai_hinh in [doanh_nghiep_nha_nuoc, co_quan_hanh_chinh]", UNIT, Type.BOOL),
+        ("share(dang_vien, vi_pham) - previous(share(dang_vien, vi_pham))", UNIT, Type.NUMBER),
+        ("xep_loai >= HTTNV and not vi_pham", MEMBER, Type.BOOL),
+        ("diem_sang_tao >= 8 or so_sang_kien >= 1", MEMBER, Type.BOOL),
+    ],
+)
+def test_metric_types(text: str, context: str, type_: Type) -> None:
+    assert parse(text, context).type is type_
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("share(dang_vien)", "viết share(tập_hợp, biểu_thức)"),
+        ("share(xyz, vi_pham)", "tham số đầu của share là một tập hợp"),
+        ("share(dang_vien, diem_ban_linh)", "phải là đúng/sai, đang là số"),
+        ("cap == vien_chuc", "hai vế thuộc hai danh mục khác nhau"),
+        ("loai_hinh > co_quan_hanh_chinh", "chỉ so sánh bằng"),
+        ("sum(tccsd, xep_loai)", "phải là số, đang là xếp loại"),
+        ("'chữ'", "hằng số"),
+        ("1 < so_quan_chung < 5", "mỗi phép so sánh chỉ hai vế"),
+    ],
+)
+def test_metric_errors(text: str, message: str) -> None:
+    with pytest.raises(ExprError, match=re.escape(message)):
+        parse(text, UNIT)
+
+
+@pytest.mark.parametrize(
+    ("target", "type_", "values", "met"),
+    [
+        ("> 80%", Type.NUMBER, [0.8, 0.8001, np.nan], [0, 1, np.nan]),
+        ("≥ 96%", Type.NUMBER, [0.96, 0.9599], [1, 0]),
+        (">= 96,5%", Type.NUMBER, [0.965], [1]),
+        ("15%..20%", Type.NUMBER, [0.15, 0.2, 0.2001, 0.1499], [1, 1, 0, 0]),
+        ("15%–20%", Type.NUMBER, [0.175], [1]),
+        ("= 0", Type.NUMBER, [0, 1], [1, 0]),
+        ("≤ 0,5", Type.NUMBER, [0.5, 0.6], [1, 0]),
+        ("≥ HTTNV", Type.RATING, [2, 3, 1], [1, 1, 0]),
+        ("đúng", Type.BOOL, [1, 0], [1, 0]),
+        ("= không", Type.BOOL, [1, 0], [0, 1]),
+    ],
+)
+def test_targets(target: str, type_: Type, values: list[float], met: list[float]) -> None:
+    got = parse_target(target, type_).met(np.array(values, dtype=float))
+    np.testing.assert_array_equal(got, np.array(met, dtype=float))
+
+
+@pytest.mark.parametrize(
+    ("target", "now", "before", "met"),
+    [
+        ("giảm 2%/năm", [0.0098, 0.0099, 0.0, 0.001, 0.005], [0.01, 0.01, 0.0, 0.0, np.nan], [1, 0, 1, 0, np.nan]),
+        ("giảm 0,5 điểm %/năm", [0.015, 0.016], [0.02, 0.02], [1, 0]),
+        ("tăng 5%/năm", [1.05, 1.04], [1.0, 1.0], [1, 0]),
+    ],
+)
+def test_trend_targets(target: str, now: list[float], before: list[float], met: list[float]) -> None:
+    parsed = parse_target(target, Type.NUMBER)
+    assert parsed.needs_previous
+    got = parsed.met(np.array(now), np.array(before))
+    np.testing.assert_array_equal(got, np.array(met, dtype=float))
+
+
+@pytest.mark.parametrize("target", ["hơn 80%", "> tám mươi", "20%..15%", ""])
+def test_bad_targets(target: str) -> None:
+    with pytest.raises(TargetError):
+        parse_target(target, Type.NUMBER)
