@@ -6,6 +6,7 @@ import pandas as pd
 
 from scoring.dataset import Dataset
 from scoring.domain import CAP, XEP_LOAI
+from scoring.engine import ScoreResult
 
 
 def organisations_by_level(dataset: Dataset) -> pd.DataFrame:
@@ -27,3 +28,25 @@ def member_ratings_by_year(dataset: Dataset) -> pd.DataFrame:
     )
     counts["Tỷ lệ"] = counts["Số đảng viên"] / counts.groupby("Năm")["Số đảng viên"].transform("sum")
     return counts
+
+
+def target_board(result: ScoreResult) -> pd.DataFrame:
+    """The cấp trên cơ sở criteria of a result as a board: tiêu chí, giá trị, chỉ tiêu, kết quả, giải thích."""
+    rows = result.ket_qua_tieu_chi
+    top = rows[rows["cap"] == "cap_tren_co_so"]
+    titles = {c.id: c.title for c in result.criteria.criteria}
+    verdict = (
+        top["dat"].map({True: "Đạt", False: "Chưa đạt"}).astype(object).where(top["dat"].notna(), "Không đủ dữ liệu")
+    )
+    return pd.DataFrame(
+        {
+            "Đơn vị": top["ma"].to_numpy(),
+            "Mã tiêu chí": top["ma_tieu_chi"].to_numpy(),
+            "Tiêu chí": top["ma_tieu_chi"].map(titles).to_numpy(),
+            "Giá trị": top["gia_tri_hien_thi"].to_numpy(),
+            "Chỉ tiêu": top["chi_tieu"].to_numpy(),
+            "Kết quả": verdict.to_numpy(),
+            "Điểm": top["diem"].to_numpy(),
+            "Giải thích": top["giai_thich"].to_numpy(),
+        }
+    )

@@ -250,5 +250,5 @@ def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
     more = sizes - MAX_OFFENDERS
     heads = owner[starts]
     extra = more > 0
-    out[heads[extra]] = out[heads[extra]] + np.array([f" và {k} khác" for k in more[extra]], dtype=object)
+    out[heads[extra]] = out[heads[extra]] + " và " + more[extra].astype(str).astype(object) + " khác"
     return out
