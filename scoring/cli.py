@@ -16,6 +16,8 @@ import typer
 from scoring.criteria import Problem, check_criteria
 from scoring.dataset import validate_dataset
 from scoring.io.writers import FORMATS, OutputError, write_tables
+from scoring.io.readers import unusable_file_message
+from scoring.validation.report import COLUMNS as REPORT_COLUMNS
 from scoring.validation.report import ValidationReport
 
 app = typer.Typer(
@@ -33,6 +35,14 @@ EXIT_USAGE = 2
 def _fail_usage(message: str) -> typer.Exit:
     typer.echo(f"Lỗi tham số: {message}", err=True)
     return typer.Exit(EXIT_USAGE)
+
+
+def _check_data_argument(data: Path) -> None:
+    """A path that cannot hold a dataset is an argument error (exit 2), not a data error."""
+    if not data.exists():
+        raise _fail_usage(f"không tìm thấy «{data}».")
+    if data.is_file() and data.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise _fail_usage(unusable_file_message(data))
 
 
 def print_report(report: ValidationReport, max_rows: int) -> None:
@@ -53,7 +63,7 @@ def print_report(report: ValidationReport, max_rows: int) -> None:
 
 
 def save_report(report: ValidationReport, path: Path) -> None:
-    table = report.display_table(max_per_problem=10**9)
+    table = report.table.rename(columns=REPORT_COLUMNS)  # every row, row numbers as numbers
     if path.suffix.lower() == ".xlsx":
         table.to_excel(path, index=False, sheet_name="Kiểm tra dữ liệu")
     else:
@@ -64,13 +74,14 @@ def save_report(report: ValidationReport, path: Path) -> None:
 def validate(
     data: Annotated[Path, typer.Argument(help="Thư mục CSV/Parquet hoặc tệp Excel .xlsx chứa ba bảng.")],
     xuat: Annotated[Path | None, typer.Option("--xuat", help="Ghi toàn bộ báo cáo ra tệp .csv hoặc .xlsx.")] = None,
-    so_dong: Annotated[int, typer.Option("--so-dong", help="Số dòng tối đa in ra cho mỗi loại lỗi.")] = 20,
+    so_dong: Annotated[int, typer.Option("--so-dong", min=1, help="Số dòng tối đa in ra cho mỗi loại lỗi.")] = 20,
 ) -> None:
     """Kiểm tra dữ liệu và in bảng lỗi, cảnh báo (mã thoát 0: hợp lệ, 1: có lỗi)."""
-    if not data.exists():
-        raise _fail_usage(f"không tìm thấy «{data}».")
+    _check_data_argument(data)
     if xuat is not None and xuat.suffix.lower() not in (".csv", ".xlsx"):
         raise _fail_usage("--xuat phải là tệp .csv hoặc .xlsx.")
+    if xuat is not None and not xuat.parent.is_dir():
+        raise _fail_usage(f"thư mục «{xuat.parent}» của --xuat không tồn tại.")
     _, report = validate_dataset(data)
     print_report(report, so_dong)
     if xuat is not None:
@@ -87,10 +98,14 @@ def parse_years(text: str) -> list[int]:
         start, end = int(match.group(1)), int(match.group(2))
         if start > end:
             raise ValueError(f"khoảng năm «{text}» có năm đầu lớn hơn năm cuối")
-        return list(range(start, end + 1))
-    if re.fullmatch(r"\d{4}(,\d{4})*", text):
-        return sorted({int(y) for y in text.split(",")})
-    raise ValueError(f"không hiểu «{text}»: viết 2021-2025, 2024 hoặc 2021,2023")
+        years = list(range(start, end + 1))
+    elif re.fullmatch(r"\d{4}(,\d{4})*", text):
+        years = sorted({int(y) for y in text.split(",")})
+    else:
+        raise ValueError(f"không hiểu «{text}»: viết 2021-2025, 2024 hoặc 2021,2023")
+    if years[0] < 1930 or years[-1] > 2100:
+        raise ValueError("năm phải trong khoảng 1930–2100")
+    return years
 
 
 @app.command("sinh-du-lieu")
@@ -184,8 +199,7 @@ def score_command(
     from scoring.engine import ScoringError, score
     from scoring.io.results import write_result
 
-    if not data.exists():
-        raise _fail_usage(f"không tìm thấy dữ liệu «{data}».")
+    _check_data_argument(data)
     if not criteria.is_file():
         raise _fail_usage(f"không tìm thấy tệp tiêu chí «{criteria}».")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):

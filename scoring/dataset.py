@@ -14,7 +14,7 @@ from scoring import tree
 from scoring.domain import TCCSD_LEVELS
 from scoring.io.coerce import coerce_table, empty_frame
 from scoring.io.readers import RawTable, finish_table, read_tables
-from scoring.schema import DANG_VIEN, DON_VI_NAM, TABLES, TO_CHUC
+from scoring.schema import DANG_VIEN, DON_VI_NAM, TABLES, TO_CHUC, TableSpec
 from scoring.validation import checks
 from scoring.validation.report import Location, ValidationReport
 
@@ -124,28 +124,30 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
             checks.check_unit_years(to_chuc, units, where["don_vi_nam"], report)
     if not report.ok or len(raw) < len(TABLES):
         return None, report
+    linked = {spec.name: _link_references(spec, frames[spec.name], to_chuc) for spec in TABLES}
     dataset = Dataset(
-        to_chuc=_finish_to_chuc(to_chuc, parent),
-        dang_vien=_link(members, "ma_chi_bo", to_chuc),
-        don_vi_nam=_link(units, "ma_to_chuc", to_chuc),
+        to_chuc=_finish_to_chuc(linked["to_chuc"], parent),
+        dang_vien=linked["dang_vien"],
+        don_vi_nam=linked["don_vi_nam"],
         source=source,
         report=report,
     )
     checks.coverage_warnings(
         cap=dataset.to_chuc["cap"].to_numpy(dtype=object),
         ids=dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object),
+        parent=dataset.parent,
         member_chi_bo=dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy(),
         member_year=dataset.dang_vien["nam"].to_numpy(dtype=np.int64),
         unit_org=dataset.don_vi_nam["ma_to_chuc"].cat.codes.to_numpy(),
         unit_year=dataset.don_vi_nam["nam"].to_numpy(dtype=np.int64),
-        where=where["to_chuc"],
+        where=where,
         report=report,
     )
+    checks.unit_row_warnings(units, where["don_vi_nam"], report)
     return dataset, report
 
 
-def _finish_to_chuc(frame: pd.DataFrame, parent: np.ndarray) -> pd.DataFrame:
-    out = _link(frame, "ma_cap_tren", frame)
+def _finish_to_chuc(out: pd.DataFrame, parent: np.ndarray) -> pd.DataFrame:
     tccsd = tree.ancestor_where(parent, out["cap"].isin(TCCSD_LEVELS).to_numpy())
     codes = out["loai_hinh"].cat.codes.to_numpy()
     fill = (codes < 0) & (tccsd >= 0)
@@ -156,11 +158,14 @@ def _finish_to_chuc(frame: pd.DataFrame, parent: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _link(frame: pd.DataFrame, column: str, to_chuc: pd.DataFrame) -> pd.DataFrame:
-    """Store `column` as a categorical over the organisation ids (codes = row positions in to_chuc)."""
-    out = frame.copy()
-    out[column] = pd.Categorical(frame[column], categories=pd.Index(to_chuc["ma_to_chuc"], dtype="str"))
-    return out
+def _link_references(spec: TableSpec, frame: pd.DataFrame, to_chuc: pd.DataFrame) -> pd.DataFrame:
+    """Store every column that names an organisation as a categorical over the organisation ids,
+    so that its codes are row positions in `to_chuc` (the frame is modified in place)."""
+    categories = pd.Index(to_chuc["ma_to_chuc"], dtype="str")
+    for column in spec.columns:
+        if column.references_to_chuc:
+            frame[column.name] = pd.Categorical(frame[column.name], categories=categories)
+    return frame
 
 
 __all__ = ["DANG_VIEN", "DON_VI_NAM", "TO_CHUC", "Dataset", "DatasetError", "load_dataset", "validate_dataset"]

@@ -36,14 +36,15 @@ class ColumnSpec:
     def expected(self) -> str:
         if self.vocabulary is not None:
             return f"một trong: {self.vocabulary.expected()}"
+        if self.kind is Kind.ID and self.may_be_blank:
+            return "một mã tổ chức"
         return {
             Kind.ID: "một mã không để trống",
             Kind.TEXT: "chữ",
-            Kind.YEAR: "năm dạng số, ví dụ 2024",
-            Kind.COUNT: "số nguyên không âm, ví dụ 12",
+            Kind.YEAR: "năm dạng số từ 1930 đến 2100, ví dụ 2024 (ô định dạng Ngày thì đổi sang Số)",
+            Kind.COUNT: "số nguyên không âm, ví dụ 12 (không dùng dấu chấm phân cách hàng nghìn)",
             Kind.SCORE: "số từ 0 đến 10, ví dụ 8,5",
             Kind.FLAG: "x / có / 1 / TRUE (có) hoặc không / 0 / FALSE / để trống (không)",
-            Kind.CODE: "một mã trong danh mục",
         }[self.kind]
 
 
@@ -146,27 +147,41 @@ DON_VI_NAM = TableSpec(
         ColumnSpec("ma_to_chuc", "Mã tổ chức", Kind.ID, True, ("Mã đơn vị", "Mã TC", "Mã"), references_to_chuc=True),
         ColumnSpec("nam", "Năm", Kind.YEAR, True, ("Năm đánh giá",)),
         _rating("xep_loai", "Xếp loại", "Xếp loại tổ chức đảng", "Xếp loại chất lượng", required=True),
-        ColumnSpec("so_quan_chung", "Số quần chúng", Kind.COUNT, False, ("Tổng số quần chúng",)),
+        ColumnSpec("so_quan_chung", "Số quần chúng", Kind.COUNT, False, ("Tổng số quần chúng", "Quần chúng tổng số")),
         ColumnSpec(
             "so_quan_chung_quan_triet",
             "Số quần chúng được quán triệt",
             Kind.COUNT,
             False,
-            ("Quần chúng được quán triệt", "Số quần chúng quán triệt"),
+            ("Quần chúng được quán triệt", "Số quần chúng quán triệt", "Quần chúng đã quán triệt"),
         ),
         ColumnSpec(
             "kiem_tra_ke_hoach",
             "Số cuộc kiểm tra, giám sát theo kế hoạch",
             Kind.COUNT,
             False,
-            ("Kiểm tra kế hoạch", "Số cuộc KTGS kế hoạch", "Kế hoạch kiểm tra, giám sát"),
+            (
+                "Kiểm tra kế hoạch",
+                "Số cuộc KTGS kế hoạch",
+                "Kế hoạch kiểm tra, giám sát",
+                "Kiểm tra, giám sát kế hoạch",
+                "Kiểm tra, giám sát theo kế hoạch",
+                "Số cuộc kiểm tra, giám sát kế hoạch",
+            ),
         ),
         ColumnSpec(
             "kiem_tra_thuc_hien",
             "Số cuộc kiểm tra, giám sát đã thực hiện",
             Kind.COUNT,
             False,
-            ("Kiểm tra thực hiện", "Số cuộc KTGS thực hiện", "Đã kiểm tra, giám sát"),
+            (
+                "Kiểm tra thực hiện",
+                "Số cuộc KTGS thực hiện",
+                "Đã kiểm tra, giám sát",
+                "Kiểm tra, giám sát thực hiện",
+                "Kiểm tra, giám sát đã thực hiện",
+                "Số cuộc kiểm tra, giám sát thực hiện",
+            ),
         ),
         ColumnSpec("don_thu_ton_dong", "Số đơn thư tồn đọng", Kind.COUNT, False, ("Đơn thư tồn đọng",)),
         _rating(

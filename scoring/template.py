@@ -13,7 +13,7 @@ from xlsxwriter.utility import xl_col_to_name
 from scoring.domain import BOOLEAN_FALSE, BOOLEAN_TRUE
 from scoring.schema import TABLES, ColumnSpec, Kind, TableSpec
 
-TEMPLATE_ROWS = 20_000  # rows that carry the drop-downs and number checks
+TEMPLATE_ROWS = 200_000  # rows that carry the drop-downs and number checks
 LIST_SHEET = "Danh mục"
 
 INSTRUCTIONS = (

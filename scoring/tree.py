@@ -40,16 +40,6 @@ def cycle_members(parent: np.ndarray) -> np.ndarray:
     return on_cycle
 
 
-def depth(parent: np.ndarray) -> np.ndarray:
-    """Number of links to the root (0 for a root); cycles must be cut before calling."""
-    result = np.zeros(len(parent), dtype=np.int64)
-    current = np.where(parent >= 0, parent, NO_PARENT)
-    while (current >= 0).any():
-        result += current >= 0
-        current = _up(parent, current)
-    return result
-
-
 def ancestor_where(parent: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """For each organisation, the nearest of itself or its ancestors with `mask` true, else -1."""
     result = np.where(mask, np.arange(len(parent)), NO_PARENT)

@@ -128,3 +128,22 @@ def test_sinh_du_lieu_without_dang_bo_bo_phan(tmp_path: Path) -> None:
     levels = set(load_dataset(tmp_path / "out").to_chuc["cap"])
     assert "dang_bo_bo_phan" not in levels
     assert "chi_bo_truc_thuoc" in levels
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", str(SAMPLE / "to_chuc.csv")], "một thư mục chứa"),
+        (["validate", "__XLS__"], "lưu lại dạng .xlsx"),
+        (["validate", str(SAMPLE), "--xuat", "khong_co_thu_muc/bao_cao.csv"], "không tồn tại"),
+        (["validate", str(SAMPLE), "--so-dong", "0"], ""),
+        (["sinh-du-lieu", "__OUT__", "--nam", "1900-1901"], "1930–2100"),
+    ],
+)
+def test_unusable_arguments_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    old = tmp_path / "cu.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    args = [str(old) if a == "__XLS__" else str(tmp_path / "out") if a == "__OUT__" else a for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output

@@ -201,3 +201,80 @@ def test_sample_is_what_the_generator_makes(tmp_path: Path) -> None:
     write_tables(generate(6500, [2021, 2022, 2023, 2024, 2025], seed=2021), tmp_path / "mau", "csv")
     for spec in TABLES:
         assert (tmp_path / "mau" / f"{spec.name}.csv").read_bytes() == (SAMPLE / f"{spec.name}.csv").read_bytes()
+
+
+def test_two_row_headers_with_merged_group_titles(tmp_path: Path) -> None:
+    """«Quần chúng» merged over «Tổng số | Được quán triệt» is read as two columns."""
+    write_tables(
+        {s.name: pd.read_csv(VALID / f"{s.name}.csv", dtype=str, keep_default_na=False) for s in TABLES},
+        tmp_path / "book",
+        "xlsx",
+    )
+    path = tmp_path / "book" / "du_lieu.xlsx"
+    book = openpyxl.load_workbook(path)
+    del book["Đơn vị năm"]
+    sheet = book.create_sheet("Đơn vị năm")
+    sheet.append(["STT", "Mã tổ chức", "Năm", "Xếp loại", "Quần chúng", None, "Kiểm tra, giám sát", None])
+    sheet.append([None, None, None, None, "Tổng số", "Được quán triệt", "Kế hoạch", "Thực hiện"])
+    sheet.merge_cells("E1:F1")
+    sheet.merge_cells("G1:H1")
+    units = pd.read_csv(VALID / "don_vi_nam.csv", dtype=str, keep_default_na=False)
+    for i, row in enumerate(units.itertuples(index=False), start=1):
+        sheet.append(
+            [
+                i,
+                row.ma_to_chuc,
+                row.nam,
+                row.xep_loai,
+                row.so_quan_chung,
+                row.so_quan_chung_quan_triet,
+                row.kiem_tra_ke_hoach,
+                row.kiem_tra_thuc_hien,
+            ]
+        )
+    sheet.cell(row=5, column=6, value=999)  # more quán triệt than quần chúng, on Excel row 5
+    book.save(path)
+    _, report = validate_dataset(path)
+    errors = report.errors
+    assert len(errors) == 1, report.to_text()
+    assert (errors.loc[0, "dong"], errors.loc[0, "cot"]) == (5, "Quần chúng Được quán triệt")
+    assert not report.warnings["van_de"].str.contains("STT").any()
+
+
+def test_parquet_column_of_an_unusable_type_is_reported(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    write_tables(generate(200, [2025], seed=2), tmp_path / "p", "parquet")
+    table = pq.read_table(tmp_path / "p" / "don_vi_nam.parquet")
+    lists = pa.array([[1, 2]] * table.num_rows, type=pa.list_(pa.int64()))
+    table = table.set_column(table.column_names.index("so_quan_chung"), "so_quan_chung", lists)
+    pq.write_table(table, tmp_path / "p" / "don_vi_nam.parquet")
+    _, report = validate_dataset(tmp_path / "p")
+    assert report.errors["van_de"].str.contains("Kiểu dữ liệu của cột").any(), report.to_text()
+
+
+def test_warnings_for_gaps_that_do_not_stop_scoring(tmp_path: Path) -> None:
+    shutil.copytree(VALID, tmp_path / "d")
+    with (tmp_path / "d" / "to_chuc.csv").open("a", encoding="utf-8") as f:
+        f.write("DB2,Đảng bộ Không Chi Bộ,dang_bo_co_so,K,don_vi_su_nghiep\n")
+    with (tmp_path / "d" / "don_vi_nam.csv").open("a", encoding="utf-8") as f:
+        f.write("CB1,2025,HTTNV,15,15,1,1,0,HTTNV,HTTNV,\n")
+    _, report = validate_dataset(tmp_path / "d")
+    said = report.warnings["van_de"]
+    assert said.str.contains("Đảng bộ không có chi bộ trực thuộc nào").any()
+    assert said.str.contains("Năm 2025 có số liệu Đơn vị năm nhưng không có đảng viên").any()
+    assert said.str.contains("Tổ chức không có số liệu Đơn vị năm 2024").any()  # DB2 has no 2024 row
+
+
+def test_excel_dropped_leading_zeros_get_a_hint(tmp_path: Path) -> None:
+    shutil.copytree(VALID, tmp_path / "d")
+    for name in ("to_chuc", "dang_vien", "don_vi_nam"):
+        path = tmp_path / "d" / f"{name}.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("CB1", "001"), encoding="utf-8")
+    members = tmp_path / "d" / "dang_vien.csv"
+    members.write_text(
+        members.read_text(encoding="utf-8").replace("DV02,Trần Thị Bình,001", "DV02,Trần Thị Bình,1"), encoding="utf-8"
+    )
+    _, report = validate_dataset(tmp_path / "d")
+    assert report.errors["van_de"].str.contains("bỏ số 0 ở đầu mã").any(), report.to_text()

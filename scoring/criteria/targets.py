@@ -11,7 +11,7 @@ import numpy as np
 
 from scoring.criteria.expr import Type
 from scoring.domain import RATING_ORDER, XEP_LOAI
-from scoring.text import fold, format_vn_number
+from scoring.text import fold
 
 _OPS = {">": ">", ">=": ">=", "≥": ">=", "<": "<", "<=": "<=", "≤": "<=", "=": "==", "==": "==", "!=": "!=", "≠": "!="}
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)?"
@@ -150,7 +150,3 @@ def parse_target(text: str, metric_type: Type) -> Target:
 def _expect(metric_type: Type, target_type: Type, raw: str) -> None:
     if metric_type is not target_type:
         raise TargetError(f"chỉ tiêu «{raw}» dành cho giá trị {target_type.value}, nhưng chỉ số là {metric_type.value}")
-
-
-def percent_text(share: float) -> str:
-    return f"{format_vn_number(share * 100, 1)}%"

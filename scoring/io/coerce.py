@@ -33,7 +33,16 @@ def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame,
         if spec.name not in raw.data.column_names:
             columns[spec.name] = _missing_column(spec, n)
             continue
-        series, bad = _coerce_column(raw.data.column(spec.name), spec)
+        try:
+            series, bad = _coerce_column(raw.data.column(spec.name), spec)
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            kind = raw.data.column(spec.name).type
+            report.error(
+                raw.where, f"Kiểu dữ liệu của cột ({kind}) không dùng được; cần {spec.expected()}.", column=spec.name
+            )
+            invalid[spec.name] = np.ones(n, dtype=bool)
+            columns[spec.name] = _missing_column(spec, n)
+            continue
         if bad.any():
             invalid[spec.name] = bad
             positions = np.flatnonzero(bad)
@@ -90,6 +99,8 @@ def _coerce_column(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series
     """Typed series and the mask of cells that hold a value that could not be parsed."""
     if spec.kind in (Kind.ID, Kind.TEXT):
         return _text(column), np.zeros(len(column), dtype=bool)
+    if spec.kind in (Kind.COUNT, Kind.YEAR) and pa.types.is_integer(column.type):
+        return _integers(column, spec)  # Parquet: already numbers, no need to parse text
     parse = _code_parser(spec) if spec.kind is Kind.CODE else _PARSERS[spec.kind]
     values, bad = _parse_distinct(column, parse)
     dtype = dtype_of(spec)
@@ -143,11 +154,24 @@ def _parse_distinct(
     return (parsed, idx), bad
 
 
+def _integers(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
+    values = column.to_pandas().astype("Int64")
+    low, high = (1930, 2100) if spec.kind is Kind.YEAR else (-MAX_COUNT, MAX_COUNT)
+    bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool, na_value=False)
+    return values.mask(bad).reset_index(drop=True), bad
+
+
 def _text(column: pa.ChunkedArray) -> pd.Series:
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = column.cast(pa.string())
-    clean = pc.utf8_trim_whitespace(pc.utf8_normalize(column, form="NFC"))
-    clean = pc.if_else(pc.equal(clean, ""), pa.scalar(None, pa.string()), clean)
+    """Trimmed NFC text; normalised once per distinct value (names repeat a lot)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(pa.string())
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    encoded = pc.dictionary_encode(array)
+    distinct = pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, form="NFC"))
+    distinct = pc.if_else(pc.equal(distinct, ""), pa.scalar(None, pa.string()), distinct)
+    clean = distinct.take(encoded.indices)
     return pd.Series(clean.to_pandas(), dtype="str")
 
 
@@ -162,9 +186,12 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+MAX_COUNT = 10**12  # far above any real count; keeps Int64 from overflowing
+
+
 def _parse_int(text: str) -> object:
     value = _number(text)
-    if value is None or not value.is_integer():
+    if value is None or not value.is_integer() or abs(value) > MAX_COUNT:
         return _BAD
     return int(value)
 
@@ -176,7 +203,7 @@ def _parse_year(text: str) -> object:
 
 def _parse_score(text: str) -> object:
     value = _number(text)
-    return _BAD if value is None else value
+    return _BAD if value is None or abs(value) > MAX_COUNT else value
 
 
 def _parse_flag(text: str) -> object:

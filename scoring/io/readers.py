@@ -8,6 +8,7 @@ Nothing is evaluated: XLSX formulas are read as their cached values, macros are 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import zipfile
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from scoring.validation.report import Location, ValidationReport
 #: Encodings tried in order for CSV files (Excel on Vietnamese Windows may save as cp1258).
 CSV_ENCODINGS = ("utf-8-sig", "cp1258")
 HEADER_SCAN_ROWS = 10
+#: Columns offices add for people (row numbers, notes): ignored without a warning.
+IGNORED_HEADERS = {"stt", "tt", "sothutu", "ghichu"}
 
 
 @dataclass
@@ -43,11 +46,7 @@ def read_tables(path: Path, report: ValidationReport) -> dict[str, RawTable]:
     if path.is_file():
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             return _read_workbook(path, report)
-        report.error(
-            Location(str(path)),
-            "Dữ liệu phải là một tệp Excel .xlsx (mỗi bảng một trang tính) hoặc một thư mục chứa "
-            "các tệp to_chuc, dang_vien, don_vi_nam (.csv hoặc .parquet).",
-        )
+        report.error(Location(str(path)), unusable_file_message(path))
         return {}
     workbooks = sorted(
         p for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith("~$")
@@ -65,12 +64,26 @@ def read_tables(path: Path, report: ValidationReport) -> dict[str, RawTable]:
     missing = [s for s in TABLES if _find_table_file(path, s) is None]
     if missing and len(missing) == len(TABLES) and len(workbooks) == 1:
         return _read_workbook(workbooks[0], report)
+    if missing and len(missing) == len(TABLES) and len(workbooks) > 1:
+        names = ", ".join(w.name for w in workbooks)
+        report.error(Location(str(path)), f"Thư mục có {len(workbooks)} tệp Excel ({names}): hãy chỉ rõ tệp cần đọc.")
+        return {}
     for spec in missing:
         report.error(
             Location(str(path)),
             f"Thiếu bảng «{spec.title}»: cần tệp {spec.name}.csv hoặc {spec.name}.parquet trong thư mục.",
         )
     return tables
+
+
+def unusable_file_message(path: Path) -> str:
+    """Why a single file cannot be a dataset, in words a user can act on."""
+    if path.suffix.lower() == ".xls":
+        return "Tệp .xls (Excel 97–2003) không đọc được: mở bằng Excel và lưu lại dạng .xlsx."
+    return (
+        "Dữ liệu phải là một tệp Excel .xlsx (mỗi bảng một trang tính) hoặc một thư mục chứa "
+        "các tệp to_chuc, dang_vien, don_vi_nam (.csv hoặc .parquet)."
+    )
 
 
 def _find_table_file(folder: Path, spec: TableSpec) -> Path | None:
@@ -90,6 +103,14 @@ def _read_csv(file: Path, spec: TableSpec, report: ValidationReport) -> RawTable
     raw = file.read_bytes()
     if not raw.strip():
         report.error(where, "Tệp rỗng: không có dòng tiêu đề và không có dữ liệu.")
+        return None
+    broken = _broken_utf8_lines(raw)
+    if broken:
+        report.error(
+            Location(where.file, first_row=0),
+            "Tệp UTF-8 có ký tự hỏng ở dòng này (thường do chép từ phần mềm khác); sửa hoặc gõ lại ô đó.",
+            rows=np.asarray(broken[:20]),
+        )
         return None
     encoding = _detect_encoding(raw)
     if encoding is None:
@@ -117,7 +138,9 @@ def _read_csv(file: Path, spec: TableSpec, report: ValidationReport) -> RawTable
             rows, counts = zip(*ragged, strict=True)
             report.error(
                 Location(where.file, first_row=0),
-                f"Số ô của dòng khác số cột của dòng tiêu đề ({len(header)} cột); không đọc được tệp.",
+                f"Số ô của dòng khác số cột của dòng tiêu đề ({len(header)} cột); không đọc được tệp. "
+                "Nếu có số thập phân viết bằng dấu phẩy (8,5), đặt nó trong ngoặc kép "
+                "hoặc dùng dấu ; để phân cách cột.",
                 rows=np.asarray(rows),
                 values=[f"{n} ô" for n in counts],
             )
@@ -135,6 +158,21 @@ def _ragged_lines(text: str, delimiter: str, width: int) -> list[tuple[int, int]
         if number > 1 and cells and len(cells) != width:
             found.append((number, len(cells)))
     return found
+
+
+def _broken_utf8_lines(raw: bytes) -> list[int]:
+    """Lines with invalid bytes in a file that is otherwise clearly UTF-8 (has valid accented text)."""
+    if b"\x00" in raw[:4096]:
+        return []
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        accented = sum(1 for ch in text if ord(ch) > 127) - bad
+        if accented > bad:
+            return [i for i, line in enumerate(text.splitlines(), start=1) if "\ufffd" in line]
+    return []
 
 
 def _detect_encoding(raw: bytes) -> str | None:
@@ -163,8 +201,8 @@ def _read_parquet(file: Path, spec: TableSpec, report: ValidationReport) -> RawT
     where = Location(str(file))
     try:
         table = pq.read_table(file)
-    except (pa.ArrowInvalid, OSError) as exc:
-        report.error(where, f"Không đọc được tệp Parquet: {str(exc).splitlines()[0]}")
+    except (pa.ArrowInvalid, OSError):
+        report.error(where, "Không đọc được tệp Parquet: tệp hỏng hoặc không phải Parquet.")
         return None
     header = table.column_names
     table = table.rename_columns([f"__cot_{i}" for i in range(len(header))])
@@ -182,8 +220,8 @@ def _read_workbook(file: Path, report: ValidationReport) -> dict[str, RawTable]:
     try:
         # data_only: formulas give their cached values and are never evaluated; macros are not loaded
         book = openpyxl.load_workbook(file, read_only=True, data_only=True, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        report.error(where, f"Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx): {exc}")
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        report.error(where, "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx (thử mở bằng Excel rồi lưu lại).")
         return {}
     tables: dict[str, RawTable] = {}
     try:
@@ -223,12 +261,17 @@ def _read_sheet(
         return None
     header_index = int(np.argmax(scores))
     header = ["" if c is None else str(c) for c in head[header_index]]
-    body = head[header_index + 1 :]
+    skip = 1
+    if header_index + 1 < len(head):  # a merged group title above sub-titles ("Quần chúng" / "Tổng số")
+        merged = _two_row_header(header, head[header_index + 1], known)
+        if merged is not None:
+            header, skip = merged, 2
+    body = head[header_index + skip :]
     body.extend(rows)
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     numbers: list[int] = []
-    first = header_index + 2
+    first = header_index + 1 + skip
     for offset, row in enumerate(body):
         cells = [_cell_text(c) for c in row[:width]]
         if not any(c is not None for c in cells):
@@ -241,6 +284,21 @@ def _read_sheet(
     return finish_table(spec, table, header, where, np.asarray(numbers, dtype=np.int64), report)
 
 
+def _two_row_header(top: list[str], below: tuple[object, ...], known: dict[str, str]) -> list[str] | None:
+    """Combined titles when the row below the header holds sub-titles of merged group cells."""
+    sub = ["" if c is None else str(c).strip() for c in below]
+    sub += [""] * (len(top) - len(sub))
+    group, combined = "", []
+    for i, title in enumerate(top):
+        group = title.strip() or group  # a merged cell is read as its first cell, the rest blank
+        if sub[i] and fold(sub[i]) not in known:
+            combined.append(f"{group} {sub[i]}".strip())
+        else:
+            combined.append(sub[i] or title)
+    gain = sum(fold(c) in known for c in combined) - sum(fold(c) in known for c in top)
+    return combined if gain > 0 else None
+
+
 def _cell_text(value: object) -> str | None:
     if value is None:
         return None
@@ -248,6 +306,8 @@ def _cell_text(value: object) -> str | None:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 2024 and mã 123 as 2024.0 / 123.0
+    if isinstance(value, datetime.datetime | datetime.date):
+        return f"{value:%d/%m/%Y} (ô định dạng Ngày)"
     text = str(value).strip()
     return text or None
 
@@ -271,7 +331,7 @@ def finish_table(
     for i, title in enumerate(header):
         name = lookup.get(fold(title)) if title.strip() else None
         if name is None:
-            if title.strip():
+            if title.strip() and fold(title) not in IGNORED_HEADERS:
                 report.warning(where, f"Cột «{title.strip()}» không thuộc bảng {spec.name}: bỏ qua.")
             continue
         if name in chosen:

@@ -129,54 +129,23 @@ def check_duplicates(spec: TableSpec, frame: pd.DataFrame, where: Location, repo
 
 
 def check_tree(frame: pd.DataFrame, where: Location, report: ValidationReport) -> np.ndarray:
-    """Parent links of `to_chuc`; returns parent positions with broken links cut (for later steps)."""
+    """Parent links of `to_chuc`; returns parent positions with broken links cut (for later steps).
+
+    One message per cell, the most basic first: an unknown parent, then a cycle, then a level
+    that may not have a parent (or must have one), then a parent of the wrong level."""
     parent = tree.parent_positions(frame["ma_to_chuc"], frame["ma_cap_tren"])
     cap = frame["cap"].astype(object).to_numpy()
     values = frame["ma_cap_tren"].to_numpy()
+    known_cap = frame["cap"].notna().to_numpy()
 
     unknown = parent == tree.UNKNOWN_PARENT
     report.error(
         where,
-        "Mã cấp trên không có trong bảng Tổ chức.",
+        "Mã cấp trên không có trong bảng Tổ chức." + unknown_code_hint(values[unknown], frame),
         rows=np.flatnonzero(unknown),
         column="ma_cap_tren",
         values=values[unknown],
     )
-    roots = frame["cap"].eq("cap_tren_co_so").to_numpy()
-    has_parent = parent != tree.NO_PARENT
-    stray = roots & has_parent
-    report.error(
-        where,
-        "Đảng bộ cấp trên cơ sở không có cấp trên trong dữ liệu: để trống cột này.",
-        rows=np.flatnonzero(stray),
-        column="ma_cap_tren",
-        values=values[stray],
-    )
-    orphan = ~roots & ~has_parent & frame["cap"].notna().to_numpy()
-    report.error(
-        where,
-        "Thiếu mã cấp trên: chỉ đảng bộ cấp trên cơ sở mới không có cấp trên.",
-        rows=np.flatnonzero(orphan),
-        column="ma_cap_tren",
-        values=values[orphan],
-    )
-
-    known = parent >= 0
-    parent_cap = pd.Series(cap[np.clip(parent, 0, None)] if len(cap) else cap).where(known).to_numpy()
-    ok_level = _level_ok(cap, parent_cap)
-    wrong = known & ~roots & ~ok_level & frame["cap"].notna().to_numpy()
-    if wrong.any():
-        for level in np.unique(cap[wrong].astype(str)):
-            rows = wrong & (cap == level)
-            need = " hoặc ".join(CAP.labels[p] for p in PARENT_LEVELS[level])
-            report.error(
-                where,
-                f"Cấp trên sai cấp: cấp trên của «{CAP.labels[level]}» phải là {need}.",
-                rows=np.flatnonzero(rows),
-                column="ma_cap_tren",
-                values=values[rows],
-            )
-
     on_cycle = tree.cycle_members(parent)
     report.error(
         where,
@@ -185,7 +154,53 @@ def check_tree(frame: pd.DataFrame, where: Location, report: ValidationReport) -
         column="ma_cap_tren",
         values=values[on_cycle],
     )
+    settled = ~unknown & ~on_cycle
+    roots = frame["cap"].eq("cap_tren_co_so").to_numpy()
+    has_parent = parent != tree.NO_PARENT
+    stray = roots & has_parent & settled
+    report.error(
+        where,
+        "Đảng bộ cấp trên cơ sở không có cấp trên trong dữ liệu: để trống cột này.",
+        rows=np.flatnonzero(stray),
+        column="ma_cap_tren",
+        values=values[stray],
+    )
+    orphan = ~roots & ~has_parent & known_cap
+    report.error(
+        where,
+        "Thiếu mã cấp trên: chỉ đảng bộ cấp trên cơ sở mới không có cấp trên.",
+        rows=np.flatnonzero(orphan),
+        column="ma_cap_tren",
+        values=values[orphan],
+    )
+    known = (parent >= 0) & settled
+    parent_cap = pd.Series(cap[np.clip(parent, 0, None)] if len(cap) else cap).where(known).to_numpy()
+    wrong = known & ~roots & ~_level_ok(cap, parent_cap) & known_cap
+    for level in np.unique(cap[wrong].astype(str)) if wrong.any() else ():
+        rows = wrong & (cap == level)
+        need = " hoặc ".join(CAP.labels[p] for p in PARENT_LEVELS[level])
+        report.error(
+            where,
+            f"Cấp trên sai cấp: cấp trên của «{CAP.labels[level]}» phải là {need}.",
+            rows=np.flatnonzero(rows),
+            column="ma_cap_tren",
+            values=values[rows],
+        )
     return np.where((parent >= 0) & ~on_cycle, parent, tree.NO_PARENT)
+
+
+def unknown_code_hint(values: np.ndarray, to_chuc: pd.DataFrame) -> str:
+    """A hint when unknown codes look like organisation names, or like codes that lost their
+    leading zeros in Excel ("1" for "001")."""
+    if len(values) == 0:
+        return ""
+    given = pd.Series(values, dtype=object).astype(str)
+    if given.isin(to_chuc["ten_to_chuc"].astype(str)).any():
+        return " Cột này cần mã tổ chức (ví dụ CB001), không phải tên tổ chức."
+    stripped = to_chuc["ma_to_chuc"].astype(str).str.lstrip("0")
+    if given.str.isdigit().any() and given.str.lstrip("0").isin(stripped).any():
+        return " Có thể Excel đã bỏ số 0 ở đầu mã (ví dụ 001 thành 1): định dạng cột là Văn bản rồi gõ lại."
+    return ""
 
 
 def _level_ok(cap: np.ndarray, parent_cap: np.ndarray) -> np.ndarray:
@@ -210,7 +225,7 @@ def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location,
     unknown = given & (position < 0)
     report.error(
         where,
-        "Mã chi bộ không có trong bảng Tổ chức.",
+        "Mã chi bộ không có trong bảng Tổ chức." + unknown_code_hint(values[unknown], to_chuc),
         rows=np.flatnonzero(unknown),
         column="ma_chi_bo",
         values=values[unknown],
@@ -237,7 +252,7 @@ def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location
     unknown = (position < 0) & units["ma_to_chuc"].notna().to_numpy()
     report.error(
         where,
-        "Mã tổ chức không có trong bảng Tổ chức.",
+        "Mã tổ chức không có trong bảng Tổ chức." + unknown_code_hint(units["ma_to_chuc"].to_numpy()[unknown], to_chuc),
         rows=np.flatnonzero(unknown),
         column="ma_to_chuc",
         values=units["ma_to_chuc"].to_numpy()[unknown],
@@ -247,38 +262,68 @@ def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location
 def coverage_warnings(
     cap: np.ndarray,
     ids: np.ndarray,
+    parent: np.ndarray,
     member_chi_bo: np.ndarray,
     member_year: np.ndarray,
     unit_org: np.ndarray,
     unit_year: np.ndarray,
-    where: Location,
+    where: dict[str, Location],
     report: ValidationReport,
 ) -> None:
-    """Things to look at that do not stop scoring: chi bộ with no members, TCCSĐ with no year row.
+    """Things to look at that do not stop scoring: a chi bộ with no members, an organisation with
+    no year row, a year with unit rows but no members, a đảng bộ with no chi bộ under it.
 
     Works on organisation positions (the codes of the linked columns), one pass per year."""
+    orgs = where["to_chuc"]
     is_chi_bo = np.isin(cap, CHI_BO_LEVELS)
-    is_tccsd = np.isin(cap, TCCSD_LEVELS)
     for year in np.unique(member_year):
         has_members = np.bincount(member_chi_bo[member_year == year], minlength=len(cap)) > 0
         empty = is_chi_bo & ~has_members
         report.warning(
-            where,
+            orgs,
             f"Chi bộ không có đảng viên nào trong năm {year}.",
             rows=np.flatnonzero(empty),
             column="ma_to_chuc",
             values=ids[empty],
         )
         has_row = np.bincount(unit_org[unit_year == year], minlength=len(cap)) > 0
-        missing = is_tccsd & ~has_row
         report.warning(
-            where,
-            f"Tổ chức cơ sở đảng không có số liệu Đơn vị năm {year}: "
+            orgs,
+            f"Tổ chức không có số liệu Đơn vị năm {year} (xếp loại, quần chúng, kiểm tra…): "
             "các tiêu chí cần số liệu này sẽ là «không đủ dữ liệu».",
-            rows=np.flatnonzero(missing),
+            rows=np.flatnonzero(~has_row),
             column="ma_to_chuc",
-            values=ids[missing],
+            values=ids[~has_row],
         )
+    for year in np.setdiff1d(np.unique(unit_year), np.unique(member_year)):
+        report.warning(
+            where["don_vi_nam"],
+            f"Năm {year} có số liệu Đơn vị năm nhưng không có đảng viên nào trong "
+            "bảng Đảng viên: các tiêu chí về đảng viên năm đó sẽ không đủ dữ liệu.",
+        )
+    above = np.zeros(len(cap), dtype=bool)  # organisations with at least one chi bộ trực thuộc below
+    current = parent[cap == "chi_bo_truc_thuoc"]
+    while (current >= 0).any():
+        current = current[current >= 0]
+        above[current] = True
+        current = parent[current]
+    childless = np.isin(cap, ("dang_bo_co_so", "dang_bo_bo_phan")) & ~above
+    report.warning(
+        orgs,
+        "Đảng bộ không có chi bộ trực thuộc nào bên dưới.",
+        rows=np.flatnonzero(childless),
+        column="ma_to_chuc",
+        values=ids[childless],
+    )
+
+
+def unit_row_warnings(frame: pd.DataFrame, where: Location, report: ValidationReport) -> None:
+    """Half-filled figures: the part without the whole gives no ratio."""
+    for part, whole, said in (
+        ("so_quan_chung_quan_triet", "so_quan_chung", "số quần chúng được quán triệt nhưng thiếu tổng số quần chúng"),
+    ):
+        half = (frame[part].notna() & frame[whole].isna()).to_numpy()
+        report.warning(where, f"Có {said}: tỷ lệ sẽ là «không đủ dữ liệu».", rows=np.flatnonzero(half), column=whole)
 
 
 __all__ = [
@@ -289,4 +334,5 @@ __all__ = [
     "check_tree",
     "check_unit_years",
     "coverage_warnings",
+    "unit_row_warnings",
 ]
