@@ -15,8 +15,8 @@ import typer
 
 from scoring.criteria import Problem, check_criteria
 from scoring.dataset import validate_dataset
-from scoring.io.writers import FORMATS, OutputError, write_tables
 from scoring.io.readers import unusable_file_message
+from scoring.io.writers import FORMATS, OutputError, write_tables
 from scoring.validation.report import COLUMNS as REPORT_COLUMNS
 from scoring.validation.report import ValidationReport
 

@@ -3,8 +3,8 @@
 Everything is drawn with whole-array numpy steps (the only loops run over years or tree levels):
 5.6 million members a year for five years take about half a minute on two cores. Distributions
 follow DOMAIN.md: about 19% of members HTXSNV and 86% HTT+, violation rates under 1% falling about
-6% a year, about half the chi bộ trực thuộc HTXSNV; members keep their chi bộ, latent quality and name from year to year, with a few
-percent leaving and joining each year.
+6% a year, about half the chi bộ trực thuộc HTXSNV; members keep their chi bộ, latent quality and
+name from year to year, with a few percent leaving and joining each year.
 """
 
 from __future__ import annotations
