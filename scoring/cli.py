@@ -182,7 +182,8 @@ def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí Y
     years = f"{criteria.from_year}–{criteria.to_year or '…'}"
     typer.echo(f"Văn bản: {criteria.document}; hiệu lực: {years}.")
     for level, chosen in criteria.by_level.items():
-        typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {sum(c.points for c in chosen):g} điểm")
+        points = f"{sum(c.points for c in chosen):g}".replace(".", ",")
+        typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {points} điểm")
 
 
 @app.command("score")
@@ -213,6 +214,9 @@ def score_command(
         _print_problems(problems)
     if dataset is None or loaded is None:
         raise typer.Exit(EXIT_DATA)
+    if not report.warnings.empty:
+        typer.echo("Cảnh báo về dữ liệu (không ngăn việc chấm điểm; xem đủ bằng «thidua validate»):")
+        print_report(report, 5)
     if not loaded.in_force(nam):
         typer.echo(
             f"Lưu ý: năm {nam} ngoài thời gian hiệu lực của tệp tiêu chí ({loaded.from_year}–{loaded.to_year or '…'})."
@@ -224,11 +228,14 @@ def score_command(
         raise typer.Exit(EXIT_DATA) from exc
     files = write_result(result, out, member_rows_in_workbook=excel_dang_vien)
     elapsed = time.perf_counter() - started
-    met = result.ket_qua_tieu_chi
-    top = met[met["cap"] == "cap_tren_co_so"]
     typer.echo(f"Đã chấm năm {nam} theo {loaded.label} trong {elapsed:.1f} giây.")
-    if len(top):
-        typer.echo(f"Cấp trên cơ sở: {int(top['dat'].sum())}/{len(top)} chỉ tiêu đạt.")
+    rows = result.ket_qua_tieu_chi
+    top = rows[rows["cap"] == "cap_tren_co_so"]
+    summary = top.groupby("ma", sort=True)["dat"].agg(["sum", "size"])
+    for ma, line in summary.head(10).iterrows():
+        typer.echo(f"  {ma}: {int(line['sum'])}/{int(line['size'])} chỉ tiêu đạt")
+    if len(summary) > 10:
+        typer.echo(f"  … và {len(summary) - 10} đảng bộ cấp trên cơ sở khác (xem xep_hang_to_chuc.csv)")
     typer.echo("Đã ghi: " + ", ".join(str(f) for f in files))
 
 

@@ -104,6 +104,9 @@ def test_case(case: dict[str, Any]) -> None:
             assert got["diem"] == pytest.approx(want["diem"]), where
         for fragment in [want["giai_thich"]] if isinstance(want.get("giai_thich"), str) else want.get("giai_thich", []):
             assert fragment in got["giai_thich"], where
+    for ma in case.get("khong_co", []):  # not scored, not ranked that year
+        assert ma not in set(result.ket_qua_tieu_chi["ma"]), ma
+        assert ma not in set(result.xep_hang_to_chuc["ma_to_chuc"]), ma
     totals = result.tong_diem.set_index("ma")["tong_diem"]
     for ma, points in case.get("tong_diem", {}).items():
         assert totals[ma] == pytest.approx(points), f"{ma}: {totals[ma]}"

@@ -83,7 +83,7 @@ def test_cli_criteria_check() -> None:
     assert "44 tiêu chí" in ok.output
     bad = runner.invoke(app, ["criteria", "check", str(BROKEN / "chi_tieu_sai.yaml")])
     assert bad.exit_code == 1
-    assert "chi_tieu_sai.yaml:24" in bad.output
+    assert "chi_tieu_sai.yaml:24" in bad.output  # «khoảng 15%»
     assert runner.invoke(app, ["criteria", "check", "khong_co.yaml"]).exit_code == 2
 
 
@@ -151,6 +151,11 @@ def test_metric_errors(text: str, message: str) -> None:
         ("≥ HTTNV", Type.RATING, [2, 3, 1], [1, 1, 0]),
         ("đúng", Type.BOOL, [1, 0], [1, 0]),
         ("= không", Type.BOOL, [1, 0], [0, 1]),
+        ("trên 80%", Type.NUMBER, [0.8, 0.81], [0, 1]),
+        ("80% trở lên", Type.NUMBER, [0.8, 0.79], [1, 0]),
+        ("từ 96% trở lên", Type.NUMBER, [0.96], [1]),
+        ("từ 15% đến 20%", Type.NUMBER, [0.2, 0.21], [1, 0]),
+        ("không quá 0,5%", Type.NUMBER, [0.005, 0.006], [1, 0]),
     ],
 )
 def test_targets(target: str, type_: Type, values: list[float], met: list[float]) -> None:
@@ -173,7 +178,7 @@ def test_trend_targets(target: str, now: list[float], before: list[float], met: 
     np.testing.assert_array_equal(got, np.array(met, dtype=float))
 
 
-@pytest.mark.parametrize("target", ["hơn 80%", "> tám mươi", "20%..15%", ""])
+@pytest.mark.parametrize("target", ["khoảng 80%", "> tám mươi", "20%..15%", ""])
 def test_bad_targets(target: str) -> None:
     with pytest.raises(TargetError):
         parse_target(target, Type.NUMBER)

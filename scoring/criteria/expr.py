@@ -90,8 +90,10 @@ CODE_CONSTANTS: dict[str, Vocabulary] = {
 }
 
 #: Aggregations: name -> (needs a row expression, type of that expression, result type).
+#: `ratio(pop, a, b)` is Σa / Σb over the rows where both a and b are known (paired per unit).
 AGGREGATIONS: dict[str, tuple[bool, Type | None, Type]] = {
     "share": (True, Type.BOOL, Type.NUMBER),
+    "ratio": (True, Type.NUMBER, Type.NUMBER),
     "count": (False, Type.BOOL, Type.NUMBER),
     "sum": (True, Type.NUMBER, Type.NUMBER),
     "mean": (True, Type.NUMBER, Type.NUMBER),
@@ -165,6 +167,8 @@ class Aggregate(Node):
     func: str
     population: str
     inner: Node | None
+    #: the denominator expression of `ratio`
+    second: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -295,18 +299,30 @@ class _Translator:
         if not args or not isinstance(args[0], ast.Name) or args[0].id not in POPULATIONS:
             raise ExprError(f"«{text}»: tham số đầu của {func} là một tập hợp: {', '.join(POPULATIONS)}")
         population = args[0].id
-        if len(args) > 2 or (needs_inner and len(args) != 2):
-            shape = f"{func}(tập_hợp, biểu_thức)" if needs_inner else f"{func}(tập_hợp) hoặc {func}(tập_hợp, điều_kiện)"
+        wanted = 3 if func == "ratio" else 2
+        if len(args) > wanted or (needs_inner and len(args) != wanted):
+            if func == "ratio":
+                shape = "ratio(tập_hợp, tử_số, mẫu_số)"
+            elif needs_inner:
+                shape = f"{func}(tập_hợp, biểu_thức)"
+            else:
+                shape = f"{func}(tập_hợp) hoặc {func}(tập_hợp, điều_kiện)"
             raise ExprError(f"«{text}»: viết {shape}")
+        row_context = MEMBER if population == "dang_vien" else UNIT
         inner: Node | None = None
-        if len(args) == 2:
-            inner = _Translator(MEMBER if population == "dang_vien" else UNIT).node(args[1])
-            if inner.type is not inner_type:
+        second: Node | None = None
+        for position, arg in enumerate(args[1:], start=1):
+            node = _Translator(row_context).node(arg)
+            if node.type is not inner_type:
                 assert inner_type is not None
                 raise ExprError(
-                    f"«{text}»: biểu thức trong {func} phải là {inner_type.value}, đang là {inner.type.value}"
+                    f"«{text}»: biểu thức trong {func} phải là {inner_type.value}, đang là {node.type.value}"
                 )
-        return Aggregate(result, func, population, inner)
+            if position == 1:
+                inner = node
+            else:
+                second = node
+        return Aggregate(result, func, population, inner, second)
 
 
 def _same_kind(left: Node, right: Node, text: str) -> None:
@@ -322,25 +338,3 @@ def _vocabulary_of_constant(node: Node) -> Vocabulary | None:
     if isinstance(node, Constant) and node.label in CODE_CONSTANTS:
         return CODE_CONSTANTS[node.label]
     return None
-
-
-def uses_previous(node: Node) -> bool:
-    if isinstance(node, Previous):
-        return True
-    return any(uses_previous(child) for child in children(node))
-
-
-def children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Compare | Arith):
-        return (node.left, node.right)
-    if isinstance(node, InList):
-        return (node.item,)
-    if isinstance(node, Logic):
-        return node.parts
-    if isinstance(node, Not | Negate):
-        return (node.operand,)
-    if isinstance(node, Aggregate):
-        return () if node.inner is None else (node.inner,)
-    if isinstance(node, Previous):
-        return (node.inner,)
-    return ()

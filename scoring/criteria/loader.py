@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from scoring.criteria.expr import MEMBER, UNIT, ExprError, parse
+from scoring.criteria.expr import MEMBER, UNIT, Aggregate, Arith, ExprError, Node, Type, parse
 from scoring.criteria.model import (
     LEVEL_ORDER,
     LEVELS,
@@ -141,6 +141,12 @@ def _key(path: Path_, data: dict[str, Any] | None) -> str:
 def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
     header_fields = {k: v for k, v in data.items() if k != "criteria"}
     header = _validate(HeaderModel, header_fields, (), reader, data)
+    if (
+        header is not None
+        and header.in_force.to_year is not None
+        and header.in_force.to_year < header.in_force.from_year
+    ):
+        reader.problem(("in_force",), "năm bắt đầu hiệu lực (from) sau năm hết hiệu lực (to)", data)
     items = data.get("criteria")
     if not isinstance(items, list) or not items:
         reader.problem(("criteria",), "cần khóa «criteria» là danh sách các tiêu chí (ít nhất một)", data)
@@ -211,6 +217,33 @@ def _criterion(
         return None
     if any(points > model.points for _, points in partial):
         reader.problem((*path, "partial"), "điểm một phần không được lớn hơn điểm tối đa của tiêu chí", data)
+    if model.deduction is not None and (
+        model.partial
+        or target.kind != "compare"
+        or target.op not in ("==", "<=", "<")
+        or metric.type is not Type.NUMBER
+    ):
+        reader.problem(
+            (*path, "deduction"),
+            "điểm trừ chỉ dùng cho chỉ số đếm với chỉ tiêu «= 0» hoặc «≤ …» (trừ theo phần vượt), "
+            "và không dùng cùng điểm một phần",
+            data,
+        )
+    for where, checked in (
+        (("target",), target),
+        *((("partial", i, "target"), t) for i, (t, _) in enumerate(partial)),
+    ):
+        if (
+            is_share_metric(metric)
+            and checked.type is Type.NUMBER
+            and checked.kind != "trend"
+            and max(checked.low, 0 if checked.high != checked.high else checked.high) > 1
+        ):
+            reader.problem(
+                (*path, *where),
+                f"chỉ số là tỷ lệ (0–100%): viết chỉ tiêu có dấu %, ví dụ «≥ 80%», không phải «{checked.text}»",
+                data,
+            )
     return Criterion(
         id=model.id,
         title=model.title,
@@ -225,6 +258,17 @@ def _criterion(
         phrase=model.phrase,
         source=model.source,
         line=reader.line(path),
+    )
+
+
+def is_share_metric(metric: Node) -> bool:
+    """A share or a ratio of counts: values are fractions, targets are written in %."""
+    if isinstance(metric, Aggregate):
+        return metric.func in ("share", "ratio")
+    return (
+        isinstance(metric, Arith)
+        and metric.op == "/"
+        and all(isinstance(side, Aggregate) and side.func in ("sum", "count") for side in (metric.left, metric.right))
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scoring.criteria.expr import Node
 from scoring.criteria.targets import Target
@@ -70,7 +70,7 @@ class HeaderModel(Strict):
     title: Text
     document: Text
     in_force: InForceModel
-    version: Text
+    version: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v), Field(min_length=1)]
     points_note: str | None = None
     groups: dict[str, Text]
 
@@ -92,10 +92,6 @@ class Criterion:
     phrase: str | None
     source: SourceModel
     line: int = 0
-
-    @property
-    def max_points(self) -> float:
-        return self.points
 
 
 @dataclass(frozen=True)

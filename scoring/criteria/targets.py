@@ -94,9 +94,31 @@ def _number(text: str, percent: bool) -> float:
     return value / 100 if percent else value
 
 
+#: The plans' own wording, rewritten to the symbols: "trên 80%" is "> 80%", "từ 96% trở lên" "≥ 96%".
+_WORDING = (
+    (re.compile(r"^(?:từ\s+)?(.+?)\s+trở\s+lên$"), r">= \1"),
+    (re.compile(r"^(?:từ\s+)?(.+?)\s+trở\s+xuống$"), r"<= \1"),
+    (re.compile(r"^(?:trên|hơn|lớn hơn)\s+(.+)$"), r"> \1"),
+    (re.compile(r"^(?:dưới|nhỏ hơn|ít hơn)\s+(.+)$"), r"< \1"),
+    (re.compile(r"^(?:không quá|tối đa|nhiều nhất)\s+(.+)$"), r"<= \1"),
+    (re.compile(r"^(?:ít nhất|tối thiểu)\s+(.+)$"), r">= \1"),
+    (re.compile(r"^(?:bằng)\s+(.+)$"), r"= \1"),
+    (re.compile(r"^(?:từ)\s+(.+?)\s+(?:đến)\s+(.+)$"), r"\1..\2"),
+)
+
+
+def _plain(raw: str) -> str:
+    lowered = raw.lower()
+    for pattern, replacement in _WORDING:
+        if pattern.match(lowered):
+            return pattern.sub(replacement, lowered)
+    return raw
+
+
 def parse_target(text: str, metric_type: Type) -> Target:
     """Read a target for a metric of `metric_type`; raise TargetError with a Vietnamese message."""
-    raw = " ".join(str(text).split())
+    written = " ".join(str(text).split())
+    raw = _plain(written)
     if not raw:
         raise TargetError("chỉ tiêu để trống")
     lowered = raw.lower()
@@ -114,7 +136,7 @@ def parse_target(text: str, metric_type: Type) -> Target:
         )
     if fold(raw) in TRUE_WORDS | FALSE_WORDS:
         _expect(metric_type, Type.BOOL, raw)
-        return Target(raw, "compare", Type.BOOL, op="==", low=1.0 if fold(raw) in TRUE_WORDS else 0.0)
+        return Target(written, "compare", Type.BOOL, op="==", low=1.0 if fold(raw) in TRUE_WORDS else 0.0)
     in_range = _RANGE_RE.match(raw)
     if in_range:
         _expect(metric_type, Type.NUMBER, raw)
@@ -122,7 +144,7 @@ def parse_target(text: str, metric_type: Type) -> Target:
         low, high = _number(in_range.group(1), percent), _number(in_range.group(3), percent)
         if low > high:
             raise TargetError(f"khoảng «{raw}» có cận dưới lớn hơn cận trên")
-        return Target(raw, "range", Type.NUMBER, low=low, high=high)
+        return Target(written, "range", Type.NUMBER, low=low, high=high)
     compare = _COMPARE_RE.match(raw)
     if not compare:
         raise TargetError(
@@ -133,18 +155,18 @@ def parse_target(text: str, metric_type: Type) -> Target:
     rating = XEP_LOAI.lookup().get(fold(operand), "")
     if rating:
         _expect(metric_type, Type.RATING, raw)
-        return Target(raw, "compare", Type.RATING, op=op, low=float(RATING_ORDER.index(rating)))
+        return Target(written, "compare", Type.RATING, op=op, low=float(RATING_ORDER.index(rating)))
     if fold(operand) in TRUE_WORDS | FALSE_WORDS:
         _expect(metric_type, Type.BOOL, raw)
         if op not in ("==", "!="):
             raise TargetError(f"«{raw}»: đúng/sai chỉ so sánh bằng hoặc khác")
         value = 1.0 if fold(operand) in TRUE_WORDS else 0.0
-        return Target(raw, "compare", Type.BOOL, op="==", low=value if op == "==" else 1.0 - value)
+        return Target(written, "compare", Type.BOOL, op="==", low=value if op == "==" else 1.0 - value)
     number = re.fullmatch(rf"({_NUMBER})\s*(%?)", operand)
     if not number:
         raise TargetError(f"«{raw}»: sau dấu so sánh cần một số, một tỷ lệ % hoặc một mức xếp loại (HTTNV…)")
     _expect(metric_type, Type.NUMBER, raw)
-    return Target(raw, "compare", Type.NUMBER, op=op, low=_number(number.group(1), bool(number.group(2))))
+    return Target(written, "compare", Type.NUMBER, op=op, low=_number(number.group(1), bool(number.group(2))))
 
 
 def _expect(metric_type: Type, target_type: Type, raw: str) -> None:

@@ -33,30 +33,44 @@ from scoring.engine.year import YearData
 
 @dataclass(frozen=True)
 class Rows:
-    """Unit rows (organisation positions of `caps`) or member rows (indices into the year's members)."""
+    """Unit rows (organisation positions of `caps`) or member rows (indices into the year's members).
+
+    `key` names the row set: results are remembered per (node, key), so two different row sets
+    must never share a key."""
 
     kind: str
     index: np.ndarray
     caps: tuple[str, ...] = ()
+    key: str = ""
 
     def __len__(self) -> int:
         return len(self.index)
 
 
 def unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
-    return Rows("unit", year.orgs_of(caps), caps)
+    """Every organisation of these levels (the populations aggregations range over)."""
+    return Rows("unit", year.orgs_of(caps), caps, f"tất cả:{','.join(caps)}")
+
+
+def active_unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
+    """The organisations of these levels that exist this year: a unit-year row or members below."""
+    index = year.orgs_of(caps)
+    return Rows("unit", index[year.active[index]], caps, f"hoạt động:{','.join(caps)}")
 
 
 def member_rows(year: YearData) -> Rows:
-    return Rows(MEMBER, np.arange(len(year.member_rows)))
+    return Rows(MEMBER, np.arange(len(year.member_rows)), (), "đảng viên")
 
 
 @dataclass(frozen=True)
 class Parts:
-    """The pieces an aggregation was made of, per owner row: what the explanations quote."""
+    """The pieces an aggregation was made of, per owner row: what the explanations quote.
+
+    `missing` counts the rows of the population that had no value (not reported)."""
 
     numerator: np.ndarray
     denominator: np.ndarray
+    missing: np.ndarray
 
 
 class Evaluator:
@@ -65,12 +79,12 @@ class Evaluator:
     def __init__(self, year: YearData, previous: YearData | None) -> None:
         self.year = year
         self.previous = previous
-        self._memo: dict[tuple[int, str, tuple[str, ...]], np.ndarray] = {}
-        self._parts: dict[tuple[int, str, tuple[str, ...]], Parts] = {}
+        self._memo: dict[tuple[int, str], np.ndarray] = {}
+        self._parts: dict[tuple[int, str], Parts] = {}
         self._previous_evaluator: Evaluator | None = None
 
     def value(self, node: Node, rows: Rows) -> np.ndarray:
-        key = (id(node), rows.kind, rows.caps)
+        key = (id(node), rows.key)
         if key not in self._memo:
             self._memo[key] = self._value(node, rows)
         return self._memo[key]
@@ -78,7 +92,7 @@ class Evaluator:
     def parts(self, node: Aggregate, rows: Rows) -> Parts:
         """Numerator and denominator of an aggregation (share: k and n; sum: total and rows)."""
         self.value(node, rows)
-        return self._parts[(id(node), rows.kind, rows.caps)]
+        return self._parts[(id(node), rows.key)]
 
     def population(self, population: str) -> Rows:
         if population == "dang_vien":
@@ -140,17 +154,28 @@ class Evaluator:
         sub = self.population(node.population)
         owner = self.owners(rows, node.population)
         n = len(rows)
-        present = np.bincount(owner[owner >= 0], minlength=n).astype(np.float64)
+        mine = owner >= 0
+        present = np.bincount(owner[mine], minlength=n).astype(np.float64)
+        key = (id(node), rows.key)
         if node.inner is None:  # count(population): how many there are
-            self._parts[(id(node), rows.kind, rows.caps)] = Parts(present, present)
+            self._parts[key] = Parts(present, present, np.zeros(n))
             return present
         inner = self.value(node.inner, sub)
-        valid = (owner >= 0) & ~np.isnan(inner)
+        known = ~np.isnan(inner)
+        if node.second is not None:  # ratio: numerator and denominator from the same rows
+            second = self.value(node.second, sub)
+            known &= ~np.isnan(second)
+        valid = mine & known
         who, what = owner[valid], inner[valid]
         counted = np.bincount(who, minlength=n).astype(np.float64)
         total = np.bincount(who, weights=what, minlength=n)
+        missing = present - counted
         has = counted > 0
         with np.errstate(invalid="ignore", divide="ignore"):
+            if node.func == "ratio":
+                bottom = np.bincount(who, weights=second[valid], minlength=n)
+                self._parts[key] = Parts(total, bottom, missing)
+                return np.where(has & (bottom != 0), total / np.where(bottom == 0, 1.0, bottom), np.nan)
             if node.func in ("share", "mean"):
                 result = np.where(has, total / counted, np.nan)
             elif node.func == "count":
@@ -161,7 +186,7 @@ class Evaluator:
                 result = np.full(n, np.nan)
                 reduce = np.fmin if node.func in ("min", "all") else np.fmax
                 reduce.at(result, who, what)
-        self._parts[(id(node), rows.kind, rows.caps)] = Parts(total, counted)
+        self._parts[key] = Parts(total, counted, missing)
         return result
 
 

@@ -4,7 +4,8 @@
 
 The phrase ("hoàn thành tốt nhiệm vụ trở lên") comes from the criterion's `phrase`, or is read
 off the metric tree; the figures come from the aggregation's numerator and denominator; the ids
-of up to five members or units that pulled a failed criterion down are appended.
+of up to five members or units that pulled a failed criterion the wrong way are appended.
+Strings are joined on object arrays (one C loop per step), never row by row in Python.
 """
 
 from __future__ import annotations
@@ -19,30 +20,34 @@ from scoring.criteria.expr import (
     Column,
     Compare,
     Constant,
+    InList,
     Logic,
     Node,
     Not,
+    Previous,
     Type,
 )
 from scoring.criteria.model import Criterion
-from scoring.domain import RATING_ORDER, XEP_LOAI
+from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
 from scoring.engine.evaluate import Evaluator, Rows
-from scoring.schema import DANG_VIEN, DON_VI_NAM
+from scoring.engine.verdict import NOT_APPLICABLE, NOT_MET, Verdict
+from scoring.schema import DANG_VIEN, DON_VI_NAM, TO_CHUC
 
 MAX_OFFENDERS = 5
-VERDICT = {1.0: "đạt", 0.0: "chưa đạt"}
 FLAG_PHRASES = {
     "quan_triet": "được quán triệt",
     "vi_pham": "vi phạm",
     "la_bi_thu": "là bí thư",
     "vi_pham_don_vi": "có vi phạm trong cơ quan, đơn vị",
 }
-_TITLES = {c.name: c.title for spec in (DANG_VIEN, DON_VI_NAM) for c in spec.columns}
+_TITLES = {c.name: c.title for spec in (TO_CHUC, DANG_VIEN, DON_VI_NAM) for c in spec.columns}
 _RATING_NOUN = {"xep_loai": "", "xep_loai_co_quan": "cơ quan, đơn vị ", "xep_loai_doan_the": "đoàn thể "}
+_CODE_LABELS = {**CAP.labels, **LOAI_HINH.labels, **DOI_TUONG.labels}
+_AGGREGATE_WORDS = {"mean": "bình quân", "min": "thấp nhất", "max": "cao nhất", "sum": "tổng"}
 
 
 def phrase_of(node: Node) -> str:
-    """A short Vietnamese description of a condition, e.g. "hoàn thành tốt nhiệm vụ trở lên"."""
+    """A short Vietnamese description of a condition or quantity, e.g. "hoàn thành tốt nhiệm vụ trở lên"."""
     if isinstance(node, Compare) and isinstance(node.left, Column) and isinstance(node.right, Constant):
         column, constant = node.left, node.right
         if column.type is Type.RATING:
@@ -56,33 +61,81 @@ def phrase_of(node: Node) -> str:
                 "!=": f"không {label}",
             }[node.op]
             return _RATING_NOUN.get(column.name, "") + said
-        return f"{_TITLES.get(column.name, column.name).lower()} {node.op} {constant.label}"
-    if isinstance(node, Column) and node.type is Type.BOOL:
-        return FLAG_PHRASES.get(node.name, _TITLES.get(node.name, node.name).lower())
+        shown = _CODE_LABELS.get(constant.label, constant.label).lower() if column.type is Type.CODE else constant.label
+        return f"{_TITLES.get(column.name, column.name).lower()} {_OPS[node.op]} {shown}"
+    if isinstance(node, Compare):
+        right = node.right
+        bound = _constant_text(node.left, right.value) if isinstance(right, Constant) else phrase_of(right)
+        return f"{phrase_of(node.left)} {_OPS[node.op]} {bound}"
+    if isinstance(node, Column):
+        if node.type is Type.BOOL:
+            return FLAG_PHRASES.get(node.name, _TITLES.get(node.name, node.name).lower())
+        return _TITLES.get(node.name, node.name).lower()
     if isinstance(node, Not):
         return "không " + phrase_of(node.operand)
     if isinstance(node, Logic):
         return (" và " if node.op == "and" else " hoặc ").join(phrase_of(p) for p in node.parts)
-    if isinstance(node, Column):
-        return _TITLES.get(node.name, node.name)
+    if isinstance(node, InList):
+        labels = ", ".join(_CODE_LABELS.get(label, label).lower() for label in _labels(node))
+        return f"{phrase_of(node.item)} {'không ' if node.negate else ''}thuộc: {labels}"
+    if isinstance(node, Aggregate):
+        noun = POPULATION_NOUNS[node.population]
+        inner = phrase_of(node.inner) if node.inner is not None else ""
+        if node.func == "share":
+            return f"tỷ lệ {noun} {inner}"
+        if node.func == "count":
+            return f"số {noun} {inner}".strip()
+        if node.func == "all":
+            return f"mọi {noun} {inner}"
+        if node.func == "any":
+            return f"có {noun} {inner}"
+        if node.func == "ratio" and node.second is not None:
+            return f"tỷ lệ {inner} trên {phrase_of(node.second)}"
+        return f"{_AGGREGATE_WORDS[node.func]} {inner} của {noun}"
+    if isinstance(node, Arith):
+        return f"{phrase_of(node.left)} {node.op} {phrase_of(node.right)}"
+    if isinstance(node, Previous):
+        return f"{phrase_of(node.inner)} năm trước"
     return ""
+
+
+_OPS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def _labels(node: InList) -> list[str]:
+    column = node.item
+    vocabulary = getattr(column, "vocabulary", None)
+    if vocabulary is None:
+        return [str(v) for v in node.values]
+    codes = list(RATING_ORDER) if vocabulary is XEP_LOAI else vocabulary.codes
+    return [codes[int(v)] for v in node.values]
+
+
+def _constant_text(left: Node, value: float) -> str:
+    shares = isinstance(left, Aggregate) and left.func in ("share", "ratio")
+    return format_percent(np.array([value]))[0] if shares else f"{value:g}".replace(".", ",")
 
 
 def _vn_decimal(values: np.ndarray, decimals: int) -> np.ndarray:
     if len(values) == 0:  # numpy's string functions refuse empty arrays
         return np.array([], dtype=str)
-    text = np.char.mod(f"%.{decimals}f", np.nan_to_num(values))
-    return np.char.replace(text, ".", ",")
+    return np.char.replace(np.char.mod(f"%.{decimals}f", np.nan_to_num(values)), ".", ",")
 
 
 def format_int(values: np.ndarray) -> np.ndarray:
+    """12345 -> "12.345" (Vietnamese thousands separator), on whole arrays."""
     if len(values) == 0:
         return np.array([], dtype=str)
-    text = np.char.mod("%d", np.nan_to_num(values)).astype(object)
-    big = np.abs(np.nan_to_num(values)) >= 1000
-    if big.any():
-        text[big] = [f"{int(v):,}".replace(",", ".") for v in values[big]]
-    return text.astype(str)
+    number = np.abs(np.nan_to_num(values)).astype(np.int64)
+    text = np.char.mod("%d", number % 1000).astype(object)
+    rest = number // 1000
+    while (rest > 0).any():  # one pass per three digits
+        more = rest > 0
+        text = np.where(more, np.char.zfill(text.astype(str), 3).astype(object), text)
+        text = np.where(more, np.char.mod("%d", rest % 1000).astype(object) + "." + text, text)
+        rest = rest // 1000
+    sign = np.where(np.nan_to_num(values) < 0, "-", "").astype(object)
+    return (sign + text).astype(str)
 
 
 def format_percent(values: np.ndarray) -> np.ndarray:
@@ -91,10 +144,16 @@ def format_percent(values: np.ndarray) -> np.ndarray:
     return np.char.add(_vn_decimal(values * 100, 1), "%")
 
 
+def is_share(node: Node) -> bool:
+    if isinstance(node, Aggregate):
+        return node.func in ("share", "ratio")
+    return isinstance(node, Arith) and node.op == "/"
+
+
 def format_value(criterion: Criterion, values: np.ndarray) -> np.ndarray:
     """The value as a person reads it: "82,5%", "3", "Hoàn thành tốt nhiệm vụ", "có"."""
     node = criterion.metric
-    out = np.full(len(values), "", dtype=object)
+    out = np.full(len(values), "không đủ dữ liệu", dtype=object)
     known = ~np.isnan(values)
     if node.type is Type.RATING:
         labels = np.array([XEP_LOAI.labels[c] for c in RATING_ORDER], dtype=object)
@@ -107,70 +166,93 @@ def format_value(criterion: Criterion, values: np.ndarray) -> np.ndarray:
         out[known] = format_int(values[known])
     else:
         out[known] = _vn_decimal(values[known], 2)
-    out[~known] = "không đủ dữ liệu"
     return out
 
 
-def is_share(node: Node) -> bool:
-    return (isinstance(node, Aggregate) and node.func == "share") or (isinstance(node, Arith) and node.op == "/")
-
-
-def sentences(
-    criterion: Criterion,
-    rows: Rows,
-    values: np.ndarray,
-    met: np.ndarray,
-    previous: np.ndarray | None,
-    evaluator: Evaluator,
-) -> np.ndarray:
+def sentences(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Evaluator) -> np.ndarray:
     """One explanation per row of `rows`."""
-    node = criterion.metric
-    body = _body(criterion, node, rows, values, evaluator)
-    target = criterion.target
+    node, target = criterion.metric, criterion.target
+    text = _body(criterion, node, rows, verdict.value, evaluator)
+    if verdict.previous is not None:
+        last = evaluator.year.year - 1
+        shown = format_value(criterion, verdict.previous)
+        said = np.where(np.isnan(verdict.previous), f"không có số liệu năm {last}", f"năm {last}: ").astype(object)
+        text = text + "; " + said + np.where(np.isnan(verdict.previous), "", shown).astype(object)
     if target.type is Type.BOOL:  # "chỉ tiêu «hoàn thành tốt nhiệm vụ trở lên»" reads better than "= đúng"
         wanted = criterion.phrase or phrase_of(node) or criterion.metric_text
-        wanted = wanted if target.low == 1 else f"không {wanted}"
-        tail = np.full(len(values), f"chỉ tiêu «{wanted}»: ", dtype=object)
+        tail = f"chỉ tiêu «{wanted if target.low == 1 else 'không ' + wanted}»"
     else:
-        tail = np.full(len(values), f"chỉ tiêu {target.describe()}: ", dtype=object)
-    verdict = np.where(np.isnan(met), "không đủ dữ liệu", np.where(met == 1, "đạt", "chưa đạt")).astype(object)
-    text = body
-    if previous is not None:
-        text = text + f"; năm {evaluator.year.year - 1}: " + format_value(criterion, previous)
-    text = text + "; " + tail + verdict
-    pulled = offenders(criterion, rows, met, evaluator)
+        tail = f"chỉ tiêu {target.describe()}"
+    text = text + "; " + tail + _bound(criterion, verdict) + ": " + verdict.words
+    partial = (verdict.earned != 0) & (verdict.earned != criterion.points)
+    if partial.any():  # partial points or a deduction: say how many points it gave
+        text[partial] = text[partial] + "; được " + _vn_points(verdict.earned[partial]) + " điểm"
+    pulled = offenders(criterion, rows, verdict, evaluator)
     if pulled is not None:
         has = pulled != ""
         text[has] = text[has] + "; kéo xuống: " + pulled[has]
     return text
 
 
+def _bound(criterion: Criterion, verdict: Verdict) -> np.ndarray:
+    """For trends, the value this year had to reach, e.g. " (≤ 0,78%)"."""
+    target, previous = criterion.target, verdict.previous
+    out = np.full(len(verdict.value), "", dtype=object)
+    if target.kind != "trend" or previous is None:
+        return out
+    step = previous * target.low if target.relative else np.full(len(previous), target.low)
+    bound = previous + target.sign * step
+    known = ~np.isnan(bound)
+    shown = format_value(criterion, bound)
+    out[known] = f" ({'≤' if target.sign < 0 else '≥'} " + shown[known] + ")"
+    return out
+
+
+def _vn_points(values: np.ndarray) -> np.ndarray:
+    whole = np.mod(values, 1) == 0
+    return np.where(whole, np.char.mod("%d", values.astype(np.int64)), _vn_decimal(values, 1)).astype(object)
+
+
 def _body(criterion: Criterion, node: Node, rows: Rows, values: np.ndarray, evaluator: Evaluator) -> np.ndarray:
     phrase = criterion.phrase
     shown = format_value(criterion, values)
-    if isinstance(node, Aggregate) and node.func in ("share", "count"):
+    if isinstance(node, Aggregate) and node.func in ("share", "count", "ratio") and node.inner is not None:
         parts = evaluator.parts(node, rows)
         noun = POPULATION_NOUNS[node.population]
-        said = phrase or (phrase_of(node.inner) if node.inner is not None else "")
-        text = _obj(format_int(parts.numerator)) + "/" + _obj(format_int(parts.denominator)) + f" {noun}"
-        if node.func == "share":
-            text = text + " (" + shown + ")"
-        text = text + (f" {said}" if said else "")
+        counts = _obj(format_int(parts.numerator)) + "/" + _obj(format_int(parts.denominator))
+        if node.func == "ratio":
+            text = counts + f" {phrase or phrase_of(node)}" + " (" + shown + ")"
+        else:
+            text = counts + f" {noun}"
+            if node.func == "share":
+                text = text + " (" + shown + ")"
+            said = phrase or phrase_of(node.inner)
+            text = text + (f" {said}" if said else "")
         text[parts.denominator == 0] = f"không có {noun} nào có số liệu"
-        return text
+        return _with_missing(text, parts.missing, noun)
     if isinstance(node, Arith) and node.op == "/" and _countable(node.left) and _countable(node.right):
-        top = evaluator.value(node.left, rows)
-        bottom = evaluator.value(node.right, rows)
+        top, bottom = evaluator.value(node.left, rows), evaluator.value(node.right, rows)
         text = _obj(format_int(top)) + "/" + _obj(format_int(bottom)) + (f" {phrase}" if phrase else "")
         text = text + " (" + shown + ")"
         text[np.isnan(values)] = "thiếu số liệu để tính tỷ lệ"
         return text
-    label = phrase or phrase_of(node) or criterion.metric_text
     if isinstance(node, Compare) and isinstance(node.left, Column) and rows.kind == MEMBER:
-        inner = evaluator.value(node.left, rows)
         label = _TITLES.get(node.left.name, node.left.name)
-        shown = _format_column(node.left, inner)
-    return label[0].upper() + label[1:] + ": " + shown
+        return label + ": " + _format_column(node.left, evaluator.value(node.left, rows))
+    label = phrase or phrase_of(node) or criterion.metric_text
+    text = label[0].upper() + label[1:] + ": " + shown
+    if isinstance(node, Aggregate) and node.inner is not None:
+        parts = evaluator.parts(node, rows)
+        text = _with_missing(text, parts.missing, POPULATION_NOUNS[node.population])
+    return text
+
+
+def _with_missing(text: np.ndarray, missing: np.ndarray, noun: str) -> np.ndarray:
+    """Say how many members or units had no figure, when any."""
+    some = missing > 0
+    if some.any():
+        text[some] = text[some] + " (" + _obj(format_int(missing[some])) + f" {noun} chưa có số liệu)"
+    return text
 
 
 def _obj(values: np.ndarray) -> np.ndarray:
@@ -195,47 +277,40 @@ def _format_column(column: Column, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def offenders(criterion: Criterion, rows: Rows, met: np.ndarray, evaluator: Evaluator) -> np.ndarray | None:
-    """Up to five ids per failed row: the members or units that pulled the value the wrong way."""
+def offenders(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Evaluator) -> np.ndarray | None:
+    """Up to five ids per failed row: the members or units that pulled the value the wrong way
+    (below a lower bound: those not meeting the condition; above an upper bound: those meeting it)."""
     node, target = criterion.metric, criterion.target
-    if isinstance(node, Aggregate) and node.inner is not None:
-        population, inner = node.population, evaluator.value(node.inner, evaluator.population(node.population))
-        if node.inner.type is Type.BOOL:
-            bad = inner == (0.0 if target.higher_is_better else 1.0)
-        elif target.kind != "trend":
-            bad = target.met(inner) == 0
+    if not isinstance(node, Aggregate) or node.inner is None:
+        return None
+    population = node.population
+    owner = evaluator.owners(rows, population)
+    inner = evaluator.value(node.inner, evaluator.population(population))
+    failed = np.r_[verdict.state == NOT_MET, False]  # index -1 (no owner) reads the False at the end
+    if node.inner.type is Type.BOOL:
+        too_high = np.r_[verdict.value > target.high, False] if target.kind == "range" else None
+        if too_high is not None:
+            bad = np.where(too_high[owner], inner == 1.0, inner == 0.0)
         else:
-            return None
-    elif (
-        isinstance(node, Arith)
-        and node.op == "/"
-        and isinstance(node.left, Aggregate)
-        and isinstance(node.right, Aggregate)
-        and node.left.population == node.right.population
-        and node.left.inner is not None
-        and node.right.inner is not None
-        and target.kind != "trend"
-    ):
-        population = node.left.population
-        sub = evaluator.population(population)
+            bad = inner == (0.0 if target.higher_is_better else 1.0)
+    elif target.kind == "trend":
+        return None
+    elif node.func == "ratio" and node.second is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = evaluator.value(node.left.inner, sub) / evaluator.value(node.right.inner, sub)
+            ratio = inner / evaluator.value(node.second, evaluator.population(population))
         bad = target.met(ratio) == 0
     else:
-        return None
-    owner = evaluator.owners(rows, population)
-    failed = np.zeros(len(rows) + 1, dtype=bool)
-    failed[:-1] = met == 0
+        bad = target.met(inner) == 0
     pick = bad & (owner >= 0) & failed[owner]
     if population == "dang_vien":
         ids = evaluator.year.member_ids[np.flatnonzero(pick)]
     else:
         ids = evaluator.year.org_ids[evaluator.population(population).index[pick]]
-    return _first_ids(owner[pick], ids.astype(str), len(rows))
+    return _first_ids(owner[pick], ids.astype(str), len(rows), POPULATION_NOUNS[population])
 
 
-def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
-    """Per owner, its first MAX_OFFENDERS ids in id order, joined with ", " (and "… +k" if more)."""
+def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int, noun: str) -> np.ndarray:
+    """Per owner, its first MAX_OFFENDERS ids in id order, joined with ", " (and "và k … khác" if more)."""
     out = np.full(n, "", dtype=object)
     if len(owner) == 0:
         return out
@@ -250,5 +325,8 @@ def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
     more = sizes - MAX_OFFENDERS
     heads = owner[starts]
     extra = more > 0
-    out[heads[extra]] = out[heads[extra]] + " và " + more[extra].astype(str).astype(object) + " khác"
+    out[heads[extra]] = out[heads[extra]] + " và " + _obj(format_int(more[extra])) + f" {noun} khác"
     return out
+
+
+__all__ = ["NOT_APPLICABLE", "format_value", "phrase_of", "sentences"]

@@ -84,7 +84,7 @@ def _org_groups(dataset: Dataset, level: str, positions: np.ndarray) -> list[tup
     if level in TCCSD_LEVELS:
         kind = dataset.to_chuc["loai_hinh"].to_numpy(dtype=object)[positions]
         known = np.flatnonzero(pd.notna(kind))
-        labels = np.array([LOAI_HINH.labels[k] for k in kind[known]], dtype=str)
+        labels = pd.Series(kind[known]).map(LOAI_HINH.labels).to_numpy(dtype=str)
         key = np.char.add(np.char.add("loai_hinh:", kind[known].astype(str)), np.char.add("@", scope_id[known]))
         groups.append((known, key, np.char.add(np.char.add(labels, " — "), scope_name[known])))
     return groups

@@ -10,8 +10,9 @@ import pandas as pd
 from scoring.criteria.model import LEVEL_ORDER, CriteriaSet, Criterion
 from scoring.dataset import Dataset
 from scoring.engine import explain
-from scoring.engine.evaluate import Evaluator, Rows, member_rows, unit_rows
+from scoring.engine.evaluate import Evaluator, Rows, active_unit_rows, member_rows
 from scoring.engine.rank import rank_members, rank_organisations
+from scoring.engine.verdict import MET, NOT_APPLICABLE, Verdict, judge
 from scoring.engine.year import YearData
 
 RESULT_COLUMNS = [
@@ -48,6 +49,10 @@ class ScoreResult:
 
 @dataclass
 class _LevelScore:
+    """Per entity of a level: `total` is the score scaled to the level's maximum (criteria that do
+    not apply are left out, so exempt members and first years are not penalised); `earned` and
+    `applicable_max` are the raw points behind it."""
+
     level: str
     rows: Rows
     ids: np.ndarray
@@ -55,6 +60,8 @@ class _LevelScore:
     met: np.ndarray
     n_criteria: int
     max_points: float
+    earned: np.ndarray
+    applicable_max: np.ndarray
 
 
 def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
@@ -81,6 +88,8 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
                         "so_tieu_chi_dat": lv.met,
                         "so_tieu_chi": lv.n_criteria,
                         "diem_toi_da": lv.max_points,
+                        "diem_dat_duoc": lv.earned,
+                        "diem_toi_da_ap_dung": lv.applicable_max,
                     }
                 )
                 for lv in levels
@@ -111,19 +120,36 @@ def _score_year(
         chosen = criteria.for_level(level)
         if not chosen:
             continue
-        rows = member_rows(data) if level == "dang_vien" else unit_rows(data, (level,))
+        rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
         ids = data.member_ids if level == "dang_vien" else data.org_ids[rows.index]
         earned_total = np.zeros(len(rows))
+        applicable_max = np.zeros(len(rows))
         met_total = np.zeros(len(rows), dtype=np.int64)
         for criterion in chosen:
-            value, previous, met, earned = _criterion(criterion, rows, evaluator)
-            earned_total += earned
-            met_total += met == 1
+            verdict = judge(criterion, rows, evaluator)
+            earned_total += verdict.earned
+            applicable_max += np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points)
+            met_total += verdict.state == MET
             if explain_rows:
-                chunks.append(_rows_of(criterion, level, year, ids, rows, value, previous, met, earned, evaluator))
-        max_points = float(sum(c.points for c in chosen))
-        total = np.clip(earned_total, 0.0, max_points)
-        levels.append(_LevelScore(level, rows, ids, total, met_total, len(chosen), max_points))
+                chunks.append(_rows_of(criterion, level, year, ids, rows, verdict, evaluator))
+        level_max = float(sum(c.points for c in chosen))
+        total = np.clip(earned_total, 0.0, applicable_max)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = np.where(applicable_max > 0, total / applicable_max * level_max, 0.0)
+        # scaled to the level's maximum and rounded to 2 decimals ("quy đổi thang 100"): ties are exact
+        levels.append(
+            _LevelScore(
+                level,
+                rows,
+                ids,
+                np.round(scaled, 2),
+                met_total,
+                len(chosen),
+                level_max,
+                np.round(total, 9),
+                applicable_max,
+            )
+        )
     table = _long_table(chunks) if chunks else pd.DataFrame(columns=RESULT_COLUMNS)
     return table, levels
 
@@ -143,35 +169,13 @@ def verdicts(met: np.ndarray) -> pd.arrays.BooleanArray:
     return result
 
 
-def _criterion(
-    criterion: Criterion, rows: Rows, evaluator: Evaluator
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
-    """Value, last year's value (trend targets), verdict (1/0/NaN) and points earned."""
-    value = evaluator.value(criterion.metric, rows)
-    previous = evaluator.previous_value(criterion.metric, rows) if criterion.target.needs_previous else None
-    met = criterion.target.met(value, previous)
-    earned = np.where(met == 1, criterion.points, 0.0)
-    placed = met == 1
-    for target, points in criterion.partial:  # the first partial target reached gives its points
-        hit = (target.met(value, previous) == 1) & ~placed
-        earned = np.where(hit, points, earned)
-        placed |= hit
-    if criterion.deduction is not None:
-        cut = np.minimum(criterion.deduction.max, criterion.deduction.per * np.abs(np.nan_to_num(value)))
-        earned = np.where(met == 0, -cut, earned)
-    return value, previous, met, earned
-
-
 def _rows_of(
     criterion: Criterion,
     level: str,
     year: int,
     ids: np.ndarray,
     rows: Rows,
-    value: np.ndarray,
-    previous: np.ndarray | None,
-    met: np.ndarray,
-    earned: np.ndarray,
+    verdict: Verdict,
     evaluator: Evaluator,
 ) -> dict[str, np.ndarray]:
     n = len(rows)
@@ -180,12 +184,13 @@ def _rows_of(
         "cap": np.full(n, level, dtype=object),
         "ma": ids.astype(object),
         "ma_tieu_chi": np.full(n, criterion.id, dtype=object),
-        "gia_tri": value,
+        "gia_tri": verdict.value,
         "chi_tieu": np.full(n, criterion.target.describe(), dtype=object),
-        "dat": met,
-        "diem": earned,
-        "diem_toi_da": np.full(n, criterion.points),
-        "giai_thich": explain.sentences(criterion, rows, value, met, previous, evaluator),
-        "gia_tri_hien_thi": explain.format_value(criterion, value),
+        "dat": verdict.met,
+        "diem": verdict.earned,
+        "diem_toi_da": np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points),
+        "giai_thich": explain.sentences(criterion, rows, verdict, evaluator),
+        "gia_tri_hien_thi": explain.format_value(criterion, verdict.value),
         "nhom": np.full(n, criterion.group, dtype=object),
+        "trang_thai": verdict.words,
     }

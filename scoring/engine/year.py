@@ -61,6 +61,19 @@ class YearData:
     def org_ids(self) -> np.ndarray:
         return self.dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
 
+    @cached_property
+    def active(self) -> np.ndarray:
+        """Organisations that exist this year: they have a unit-year row or members below them."""
+        alive = np.zeros(self.n_org, dtype=bool)
+        rows = self.dataset.don_vi_nam.iloc[self._unit_rows]
+        alive[rows["ma_to_chuc"].cat.codes.to_numpy()] = True
+        current = np.unique(self.member_chi_bo)
+        while len(current):  # mark every ancestor of a chi bộ with members, one tree level a step
+            alive[current] = True
+            current = self.parent[current]
+            current = np.unique(current[current >= 0])
+        return alive
+
     def orgs_of(self, caps: tuple[str, ...]) -> np.ndarray:
         return np.flatnonzero(np.isin(self.cap, caps))
 

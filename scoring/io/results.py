@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoring.criteria.model import CriteriaSet
+from scoring.domain import CAP
 from scoring.engine.score import ScoreResult
 from scoring.io.writers import EXCEL_MAX_ROWS, atomic_folder
 
@@ -47,6 +48,7 @@ HEADERS = {
     "ma_dang_vien": "Mã đảng viên",
     "ho_ten": "Họ và tên",
     "ma_chi_bo": "Mã chi bộ",
+    "trang_thai": "Kết quả",
 }
 SHEETS = {
     "ket_qua_tieu_chi": (
@@ -161,7 +163,7 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
                     "Trang «Kết quả tiêu chí» gồm các tổ chức; kết quả từng tiêu chí của đảng viên ở tệp "
                     "ket_qua_tieu_chi.csv (điểm và thứ hạng của đảng viên ở trang «Xếp hạng đảng viên»)."
                 )
-            frame = _people_view(source, columns)
+            frame = _people_view(source, columns, result.criteria)
             if len(frame) > EXCEL_MAX_ROWS:
                 notes.append(f"Trang «{title}» chỉ chứa {EXCEL_MAX_ROWS:,} dòng đầu; bảng đầy đủ ở tệp CSV.")
                 frame = frame.head(EXCEL_MAX_ROWS)
@@ -201,9 +203,13 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
         writer.sheets["Ghi chú"].set_column(0, 0, 120)
 
 
-def _people_view(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _people_view(frame: pd.DataFrame, columns: list[str], criteria: CriteriaSet) -> pd.DataFrame:
+    """Labels instead of codes where people read them: levels, plan groups, verdicts."""
     view = frame[columns].copy()
-    if "dat" in view:
-        dat = view["dat"]
-        view["dat"] = dat.map({True: "Đạt", False: "Chưa đạt"}).astype(object).where(dat.notna(), "Không đủ dữ liệu")
+    if "cap" in view:
+        view["cap"] = view["cap"].map({**CAP.labels, "dang_vien": "Đảng viên"}).fillna(view["cap"])
+    if "nhom" in view:
+        view["nhom"] = view["nhom"].map(criteria.groups).fillna(view["nhom"])
+    if "trang_thai" in view:
+        view["trang_thai"] = view["trang_thai"].str.capitalize()
     return view.rename(columns=HEADERS)

@@ -1,0 +1,70 @@
+"""A criterion's verdict for every row: its value, whether it is met, and the points earned.
+
+Four states: met, not met, no data (a figure is missing, so the criterion earns nothing), and not
+applicable (nothing to judge: no previous year for a trend, nobody in the population, a member
+exempt from rating) — the last is left out of the maximum, so it neither helps nor hurts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.criteria.expr import MEMBER, Aggregate
+from scoring.criteria.model import Criterion
+from scoring.engine.evaluate import Evaluator, Rows
+
+MET, NOT_MET, NO_DATA, NOT_APPLICABLE = 1, 0, -1, -2
+STATE_WORDS = {MET: "đạt", NOT_MET: "chưa đạt", NO_DATA: "không đủ dữ liệu", NOT_APPLICABLE: "không áp dụng"}
+
+
+@dataclass
+class Verdict:
+    value: np.ndarray
+    previous: np.ndarray | None
+    state: np.ndarray  # MET, NOT_MET, NO_DATA or NOT_APPLICABLE
+    earned: np.ndarray
+
+    @property
+    def met(self) -> np.ndarray:
+        """1.0 met, 0.0 not met, NaN otherwise (what the targets and explanations use)."""
+        return np.select([self.state == MET, self.state == NOT_MET], [1.0, 0.0], np.nan)
+
+    @property
+    def words(self) -> np.ndarray:
+        words = np.array([STATE_WORDS[k] for k in (MET, NOT_MET, NO_DATA, NOT_APPLICABLE)], dtype=object)
+        return words[np.select([self.state == k for k in (MET, NOT_MET, NO_DATA)], [0, 1, 2], 3)]
+
+
+def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
+    """Value, last year's value (trend targets), state and points earned, for every row."""
+    node, target = criterion.metric, criterion.target
+    value = evaluator.value(node, rows)
+    previous = evaluator.previous_value(node, rows) if target.needs_previous else None
+    met = target.met(value, previous)
+    state = np.where(np.isnan(met), NO_DATA, np.where(met == 1, MET, NOT_MET))
+    not_applicable = np.zeros(len(rows), dtype=bool)
+    if previous is not None:  # no last year to compare with: the trend does not apply yet
+        not_applicable |= ~np.isnan(value) & np.isnan(previous)
+    if isinstance(node, Aggregate) and node.inner is not None:
+        parts = evaluator.parts(node, rows)
+        not_applicable |= (parts.denominator == 0) & (parts.missing == 0) & np.isnan(value)  # nobody to count
+        if node.func in ("count", "sum"):  # units that did not report could still change the verdict
+            could_change = parts.missing > 0
+            flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
+            state = np.where(could_change & flips, NO_DATA, state)
+    if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
+        not_applicable |= np.isnan(evaluator.year.member_column("xep_loai")[rows.index])  # exempt (miễn)
+    state = np.where(not_applicable & (state == NO_DATA), NOT_APPLICABLE, state)
+    earned = np.where(state == MET, criterion.points, 0.0)
+    placed = state == MET
+    for partial, points in criterion.partial:  # the first partial target reached gives its points
+        hit = (partial.met(value, previous) == 1) & ~placed & (state == NOT_MET)
+        earned = np.where(hit, points, earned)
+        placed |= hit
+    if criterion.deduction is not None:  # per unit beyond what the target allows, up to the cap
+        beyond = np.clip(np.nan_to_num(value) - target.low, 0.0, None)
+        cut = np.minimum(criterion.deduction.max, criterion.deduction.per * beyond)
+        earned = np.where(state == NOT_MET, -cut, earned)
+    return Verdict(value, previous, state, earned + 0.0)
