@@ -11,6 +11,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from scoring.domain import BOOLEAN_FALSE, BOOLEAN_TRUE
+from scoring.io.excel import HEADER, SAFE_TEXT
 from scoring.schema import TABLES, ColumnSpec, Kind, TableSpec
 
 TEMPLATE_ROWS = 200_000  # rows that carry the drop-downs and number checks
@@ -66,20 +67,11 @@ def _umask() -> int:
 
 
 def _write(path: Path) -> None:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(str(path), SAFE_TEXT)
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "heading": book.add_format({"bold": True, "font_size": 12}),
-        "header": book.add_format(
-            {
-                "bold": True,
-                "bg_color": "#C00000",
-                "font_color": "white",
-                "text_wrap": True,
-                "valign": "vcenter",
-                "border": 1,
-            }
-        ),
+        "header": book.add_format(HEADER),
         "optional": book.add_format(
             {"bold": True, "bg_color": "#F4B183", "text_wrap": True, "valign": "vcenter", "border": 1}
         ),

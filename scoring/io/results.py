@@ -9,6 +9,7 @@ import pandas as pd
 from scoring.criteria.model import CriteriaSet
 from scoring.domain import CAP
 from scoring.engine.score import ScoreResult
+from scoring.io.excel import HEADER, SAFE_TEXT
 from scoring.io.writers import EXCEL_MAX_ROWS, atomic_folder
 
 #: CSV file -> (result attribute, columns in order)
@@ -108,10 +109,6 @@ SHEETS = {
 }
 
 
-#: xlsxwriter options: text a user typed ("=…", "http…") stays text, never a formula or a link
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-
-
 def write_result(result: ScoreResult, out: Path, member_rows_in_workbook: bool = False) -> list[Path]:
     """The three CSV files and ket_qua.xlsx in a new folder `out`; nothing is left on failure.
 
@@ -143,16 +140,7 @@ def criteria_table(criteria: CriteriaSet) -> pd.DataFrame:
 def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -> None:
     with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
         book = writer.book
-        header = book.add_format(
-            {
-                "bold": True,
-                "bg_color": "#C00000",
-                "font_color": "white",
-                "text_wrap": True,
-                "valign": "vcenter",
-                "border": 1,
-            }
-        )
+        header = book.add_format(HEADER)
         number = book.add_format({"num_format": "0.0#"})
         notes: list[str] = []
         for attribute, (title, columns) in SHEETS.items():

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from scoring.io.excel import SAFE_TEXT
 from scoring.schema import TABLES
 
 FORMATS = ("csv", "xlsx", "parquet")
@@ -81,8 +82,7 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
 
 def write_workbook(tables: dict[str, pd.DataFrame | pa.Table], path: Path) -> None:
     """One sheet per table with the Vietnamese column titles the template uses."""
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
         for spec in TABLES:
             frame = to_arrow(tables[spec.name]).to_pandas()
             titles = {c.name: c.title for c in spec.columns}
