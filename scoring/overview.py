@@ -32,12 +32,10 @@ def member_ratings_by_year(dataset: Dataset) -> pd.DataFrame:
 
 def target_board(result: ScoreResult) -> pd.DataFrame:
     """The cấp trên cơ sở criteria of a result as a board: tiêu chí, giá trị, chỉ tiêu, kết quả, giải thích."""
-    rows = result.ket_qua_tieu_chi
+    rows = result.ket_qua_to_chuc
     top = rows[rows["cap"] == "cap_tren_co_so"]
     titles = {c.id: c.title for c in result.criteria.criteria}
-    verdict = (
-        top["dat"].map({True: "Đạt", False: "Chưa đạt"}).astype(object).where(top["dat"].notna(), "Không đủ dữ liệu")
-    )
+    verdict = top["trang_thai"].astype(str).str.capitalize()
     return pd.DataFrame(
         {
             "Đơn vị": top["ma"].to_numpy(),

@@ -1,8 +1,16 @@
-"""`score(dataset, criteria, year)`: every criterion of every level for every entity of the year."""
+"""`score(dataset, criteria, year)`: every criterion of every level for every entity of the year.
+
+Scoring computes each criterion's verdict for a whole level at once and keeps those arrays; the
+long result table — one row per (entity, criterion), with its Vietnamese explanation — is built
+only when it is asked for, so a national run that only needs totals and ranks never pays for
+tens of millions of sentences.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,23 +20,14 @@ from scoring.dataset import Dataset
 from scoring.engine import explain
 from scoring.engine.evaluate import Evaluator, Rows, active_unit_rows, member_rows
 from scoring.engine.rank import rank_members, rank_organisations
-from scoring.engine.verdict import MET, NOT_APPLICABLE, Verdict, judge
+from scoring.engine.verdict import MET, NO_DATA, NOT_APPLICABLE, NOT_MET, STATE_WORDS, Verdict, judge
 from scoring.engine.year import YearData
 
 RESULT_COLUMNS = [
-    "nam",
-    "cap",
-    "ma",
-    "ma_tieu_chi",
-    "gia_tri",
-    "chi_tieu",
-    "dat",
-    "diem",
-    "diem_toi_da",
-    "giai_thich",
-    "gia_tri_hien_thi",
-    "nhom",
-]
+    "nam", "cap", "ma", "ma_tieu_chi", "gia_tri", "chi_tieu", "dat", "diem", "diem_toi_da", "giai_thich",
+    "gia_tri_hien_thi", "nhom", "trang_thai",
+]  # fmt: skip
+NUMERIC_COLUMNS = [c for c in RESULT_COLUMNS if c not in ("giai_thich", "gia_tri_hien_thi")]
 
 
 class ScoringError(Exception):
@@ -36,15 +35,43 @@ class ScoringError(Exception):
 
 
 @dataclass
+class _Scored:
+    """One criterion scored on one level: what the long table's rows for it are made of."""
+
+    criterion: Criterion
+    level: str
+    rows: Rows
+    ids: np.ndarray
+    verdict: Verdict
+    evaluator: Evaluator
+
+
+@dataclass
 class ScoreResult:
-    """The three tables of `thidua score`, and what produced them."""
+    """The tables of `thidua score`, and what produced them.
+
+    `xep_hang_to_chuc`, `xep_hang_dang_vien` and `tong_diem` are computed by `score`;
+    `ket_qua_tieu_chi` (every entity and criterion, with explanations), `ket_qua_to_chuc` (the same
+    for organisations only) and `ket_qua_so` (without the text columns) are built on first use."""
 
     nam: int
     criteria: CriteriaSet
-    ket_qua_tieu_chi: pd.DataFrame
     xep_hang_to_chuc: pd.DataFrame
     xep_hang_dang_vien: pd.DataFrame
     tong_diem: pd.DataFrame  # one row per scored entity: cap, ma, tong_diem, so_tieu_chi_dat, so_tieu_chi
+    scored: list[_Scored] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def ket_qua_tieu_chi(self) -> pd.DataFrame:
+        return _long_table(self.scored, text=True)
+
+    @cached_property
+    def ket_qua_to_chuc(self) -> pd.DataFrame:
+        return _long_table([s for s in self.scored if s.level != "dang_vien"], text=True)
+
+    @cached_property
+    def ket_qua_so(self) -> pd.DataFrame:
+        return _long_table(self.scored, text=False)
 
 
 @dataclass
@@ -69,52 +96,59 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     if year not in dataset.years:
         held = ", ".join(str(y) for y in dataset.years) or "không có năm nào"
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
-    table, levels = _score_year(dataset, criteria, year, explain_rows=True)
+    scored, levels = _score_year(dataset, criteria, year)
     previous: list[_LevelScore] | None = None
     if year - 1 in dataset.years:
-        previous = _score_year(dataset, criteria, year - 1, explain_rows=False)[1]
+        previous = _score_year(dataset, criteria, year - 1)[1]
     orgs = [lv for lv in levels if lv.level != "dang_vien"]
     members = next((lv for lv in levels if lv.level == "dang_vien"), None)
     prev_orgs = [lv for lv in previous if lv.level != "dang_vien"] if previous else None
     prev_members = next((lv for lv in previous if lv.level == "dang_vien"), None) if previous else None
-    totals = (
-        pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "cap": lv.level,
-                        "ma": lv.ids,
-                        "tong_diem": lv.total,
-                        "so_tieu_chi_dat": lv.met,
-                        "so_tieu_chi": lv.n_criteria,
-                        "diem_toi_da": lv.max_points,
-                        "diem_dat_duoc": lv.earned,
-                        "diem_toi_da_ap_dung": lv.applicable_max,
-                    }
-                )
-                for lv in levels
-            ],
-            ignore_index=True,
-        )
-        if levels
-        else pd.DataFrame(columns=["cap", "ma", "tong_diem", "so_tieu_chi_dat", "so_tieu_chi", "diem_toi_da"])
-    )
     return ScoreResult(
         nam=year,
         criteria=criteria,
-        ket_qua_tieu_chi=table,
         xep_hang_to_chuc=rank_organisations(dataset, year, orgs, prev_orgs),
         xep_hang_dang_vien=rank_members(dataset, year, members, prev_members),
-        tong_diem=totals,
+        tong_diem=_totals(levels),
+        scored=scored,
     )
 
 
-def _score_year(
-    dataset: Dataset, criteria: CriteriaSet, year: int, explain_rows: bool
-) -> tuple[pd.DataFrame, list[_LevelScore]]:
+def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
+    columns = [
+        "cap",
+        "ma",
+        "tong_diem",
+        "so_tieu_chi_dat",
+        "so_tieu_chi",
+        "diem_toi_da",
+        "diem_dat_duoc",
+        "diem_toi_da_ap_dung",
+    ]
+    if not levels:
+        return pd.DataFrame(columns=columns)
+    frames = [
+        pd.DataFrame(
+            {
+                "cap": lv.level,
+                "ma": lv.ids,
+                "tong_diem": lv.total,
+                "so_tieu_chi_dat": lv.met,
+                "so_tieu_chi": lv.n_criteria,
+                "diem_toi_da": lv.max_points,
+                "diem_dat_duoc": lv.earned,
+                "diem_toi_da_ap_dung": lv.applicable_max,
+            }
+        )
+        for lv in levels
+    ]
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _score_year(dataset: Dataset, criteria: CriteriaSet, year: int) -> tuple[list[_Scored], list[_LevelScore]]:
     data = YearData(dataset, year)
     evaluator = Evaluator(data, YearData(dataset, year - 1))
-    chunks: list[dict[str, np.ndarray]] = []
+    scored: list[_Scored] = []
     levels: list[_LevelScore] = []
     for level in LEVEL_ORDER:
         chosen = criteria.for_level(level)
@@ -130,8 +164,7 @@ def _score_year(
             earned_total += verdict.earned
             applicable_max += np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points)
             met_total += verdict.state == MET
-            if explain_rows:
-                chunks.append(_rows_of(criterion, level, year, ids, rows, verdict, evaluator))
+            scored.append(_Scored(criterion, level, rows, ids, verdict, evaluator))
         level_max = float(sum(c.points for c in chosen))
         total = np.clip(earned_total, 0.0, applicable_max)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -150,16 +183,7 @@ def _score_year(
                 applicable_max,
             )
         )
-    table = _long_table(chunks) if chunks else pd.DataFrame(columns=RESULT_COLUMNS)
-    return table, levels
-
-
-def _long_table(chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """One frame built once from the per-criterion column arrays."""
-    columns = {name: np.concatenate([chunk[name] for chunk in chunks]) for name in RESULT_COLUMNS}
-    frame = pd.DataFrame(columns)
-    frame["dat"] = verdicts(columns["dat"])
-    return frame
+    return scored, levels
 
 
 def verdicts(met: np.ndarray) -> pd.arrays.BooleanArray:
@@ -169,28 +193,47 @@ def verdicts(met: np.ndarray) -> pd.arrays.BooleanArray:
     return result
 
 
-def _rows_of(
-    criterion: Criterion,
-    level: str,
-    year: int,
-    ids: np.ndarray,
-    rows: Rows,
-    verdict: Verdict,
-    evaluator: Evaluator,
-) -> dict[str, np.ndarray]:
-    n = len(rows)
-    return {
-        "nam": np.full(n, year, dtype=np.int64),
-        "cap": np.full(n, level, dtype=object),
-        "ma": ids.astype(object),
-        "ma_tieu_chi": np.full(n, criterion.id, dtype=object),
-        "gia_tri": verdict.value,
-        "chi_tieu": np.full(n, criterion.target.describe(), dtype=object),
-        "dat": verdict.met,
-        "diem": verdict.earned,
-        "diem_toi_da": np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points),
-        "giai_thich": explain.sentences(criterion, rows, verdict, evaluator),
-        "gia_tri_hien_thi": explain.format_value(criterion, verdict.value),
-        "nhom": np.full(n, criterion.group, dtype=object),
-        "trang_thai": verdict.words,
-    }
+def _long_table(scored: list[_Scored], text: bool) -> pd.DataFrame:
+    """One row per (entity, criterion); repeated words (level, criterion, target, state) are
+    categoricals built from codes, so no string is repeated per row."""
+    columns = RESULT_COLUMNS if text else NUMERIC_COLUMNS
+    if not scored:
+        return pd.DataFrame(columns=columns)
+    sizes = np.array([len(s.rows) for s in scored])
+    which = np.repeat(np.arange(len(scored)), sizes)
+
+    def repeated(values: list[str]) -> Any:
+        categories = pd.Index(values).unique()
+        codes = categories.get_indexer(pd.Index(values))[which]
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+    states = np.concatenate([s.verdict.state for s in scored])
+    order = (MET, NOT_MET, NO_DATA, NOT_APPLICABLE)
+    lookup = np.zeros(4, dtype=np.int8)  # state (−2…1) + 2 -> position in `order`
+    lookup[np.array(order) + 2] = np.arange(4)
+    met = np.concatenate([s.verdict.met for s in scored])
+    frame = pd.DataFrame(
+        {
+            "nam": np.repeat(np.array([s.evaluator.year.year for s in scored], dtype=np.int64), sizes),
+            "cap": repeated([s.level for s in scored]),
+            "ma": np.concatenate([np.asarray(s.ids, dtype=object) for s in scored]),
+            "ma_tieu_chi": repeated([s.criterion.id for s in scored]),
+            "gia_tri": np.concatenate([s.verdict.value for s in scored]),
+            "chi_tieu": repeated([s.criterion.target.describe() for s in scored]),
+            "dat": verdicts(met),
+            "diem": np.concatenate([s.verdict.earned for s in scored]),
+            "diem_toi_da": np.concatenate(
+                [np.where(s.verdict.state == NOT_APPLICABLE, 0.0, s.criterion.points) for s in scored]
+            ),
+            "nhom": repeated([s.criterion.group for s in scored]),
+            "trang_thai": pd.Categorical.from_codes(
+                lookup[states + 2], dtype=pd.CategoricalDtype([STATE_WORDS[k] for k in order])
+            ),
+        }
+    )
+    if text:
+        frame["giai_thich"] = np.concatenate(
+            [explain.sentences(s.criterion, s.rows, s.verdict, s.evaluator) for s in scored]
+        )
+        frame["gia_tri_hien_thi"] = np.concatenate([explain.format_value(s.criterion, s.verdict.value) for s in scored])
+    return frame[columns]

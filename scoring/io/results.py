@@ -146,7 +146,7 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
         for attribute, (title, columns) in SHEETS.items():
             source = getattr(result, attribute)
             if attribute == "ket_qua_tieu_chi" and not member_rows:
-                source = source[source["cap"] != "dang_vien"]
+                source = result.ket_qua_to_chuc
                 notes.append(
                     "Trang «Kết quả tiêu chí» gồm các tổ chức; kết quả từng tiêu chí của đảng viên ở tệp "
                     "ket_qua_tieu_chi.csv (điểm và thứ hạng của đảng viên ở trang «Xếp hạng đảng viên»)."

@@ -1,0 +1,205 @@
+"""Benchmark: the engine against a DuckDB reference and a row-by-row Python script, by size.
+
+    python benchmarks/bench.py                       # 0.1, 0.5, 1, 2 and 5.6 million members
+    python benchmarks/bench.py --sizes 100000,500000 # a quicker run
+
+For each size it generates two years of data with the project's generator (Parquet and CSV,
+kept under benchmarks/out/ for later runs), then times, each in a fresh process so that peak
+memory is that task's own: loading from Parquet and from CSV; the engine scoring the last year
+with criteria/hai_chan_ba_mui.yaml (all levels, ranking; explanations built when asked, then
+timed separately for the organisations); DuckDB computing the cấp trên cơ sở and chi bộ criteria;
+and a row-by-row Python loop over a sample of members. It checks that DuckDB and the engine give
+the same values, and prints wall time, peak RSS, rows per second and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+YEARS = [2024, 2025]
+SAMPLE_ROWS = 200_000  # members the row-by-row script walks through
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def task_load(data: Path) -> dict[str, float]:
+    import scoring
+
+    started = time.perf_counter()
+    dataset = scoring.load_dataset(data)
+    return {"wall": time.perf_counter() - started, "rows": len(dataset.dang_vien)}
+
+
+def task_engine(data: Path) -> dict[str, float]:
+    import scoring
+
+    dataset = scoring.load_dataset(data)
+    criteria = scoring.load_criteria(CRITERIA)
+    started = time.perf_counter()
+    result = scoring.score(dataset, criteria, YEARS[-1])
+    scored = time.perf_counter() - started
+    organisations = result.ket_qua_to_chuc  # with explanations
+    explained = time.perf_counter() - started - scored
+    members = int((dataset.dang_vien["nam"] == YEARS[-1]).sum())
+    values = result.ket_qua_so
+    check = values[values["cap"].isin(["cap_tren_co_so", "chi_bo_co_so", "chi_bo_truc_thuoc"])]
+    check[["ma", "ma_tieu_chi", "gia_tri"]].astype({"ma": str, "ma_tieu_chi": str}).to_parquet(data / "engine.parquet")
+    return {
+        "wall": scored,
+        "explain_orgs": explained,
+        "rows": members,
+        "result_rows": len(values),
+        "org_rows": len(organisations),
+    }
+
+
+def task_duckdb(data: Path) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import reference_sql
+
+    started = time.perf_counter()
+    values = reference_sql.run(data, YEARS[-1])
+    wall = time.perf_counter() - started
+    values.to_parquet(data / "duckdb.parquet")
+    return {"wall": wall, "rows": len(values)}
+
+
+def task_row_by_row(data: Path) -> dict[str, float]:
+    """What a hand-written script does: walk the members one by one into dictionaries."""
+    import pyarrow.parquet as pq
+
+    members = pq.read_table(data / "dang_vien.parquet").to_pylist()[: SAMPLE_ROWS * len(YEARS)]
+    orgs = {r["ma_to_chuc"]: r for r in pq.read_table(data / "to_chuc.parquet").to_pylist()}
+    started = time.perf_counter()
+    per_chi_bo: dict[str, list[int]] = {}
+    per_top: dict[str, list[int]] = {}
+    walked = 0
+    for member in members:
+        if member["nam"] != YEARS[-1]:
+            continue
+        walked += 1
+        top = member["ma_chi_bo"]
+        while orgs[top]["ma_cap_tren"] is not None:
+            top = orgs[top]["ma_cap_tren"]
+        rating = member["xep_loai"]
+        rated = rating in ("KHTNV", "HTNV", "HTTNV", "HTXSNV")
+        good = rating in ("HTTNV", "HTXSNV")
+        for key, table in ((member["ma_chi_bo"], per_chi_bo), (top, per_top)):
+            counts = table.setdefault(key, [0, 0, 0, 0, 0, 0])
+            counts[0] += rated
+            counts[1] += good
+            counts[2] += rating == "HTXSNV"
+            counts[3] += 1
+            counts[4] += bool(member["quan_triet"])
+            counts[5] += bool(member["vi_pham"])
+    shares = {k: c[1] / c[0] for k, c in per_chi_bo.items() if c[0]}
+    wall = time.perf_counter() - started
+    return {"wall": wall, "rows": walked, "chi_bo": len(shares)}
+
+
+TASKS = {"load": task_load, "engine": task_engine, "duckdb": task_duckdb, "row_by_row": task_row_by_row}
+
+
+def run_task(task: str, data: Path) -> dict[str, float]:
+    """Run one task in a fresh Python process; its JSON line carries wall time and peak RSS."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--_task", task, "--_data", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def ensure_data(size: int) -> tuple[Path, Path]:
+    from scoring.generate import generate
+    from scoring.io.writers import write_tables
+
+    parquet, csv = OUT / f"{size}_parquet", OUT / f"{size}_csv"
+    if not parquet.exists() or not csv.exists():
+        tables = generate(size, YEARS, seed=size % 9973)
+        for folder, fmt in ((parquet, "parquet"), (csv, "csv")):
+            if not folder.exists():
+                write_tables(tables, folder, fmt)
+    return parquet, csv
+
+
+def compare(data: Path) -> str:
+    import numpy as np
+    import pandas as pd
+
+    engine = pd.read_parquet(data / "engine.parquet")
+    duck = pd.read_parquet(data / "duckdb.parquet")
+    both = engine.merge(duck, on=["ma", "ma_tieu_chi"], suffixes=("_engine", "_duckdb"), how="outer", indicator=True)
+    a, b = both["gia_tri_engine"].to_numpy(float), both["gia_tri_duckdb"].to_numpy(float)
+    same = np.isclose(a, b, rtol=1e-9, atol=1e-12) | (np.isnan(a) & np.isnan(b))
+    missing = (both["_merge"] != "both").sum()
+    return f"{int(same.sum())}/{len(both)} giá trị trùng khớp" + (f", {missing} dòng chỉ có một bên" if missing else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,500000,1000000,2000000,5600000")
+    parser.add_argument("--_task", help=argparse.SUPPRESS)
+    parser.add_argument("--_data", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._task:
+        result = TASKS[args._task](Path(args._data))
+        print(json.dumps({**result, "rss_gib": peak_rss_gib()}))
+        return
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    print(f"Máy: {platform.machine()}, {os.cpu_count()} lõi, {memory:.0f} GiB, Python {platform.python_version()}")
+    header = f"{'đảng viên/năm':>14} {'việc':<26} {'giây':>8} {'RSS GiB':>8} {'dòng/giây':>14}"
+    print(header)
+    engine_times: dict[int, float] = {}
+    for size in [int(s) for s in args.sizes.split(",")]:
+        parquet, csv = ensure_data(size)
+        results = {
+            "nạp Parquet": run_task("load", parquet),
+            "nạp CSV": run_task("load", csv),
+            "engine (chấm, xếp hạng)": run_task("engine", parquet),
+            "DuckDB (cấp trên, chi bộ)": run_task("duckdb", parquet),
+            "từng dòng Python (mẫu)": run_task("row_by_row", parquet),
+        }
+        for name, r in results.items():
+            rate = r["rows"] / r["wall"] if r["wall"] else float("inf")
+            print(f"{size:>14,} {name:<26} {r['wall']:>8.2f} {r['rss_gib']:>8.2f} {rate:>14,.0f}")
+        engine, duck, slow = (
+            results["engine (chấm, xếp hạng)"],
+            results["DuckDB (cấp trên, chi bộ)"],
+            results["từng dòng Python (mẫu)"],
+        )
+        engine_times[size] = engine["wall"]
+        per_row_slow = slow["wall"] / slow["rows"]
+        per_row_engine = engine["wall"] / engine["rows"]
+        print(
+            f"{'':>14} giải thích của {engine['org_rows']:,} dòng tổ chức: {engine['explain_orgs']:.2f} s; "
+            f"engine/DuckDB = {engine['wall'] / duck['wall']:.2f}; "
+            f"từng dòng/engine = {per_row_slow / per_row_engine:,.0f} lần; {compare(parquet)}"
+        )
+    sizes = sorted(engine_times)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        print(
+            f"Tăng trưởng: {large / small:.1f}× số đảng viên → {engine_times[large] / engine_times[small]:.1f}× thời "
+            "gian engine"
+        )
+
+
+if __name__ == "__main__":
+    main()
