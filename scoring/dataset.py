@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import cast
 
@@ -48,6 +49,21 @@ class Dataset:
     def years(self) -> list[int]:
         found = pd.concat([self.dang_vien["nam"], self.don_vi_nam["nam"]]).dropna().unique()
         return sorted(int(y) for y in found)
+
+    @cached_property
+    def _member_factors(self) -> tuple[np.ndarray, pd.Index]:
+        codes, ids = pd.factorize(self.dang_vien["ma_dang_vien"], sort=True)
+        return np.asarray(codes, dtype=np.int64), pd.Index(ids)
+
+    @property
+    def member_codes(self) -> np.ndarray:
+        """Per `dang_vien` row, the member's position in `member_ids` (the same across years)."""
+        return self._member_factors[0]
+
+    @property
+    def member_ids(self) -> pd.Index:
+        """Every member id once, sorted: codes follow id order, so sorting codes sorts ids."""
+        return self._member_factors[1]
 
     @property
     def parent(self) -> np.ndarray:

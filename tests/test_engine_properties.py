@@ -28,7 +28,9 @@ def _dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
 
 
 def _by_key(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    return frame.sort_values(keys).reset_index(drop=True)
+    """Rows in key order, codes read as their labels (category order follows the input's row order)."""
+    plain = frame.apply(lambda c: c.astype(str) if isinstance(c.dtype, pd.CategoricalDtype) else c)
+    return plain.sort_values(keys).reset_index(drop=True)
 
 
 @given(seed=st.integers(0, 10_000), shuffle=st.integers(0, 10_000))

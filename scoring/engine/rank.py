@@ -7,11 +7,12 @@
 
 Ranks are dense on (total score, criteria met), both descending; rows with the same rank are
 listed by id. Each row carries its gap to the group's leader (điển hình) and last year's rank.
+Everything runs on integer codes (groups, ids), so millions of members rank in one sort.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,39 +25,30 @@ if TYPE_CHECKING:
     from scoring.engine.score import _LevelScore
 
 ORG_COLUMNS = [
-    "nam",
-    "ma_to_chuc",
-    "ten_to_chuc",
-    "cap",
-    "nhom_thi_dua",
-    "tong_diem",
-    "so_tieu_chi_dat",
-    "so_tieu_chi",
-    "thu_hang",
-    "khoang_cach_dien_hinh",
-    "ten_nhom_thi_dua",
-    "dien_hinh",
-    "tong_diem_nam_truoc",
-    "thu_hang_nam_truoc",
-    "thay_doi_thu_hang",
-]
+    "nam", "ma_to_chuc", "ten_to_chuc", "cap", "nhom_thi_dua", "tong_diem", "so_tieu_chi_dat", "so_tieu_chi",
+    "thu_hang", "khoang_cach_dien_hinh", "ten_nhom_thi_dua", "dien_hinh", "tong_diem_nam_truoc",
+    "thu_hang_nam_truoc", "thay_doi_thu_hang",
+]  # fmt: skip
 MEMBER_COLUMNS = [
-    "nam",
-    "ma_dang_vien",
-    "ho_ten",
-    "ma_chi_bo",
-    "nhom_thi_dua",
-    "tong_diem",
-    "thu_hang",
-    "so_tieu_chi_dat",
-    "so_tieu_chi",
-    "khoang_cach_dien_hinh",
-    "ten_nhom_thi_dua",
-    "dien_hinh",
-    "tong_diem_nam_truoc",
-    "thu_hang_nam_truoc",
-    "thay_doi_thu_hang",
-]
+    "nam", "ma_dang_vien", "ho_ten", "ma_chi_bo", "nhom_thi_dua", "tong_diem", "thu_hang", "so_tieu_chi_dat",
+    "so_tieu_chi", "khoang_cach_dien_hinh", "ten_nhom_thi_dua", "dien_hinh", "tong_diem_nam_truoc",
+    "thu_hang_nam_truoc", "thay_doi_thu_hang",
+]  # fmt: skip
+
+
+class _Ranked:
+    """Rows sorted by (group, score desc, criteria met desc, id); dense rank, gap, leader row."""
+
+    def __init__(self, group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray) -> None:
+        self.order = np.lexsort((id_order, -met, -score, group))
+        g, s, m = group[self.order], score[self.order], met[self.order]
+        new_group = np.r_[True, g[1:] != g[:-1]]
+        new_rank = new_group | np.r_[True, (s[1:] != s[:-1]) | (m[1:] != m[:-1])]
+        start = np.maximum.accumulate(np.where(new_group, np.arange(len(g)), 0))
+        count = np.cumsum(new_rank)
+        self.rank = count - count[start] + 1
+        self.gap = np.round(s[start] - s, 9)
+        self.leader = self.order[start]  # row (in the input order) of each sorted row's group leader
 
 
 def _ancestors(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -65,138 +57,159 @@ def _ancestors(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return tree.ancestor_where(parent, np.isin(cap, TCCSD_LEVELS)), tree.ancestor_where(parent, cap == "cap_tren_co_so")
 
 
-def _org_groups(dataset: Dataset, level: str, positions: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(row positions into `positions`, group key, group name) for each grouping of this level."""
+def _categorical(codes: np.ndarray, labels: list[str]) -> Any:
+    """Codes into a list of labels that may repeat (labels are made unique, codes follow)."""
+    unique = pd.Index(labels).unique()
+    remap = unique.get_indexer(pd.Index(labels))
+    return pd.Categorical.from_codes(remap[codes], dtype=pd.CategoricalDtype(unique))
+
+
+def _org_groups(
+    dataset: Dataset, level: str, positions: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, list[str], list[str]]]:
+    """For each grouping of this level: (row positions into `positions`, group code per row, key and
+    name of each group code)."""
     ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
     names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
     tccsd, top = _ancestors(dataset)
     everyone = np.arange(len(positions))
-    if level in ("chi_bo_truc_thuoc", "dang_bo_bo_phan"):
-        owner = tccsd[positions]
-        key = np.char.add(f"{level}@", ids[owner].astype(str))
-        name = np.char.add(f"{CAP.labels[level]} thuộc ", names[owner].astype(str))
-        return [(everyone, key, name)]
     if level == "cap_tren_co_so":
-        return [(everyone, np.full(len(positions), level), np.full(len(positions), "Các đảng bộ cấp trên cơ sở"))]
-    owner = top[positions]
-    scope_id, scope_name = ids[owner].astype(str), names[owner].astype(str)
-    groups = [(everyone, np.char.add(f"{level}@", scope_id), np.char.add(f"{CAP.labels[level]} — ", scope_name))]
+        return [(everyone, np.zeros(len(positions), dtype=np.int64), [level], ["Các đảng bộ cấp trên cơ sở"])]
+    owner = tccsd[positions] if level in ("chi_bo_truc_thuoc", "dang_bo_bo_phan") else top[positions]
+    scopes, code = np.unique(owner, return_inverse=True)
+    joiner = " thuộc " if level in ("chi_bo_truc_thuoc", "dang_bo_bo_phan") else " — "
+    keys = list(np.char.add(f"{level}@", ids[scopes].astype(str)))
+    labels = list(np.char.add(CAP.labels[level] + joiner, names[scopes].astype(str)))
+    groups = [(everyone, code, keys, labels)]
     if level in TCCSD_LEVELS:
-        kind = dataset.to_chuc["loai_hinh"].to_numpy(dtype=object)[positions]
-        known = np.flatnonzero(pd.notna(kind))
-        labels = pd.Series(kind[known]).map(LOAI_HINH.labels).to_numpy(dtype=str)
-        key = np.char.add(np.char.add("loai_hinh:", kind[known].astype(str)), np.char.add("@", scope_id[known]))
-        groups.append((known, key, np.char.add(np.char.add(labels, " — "), scope_name[known])))
+        kinds = dataset.to_chuc["loai_hinh"].cat.codes.to_numpy()[positions]
+        known = np.flatnonzero(kinds >= 0)
+        pair = kinds[known].astype(np.int64) * len(ids) + owner[known]
+        unique, pair_code = np.unique(pair, return_inverse=True)
+        kind_of, scope_of = unique // len(ids), unique % len(ids)
+        kind_code = np.asarray(LOAI_HINH.codes, dtype=str)[kind_of]
+        kind_label = np.asarray([LOAI_HINH.labels[c] for c in LOAI_HINH.codes], dtype=str)[kind_of]
+        kind_keys = np.char.add(np.char.add("loai_hinh:", kind_code), np.char.add("@", ids[scope_of].astype(str)))
+        kind_labels = np.char.add(np.char.add(kind_label, " — "), names[scope_of].astype(str))
+        groups.append((known, pair_code, list(kind_keys), list(kind_labels)))
     return groups
 
 
-def _dense_rank(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
-    """Sort by group, score and criteria met (descending), id; add rank, gap and leader."""
-    frame = frame.sort_values(
-        ["nhom_thi_dua", "tong_diem", "so_tieu_chi_dat", id_column],
-        ascending=[True, False, False, True],
-        kind="stable",
-        ignore_index=True,
-    )
-    group = frame["nhom_thi_dua"].to_numpy()
-    score = frame["tong_diem"].to_numpy()
-    met = frame["so_tieu_chi_dat"].to_numpy()
-    new_group = np.r_[True, group[1:] != group[:-1]]
-    new_rank = new_group | np.r_[True, (score[1:] != score[:-1]) | (met[1:] != met[:-1])]
-    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(frame)), 0))
-    rank_count = np.cumsum(new_rank)
-    frame["thu_hang"] = rank_count - rank_count[group_start] + 1
-    frame["khoang_cach_dien_hinh"] = score[group_start] - score
-    frame["dien_hinh"] = frame[id_column].to_numpy()[group_start]
-    return frame
-
-
-def _with_previous(now: pd.DataFrame, before: pd.DataFrame | None, id_column: str) -> pd.DataFrame:
-    if before is None or before.empty:
-        now["tong_diem_nam_truoc"] = np.nan
-        now["thu_hang_nam_truoc"] = pd.array([None] * len(now), dtype="Int64")
-    else:
-        last = before[[id_column, "nhom_thi_dua", "tong_diem", "thu_hang"]].rename(
-            columns={"tong_diem": "tong_diem_nam_truoc", "thu_hang": "thu_hang_nam_truoc"}
-        )
-        now = now.merge(last, on=[id_column, "nhom_thi_dua"], how="left")
-        now["thu_hang_nam_truoc"] = now["thu_hang_nam_truoc"].astype("Int64")
-    now["thay_doi_thu_hang"] = now["thu_hang_nam_truoc"] - now["thu_hang"]  # > 0: moved up
-    return now
-
-
 def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.DataFrame:
-    parts = []
+    """Every organisation once per group; groups may span levels (loại hình), so rank them together."""
+    ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+    position, level, keys, labels, total, met, n_criteria = [], [], [], [], [], [], []
     for lv in levels:
-        for rows, key, name in _org_groups(dataset, lv.level, lv.rows.index):
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "nam": year,
-                        "pos": lv.rows.index[rows],
-                        "ma_to_chuc": lv.ids[rows],
-                        "cap": lv.level,
-                        "nhom_thi_dua": key,
-                        "ten_nhom_thi_dua": name,
-                        "tong_diem": lv.total[rows],
-                        "so_tieu_chi_dat": lv.met[rows],
-                        "so_tieu_chi": lv.n_criteria,
-                    }
-                )
-            )
-    if not parts:
+        for rows, code, key, label in _org_groups(dataset, lv.level, lv.rows.index):
+            position.append(lv.rows.index[rows])
+            level.append(np.full(len(rows), lv.level, dtype=object))
+            keys.append(np.asarray(key, dtype=object)[code])
+            labels.append(np.asarray(label, dtype=object)[code])
+            total.append(lv.total[rows])
+            met.append(lv.met[rows])
+            n_criteria.append(np.full(len(rows), lv.n_criteria))
+    if not position:
         return pd.DataFrame(columns=[*ORG_COLUMNS, "pos"])
-    frame = _dense_rank(pd.concat(parts, ignore_index=True), "ma_to_chuc")
-    frame["ten_to_chuc"] = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)[frame["pos"].to_numpy()]
-    return frame
+    pos = np.concatenate(position)
+    key_of = np.concatenate(keys)
+    group, _ = pd.factorize(key_of)
+    id_order = np.argsort(np.argsort(ids.astype(str), kind="stable"), kind="stable")
+    score, criteria_met = np.concatenate(total), np.concatenate(met)
+    ranked = _Ranked(np.asarray(group, dtype=np.int64), score, criteria_met, id_order[pos])
+    o = ranked.order
+    return pd.DataFrame(
+        {
+            "nam": year,
+            "pos": pos[o],
+            "ma_to_chuc": ids[pos[o]],
+            "ten_to_chuc": dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)[pos[o]],
+            "cap": np.concatenate(level)[o],
+            "nhom_thi_dua": key_of[o],
+            "tong_diem": score[o],
+            "so_tieu_chi_dat": criteria_met[o],
+            "so_tieu_chi": np.concatenate(n_criteria)[o],
+            "thu_hang": ranked.rank,
+            "khoang_cach_dien_hinh": ranked.gap,
+            "ten_nhom_thi_dua": np.concatenate(labels)[o],
+            "dien_hinh": ids[pos[ranked.leader]],
+        }
+    )
 
 
 def rank_organisations(
     dataset: Dataset, year: int, levels: list[_LevelScore], previous: list[_LevelScore] | None
 ) -> pd.DataFrame:
     now = _org_table(dataset, year, levels)
-    before = _org_table(dataset, year - 1, previous) if previous else None
-    return _with_previous(now, before, "ma_to_chuc")[ORG_COLUMNS]
+    if previous:
+        before = _org_table(dataset, year - 1, previous)
+        last = before[["pos", "nhom_thi_dua", "tong_diem", "thu_hang"]].rename(
+            columns={"tong_diem": "tong_diem_nam_truoc", "thu_hang": "thu_hang_nam_truoc"}
+        )
+        now = now.merge(last, on=["pos", "nhom_thi_dua"], how="left")  # a few hundred thousand rows at most
+    else:
+        now["tong_diem_nam_truoc"] = np.nan
+        now["thu_hang_nam_truoc"] = np.nan
+    now["thu_hang_nam_truoc"] = now["thu_hang_nam_truoc"].astype("Int64")
+    now["thay_doi_thu_hang"] = now["thu_hang_nam_truoc"] - now["thu_hang"]  # > 0: moved up
+    return now[ORG_COLUMNS]
 
 
-def _member_table(dataset: Dataset, year: int, level: _LevelScore) -> pd.DataFrame:
+def _member_ranking(dataset: Dataset, year: int, level: _LevelScore) -> tuple[np.ndarray, np.ndarray, _Ranked]:
+    """(member code per row, group code per row, ranking) of the members of `year`."""
     members = dataset.dang_vien
     rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
+    member_code = dataset.member_codes[rows]
     chi_bo = members["ma_chi_bo"].cat.codes.to_numpy()[rows]
     _, top = _ancestors(dataset)
-    scope = top[chi_bo]
-    ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
-    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
-    group = members["doi_tuong"].to_numpy(dtype=object)[rows]
-    labels = np.array(
-        [
-            DOI_TUONG.labels.get(g, "Chưa rõ đối tượng") if isinstance(g, str) else "Chưa rõ đối tượng"
-            for g in [*DOI_TUONG.codes, None]
-        ],
-        dtype=object,
-    )
-    label_of = labels[pd.Categorical(group, categories=DOI_TUONG.codes).codes]
-    frame = pd.DataFrame(
-        {
-            "nam": year,
-            "ma_dang_vien": level.ids,
-            "ho_ten": members["ho_ten"].to_numpy(dtype=object)[rows],
-            "ma_chi_bo": ids[chi_bo],
-            "nhom_thi_dua": np.char.add(
-                np.char.add("dang_vien:", group.astype(str)), np.char.add("@", ids[scope].astype(str))
-            ),
-            "ten_nhom_thi_dua": label_of.astype(str) + " — " + names[scope].astype(str),
-            "tong_diem": level.total,
-            "so_tieu_chi_dat": level.met,
-            "so_tieu_chi": level.n_criteria,
-        }
-    )
-    return _dense_rank(frame, "ma_dang_vien")
+    kind = members["doi_tuong"].cat.codes.to_numpy()[rows].astype(np.int64)
+    group = (kind + 1) * len(dataset.to_chuc) + top[chi_bo]  # one integer per (đối tượng, cấp trên)
+    return member_code, group, _Ranked(group, level.total, level.met, member_code)
 
 
 def rank_members(dataset: Dataset, year: int, level: _LevelScore | None, previous: _LevelScore | None) -> pd.DataFrame:
     if level is None:
         return pd.DataFrame(columns=MEMBER_COLUMNS)
-    now = _member_table(dataset, year, level)
-    before = _member_table(dataset, year - 1, previous) if previous is not None else None
-    return _with_previous(now, before, "ma_dang_vien")[MEMBER_COLUMNS]
+    members = dataset.dang_vien
+    rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
+    member_code, group, ranked = _member_ranking(dataset, year, level)
+    o = ranked.order
+    n_org = len(dataset.to_chuc)
+    groups, group_code = np.unique(group[o], return_inverse=True)
+    org_ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+    org_names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
+    kind_code = np.asarray(["None", *DOI_TUONG.codes], dtype=str)[groups // n_org]
+    kind_label = np.asarray(["Chưa rõ đối tượng", *DOI_TUONG.labels.values()], dtype=str)[groups // n_org]
+    scope = groups % n_org
+    keys = list(np.char.add(np.char.add("dang_vien:", kind_code), np.char.add("@", org_ids[scope].astype(str))))
+    labels = list(np.char.add(np.char.add(kind_label, " — "), org_names[scope].astype(str)))
+    ids = dataset.member_ids
+    frame = pd.DataFrame(
+        {
+            "nam": year,
+            "ma_dang_vien": pd.Categorical.from_codes(member_code[o], dtype=pd.CategoricalDtype(ids)),
+            "ho_ten": members["ho_ten"].iloc[rows[o]].reset_index(drop=True),
+            "ma_chi_bo": members["ma_chi_bo"].iloc[rows[o]].reset_index(drop=True),
+            "nhom_thi_dua": _categorical(group_code, keys),
+            "tong_diem": level.total[o],
+            "thu_hang": ranked.rank,
+            "so_tieu_chi_dat": level.met[o],
+            "so_tieu_chi": level.n_criteria,
+            "khoang_cach_dien_hinh": ranked.gap,
+            "ten_nhom_thi_dua": _categorical(group_code, labels),
+            "dien_hinh": pd.Categorical.from_codes(member_code[ranked.leader], dtype=pd.CategoricalDtype(ids)),
+        }
+    )
+    last_score = np.full(len(ids), np.nan)
+    last_rank = np.full(len(ids), -1, dtype=np.int64)
+    last_group = np.full(len(ids), -1, dtype=np.int64)
+    if previous is not None:  # last year's score and rank of the same member in the same group
+        code_before, group_before, before = _member_ranking(dataset, year - 1, previous)
+        last_score[code_before[before.order]] = previous.total[before.order]
+        last_rank[code_before[before.order]] = before.rank
+        last_group[code_before[before.order]] = group_before[before.order]
+    same = last_group[member_code[o]] == group[o]
+    frame["tong_diem_nam_truoc"] = np.where(same, last_score[member_code[o]], np.nan)
+    frame["thu_hang_nam_truoc"] = pd.array(np.where(same, last_rank[member_code[o]], 0), dtype="Int64")
+    frame.loc[~same, "thu_hang_nam_truoc"] = pd.NA
+    frame["thay_doi_thu_hang"] = frame["thu_hang_nam_truoc"] - frame["thu_hang"]
+    return frame[MEMBER_COLUMNS]
