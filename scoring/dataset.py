@@ -65,6 +65,32 @@ class Dataset:
         """Every member id once, sorted: codes follow id order, so sorting codes sorts ids."""
         return self._member_factors[1]
 
+    @cached_property
+    def org_ids(self) -> np.ndarray:
+        return self.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+
+    @cached_property
+    def org_names(self) -> np.ndarray:
+        return self.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
+
+    @cached_property
+    def tccsd_of(self) -> np.ndarray:
+        """Position of each organisation's TCCSĐ (itself for a TCCSĐ), -1 above that level."""
+        return tree.ancestor_where(self.parent, self.to_chuc["cap"].isin(TCCSD_LEVELS).to_numpy())
+
+    @cached_property
+    def cap_tren_of(self) -> np.ndarray:
+        """Position of each organisation's đảng bộ cấp trên cơ sở (itself for one)."""
+        return tree.ancestor_where(self.parent, (self.to_chuc["cap"] == "cap_tren_co_so").to_numpy())
+
+    @cached_property
+    def org_id_order(self) -> np.ndarray:
+        """Each organisation's place in id order (ranks list equal scores by id)."""
+        order = self.to_chuc["ma_to_chuc"].argsort(kind="stable").to_numpy()
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        return place
+
     @property
     def parent(self) -> np.ndarray:
         """Row position of each organisation's parent (-1 for the roots)."""

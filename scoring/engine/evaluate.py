@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from scoring.criteria.expr import (
     MEMBER,
@@ -76,12 +75,12 @@ class Parts:
 class Evaluator:
     """Evaluates nodes for one year, remembering results (explanations re-use sub-results)."""
 
-    def __init__(self, year: YearData, previous: YearData | None) -> None:
+    def __init__(self, year: YearData, previous: YearData | None, earlier: Evaluator | None = None) -> None:
         self.year = year
         self.previous = previous
         self._memo: dict[tuple[int, str], np.ndarray] = {}
         self._parts: dict[tuple[int, str], Parts] = {}
-        self._previous_evaluator: Evaluator | None = None
+        self._previous_evaluator: Evaluator | None = earlier
 
     def value(self, node: Node, rows: Rows) -> np.ndarray:
         key = (id(node), rows.key)
@@ -115,7 +114,9 @@ class Evaluator:
         earlier = self._previous_evaluator
         if rows.kind == MEMBER:
             last = earlier.value(node, member_rows(self.previous))
-            where = pd.Index(self.previous.member_ids).get_indexer(self.year.member_ids[rows.index])
+            slot = np.full(len(self.year.dataset.member_ids), -1, dtype=np.int64)
+            slot[self.previous.member_codes] = np.arange(len(self.previous.member_codes))
+            where = slot[self.year.member_codes[rows.index]]
             return (
                 np.where(where >= 0, last[np.clip(where, 0, None)], np.nan) if len(last) else np.full(len(rows), np.nan)
             )

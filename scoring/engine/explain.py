@@ -303,7 +303,7 @@ def offenders(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Eva
         bad = target.met(inner) == 0
     pick = bad & (owner >= 0) & failed[owner]
     if population == "dang_vien":
-        ids = evaluator.year.member_ids[np.flatnonzero(pick)]
+        ids = evaluator.year.member_ids(np.flatnonzero(pick))
     else:
         ids = evaluator.year.org_ids[evaluator.population(population).index[pick]]
     return _first_ids(owner[pick], ids.astype(str), len(rows), POPULATION_NOUNS[population])

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from scoring import tree
 from scoring.dataset import Dataset
 from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, TCCSD_LEVELS
 
@@ -52,9 +51,7 @@ class _Ranked:
 
 
 def _ancestors(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    cap = dataset.to_chuc["cap"].to_numpy(dtype=object)
-    parent = dataset.parent
-    return tree.ancestor_where(parent, np.isin(cap, TCCSD_LEVELS)), tree.ancestor_where(parent, cap == "cap_tren_co_so")
+    return dataset.tccsd_of, dataset.cap_tren_of
 
 
 def _categorical(codes: np.ndarray, labels: list[str]) -> Any:
@@ -69,8 +66,7 @@ def _org_groups(
 ) -> list[tuple[np.ndarray, np.ndarray, list[str], list[str]]]:
     """For each grouping of this level: (row positions into `positions`, group code per row, key and
     name of each group code)."""
-    ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
-    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
+    ids, names = dataset.org_ids, dataset.org_names
     tccsd, top = _ancestors(dataset)
     everyone = np.arange(len(positions))
     if level == "cap_tren_co_so":
@@ -97,7 +93,7 @@ def _org_groups(
 
 def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.DataFrame:
     """Every organisation once per group; groups may span levels (loại hình), so rank them together."""
-    ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+    ids = dataset.org_ids
     position, level, keys, labels, total, met, n_criteria = [], [], [], [], [], [], []
     for lv in levels:
         for rows, code, key, label in _org_groups(dataset, lv.level, lv.rows.index):
@@ -113,7 +109,7 @@ def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.Dat
     pos = np.concatenate(position)
     key_of = np.concatenate(keys)
     group, _ = pd.factorize(key_of)
-    id_order = np.argsort(np.argsort(ids.astype(str), kind="stable"), kind="stable")
+    id_order = dataset.org_id_order
     score, criteria_met = np.concatenate(total), np.concatenate(met)
     ranked = _Ranked(np.asarray(group, dtype=np.int64), score, criteria_met, id_order[pos])
     o = ranked.order
@@ -122,7 +118,7 @@ def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.Dat
             "nam": year,
             "pos": pos[o],
             "ma_to_chuc": ids[pos[o]],
-            "ten_to_chuc": dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)[pos[o]],
+            "ten_to_chuc": dataset.org_names[pos[o]],
             "cap": np.concatenate(level)[o],
             "nhom_thi_dua": key_of[o],
             "tong_diem": score[o],
@@ -175,8 +171,7 @@ def rank_members(dataset: Dataset, year: int, level: _LevelScore | None, previou
     o = ranked.order
     n_org = len(dataset.to_chuc)
     groups, group_code = np.unique(group[o], return_inverse=True)
-    org_ids = dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
-    org_names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
+    org_ids, org_names = dataset.org_ids, dataset.org_names
     kind_code = np.asarray(["None", *DOI_TUONG.codes], dtype=str)[groups // n_org]
     kind_label = np.asarray(["Chưa rõ đối tượng", *DOI_TUONG.labels.values()], dtype=str)[groups // n_org]
     scope = groups % n_org

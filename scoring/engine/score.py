@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring.criteria.expr import MEMBER
 from scoring.criteria.model import LEVEL_ORDER, CriteriaSet, Criterion
 from scoring.dataset import Dataset
 from scoring.engine import explain
@@ -41,9 +42,13 @@ class _Scored:
     criterion: Criterion
     level: str
     rows: Rows
-    ids: np.ndarray
     verdict: Verdict
     evaluator: Evaluator
+
+    @property
+    def ids(self) -> np.ndarray:
+        year = self.evaluator.year
+        return year.member_ids(self.rows.index) if self.rows.kind == MEMBER else year.org_ids[self.rows.index]
 
 
 @dataclass
@@ -58,8 +63,13 @@ class ScoreResult:
     criteria: CriteriaSet
     xep_hang_to_chuc: pd.DataFrame
     xep_hang_dang_vien: pd.DataFrame
-    tong_diem: pd.DataFrame  # one row per scored entity: cap, ma, tong_diem, so_tieu_chi_dat, so_tieu_chi
     scored: list[_Scored] = field(default_factory=list, repr=False)
+    levels: list[_LevelScore] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def tong_diem(self) -> pd.DataFrame:
+        """One row per scored entity: cap, ma, tong_diem, so_tieu_chi_dat, so_tieu_chi, points behind them."""
+        return _totals(self.levels)
 
     @cached_property
     def ket_qua_tieu_chi(self) -> pd.DataFrame:
@@ -82,7 +92,7 @@ class _LevelScore:
 
     level: str
     rows: Rows
-    ids: np.ndarray
+    year: YearData
     total: np.ndarray
     met: np.ndarray
     n_criteria: int
@@ -90,16 +100,22 @@ class _LevelScore:
     earned: np.ndarray
     applicable_max: np.ndarray
 
+    @property
+    def ids(self) -> np.ndarray:
+        return self.year.member_ids(self.rows.index) if self.rows.kind == MEMBER else self.year.org_ids[self.rows.index]
+
 
 def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     """Score `year`; the previous year (if the data has it) gives trends and rank changes."""
     if year not in dataset.years:
         held = ", ".join(str(y) for y in dataset.years) or "không có năm nào"
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
-    scored, levels = _score_year(dataset, criteria, year)
+    now, before = YearData(dataset, year), YearData(dataset, year - 1)
+    earlier = Evaluator(before, YearData(dataset, year - 2))  # shared: trends read it, rank changes score it
+    scored, levels = _score_year(criteria, Evaluator(now, before, earlier))
     previous: list[_LevelScore] | None = None
     if year - 1 in dataset.years:
-        previous = _score_year(dataset, criteria, year - 1)[1]
+        previous = _score_year(criteria, earlier)[1]
     orgs = [lv for lv in levels if lv.level != "dang_vien"]
     members = next((lv for lv in levels if lv.level == "dang_vien"), None)
     prev_orgs = [lv for lv in previous if lv.level != "dang_vien"] if previous else None
@@ -109,8 +125,8 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
         criteria=criteria,
         xep_hang_to_chuc=rank_organisations(dataset, year, orgs, prev_orgs),
         xep_hang_dang_vien=rank_members(dataset, year, members, prev_members),
-        tong_diem=_totals(levels),
         scored=scored,
+        levels=levels,
     )
 
 
@@ -145,9 +161,8 @@ def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def _score_year(dataset: Dataset, criteria: CriteriaSet, year: int) -> tuple[list[_Scored], list[_LevelScore]]:
-    data = YearData(dataset, year)
-    evaluator = Evaluator(data, YearData(dataset, year - 1))
+def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scored], list[_LevelScore]]:
+    data = evaluator.year
     scored: list[_Scored] = []
     levels: list[_LevelScore] = []
     for level in LEVEL_ORDER:
@@ -155,7 +170,6 @@ def _score_year(dataset: Dataset, criteria: CriteriaSet, year: int) -> tuple[lis
         if not chosen:
             continue
         rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
-        ids = data.member_ids if level == "dang_vien" else data.org_ids[rows.index]
         earned_total = np.zeros(len(rows))
         applicable_max = np.zeros(len(rows))
         met_total = np.zeros(len(rows), dtype=np.int64)
@@ -164,7 +178,7 @@ def _score_year(dataset: Dataset, criteria: CriteriaSet, year: int) -> tuple[lis
             earned_total += verdict.earned
             applicable_max += np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points)
             met_total += verdict.state == MET
-            scored.append(_Scored(criterion, level, rows, ids, verdict, evaluator))
+            scored.append(_Scored(criterion, level, rows, verdict, evaluator))
         level_max = float(sum(c.points for c in chosen))
         total = np.clip(earned_total, 0.0, applicable_max)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -174,7 +188,7 @@ def _score_year(dataset: Dataset, criteria: CriteriaSet, year: int) -> tuple[lis
             _LevelScore(
                 level,
                 rows,
-                ids,
+                data,
                 np.round(scaled, 2),
                 met_total,
                 len(chosen),

@@ -57,9 +57,9 @@ class YearData:
     def cap(self) -> np.ndarray:
         return self.dataset.to_chuc["cap"].to_numpy(dtype=object)
 
-    @cached_property
+    @property
     def org_ids(self) -> np.ndarray:
-        return self.dataset.to_chuc["ma_to_chuc"].to_numpy(dtype=object)
+        return self.dataset.org_ids
 
     @cached_property
     def active(self) -> np.ndarray:
@@ -97,8 +97,13 @@ class YearData:
         return np.asarray(self.dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy()[self.member_rows], dtype=np.int64)
 
     @cached_property
-    def member_ids(self) -> np.ndarray:
-        return self.dataset.dang_vien["ma_dang_vien"].to_numpy(dtype=object)[self.member_rows]
+    def member_codes(self) -> np.ndarray:
+        """Each member's code (`Dataset.member_ids` position): the same member has the same code every year."""
+        return self.dataset.member_codes[self.member_rows]
+
+    def member_ids(self, positions: np.ndarray) -> np.ndarray:
+        """Ids of some of this year's members (built only for the rows asked for)."""
+        return self.dataset.member_ids[self.member_codes[positions]].to_numpy(dtype=object)
 
     def member_column(self, name: str) -> np.ndarray:
         if name not in self._member_cache:
