@@ -51,6 +51,7 @@ def task_engine(data: Path) -> dict[str, float]:
     started = time.perf_counter()
     result = scoring.score(dataset, criteria, YEARS[-1])
     scored = time.perf_counter() - started
+    rss_score = peak_rss_gib()  # peak so far: loading and scoring, before any table is built
     organisations = result.ket_qua_to_chuc  # with explanations
     explained = time.perf_counter() - started - scored
     members = int((dataset.dang_vien["nam"] == YEARS[-1]).sum())
@@ -63,6 +64,7 @@ def task_engine(data: Path) -> dict[str, float]:
         "rows": members,
         "result_rows": len(values),
         "org_rows": len(organisations),
+        "rss_score_gib": rss_score,
     }
 
 

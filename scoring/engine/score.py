@@ -207,6 +207,20 @@ def verdicts(met: np.ndarray) -> pd.arrays.BooleanArray:
     return result
 
 
+def _entity_ids(scored: list[_Scored]) -> Any:
+    """The `ma` column as a categorical over organisation and member ids, built from codes (no
+    string per row); plain strings only if an organisation and a member share an id."""
+    dataset = scored[0].evaluator.year.dataset
+    categories = pd.Index(dataset.org_ids).append(dataset.member_ids)
+    if not categories.is_unique:
+        return np.concatenate([np.asarray(s.ids, dtype=object) for s in scored])
+    n_org = len(dataset.org_ids)
+    codes = np.concatenate(
+        [s.evaluator.year.member_codes[s.rows.index] + n_org if s.rows.kind == MEMBER else s.rows.index for s in scored]
+    )
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
 def _long_table(scored: list[_Scored], text: bool) -> pd.DataFrame:
     """One row per (entity, criterion); repeated words (level, criterion, target, state) are
     categoricals built from codes, so no string is repeated per row."""
@@ -230,7 +244,7 @@ def _long_table(scored: list[_Scored], text: bool) -> pd.DataFrame:
         {
             "nam": np.repeat(np.array([s.evaluator.year.year for s in scored], dtype=np.int64), sizes),
             "cap": repeated([s.level for s in scored]),
-            "ma": np.concatenate([np.asarray(s.ids, dtype=object) for s in scored]),
+            "ma": _entity_ids(scored),
             "ma_tieu_chi": repeated([s.criterion.id for s in scored]),
             "gia_tri": np.concatenate([s.verdict.value for s in scored]),
             "chi_tieu": repeated([s.criterion.target.describe() for s in scored]),
