@@ -80,6 +80,7 @@ class Evaluator:
         self.previous = previous
         self._memo: dict[tuple[int, str], np.ndarray] = {}
         self._parts: dict[tuple[int, str], Parts] = {}
+        self._owners: dict[tuple[str, str], np.ndarray] = {}
         self._previous_evaluator: Evaluator | None = earlier
 
     def value(self, node: Node, rows: Rows) -> np.ndarray:
@@ -99,11 +100,14 @@ class Evaluator:
         return unit_rows(self.year, POPULATIONS[population])
 
     def owners(self, rows: Rows, population: str) -> np.ndarray:
-        """For each row of `population`, its owner's index within `rows` (or -1)."""
-        owner_org = self.year.owner(rows.caps, population)
-        slot = np.full(self.year.n_org, -1, dtype=np.int64)
-        slot[rows.index] = np.arange(len(rows))
-        return np.where(owner_org >= 0, slot[np.clip(owner_org, 0, None)], -1)
+        """For each row of `population`, its owner's index within `rows` (or -1); computed once per pair."""
+        key = (rows.key, population)
+        if key not in self._owners:
+            owner_org = self.year.owner(rows.caps, population)
+            slot = np.full(self.year.n_org, -1, dtype=np.int64)
+            slot[rows.index] = np.arange(len(rows))
+            self._owners[key] = np.where(owner_org >= 0, slot[np.clip(owner_org, 0, None)], -1)
+        return self._owners[key]
 
     def previous_value(self, node: Node, rows: Rows) -> np.ndarray:
         """`node` evaluated on last year's data for the same organisations or members."""

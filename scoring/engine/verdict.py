@@ -43,7 +43,7 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
     value = evaluator.value(node, rows)
     previous = evaluator.previous_value(node, rows) if target.needs_previous else None
     met = target.met(value, previous)
-    state = np.where(np.isnan(met), NO_DATA, np.where(met == 1, MET, NOT_MET))
+    state = np.where(np.isnan(met), NO_DATA, np.where(met == 1, MET, NOT_MET)).astype(np.int8)
     not_applicable = np.zeros(len(rows), dtype=bool)
     if previous is not None:  # no last year to compare with: the trend does not apply yet
         not_applicable |= ~np.isnan(value) & np.isnan(previous)
@@ -53,10 +53,10 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
         if node.func in ("count", "sum"):  # units that did not report could still change the verdict
             could_change = parts.missing > 0
             flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
-            state = np.where(could_change & flips, NO_DATA, state)
+            state = np.where(could_change & flips, NO_DATA, state).astype(np.int8)
     if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
         not_applicable |= np.isnan(evaluator.year.member_column("xep_loai")[rows.index])  # exempt (miễn)
-    state = np.where(not_applicable & (state == NO_DATA), NOT_APPLICABLE, state)
+    state = np.where(not_applicable & (state == NO_DATA), NOT_APPLICABLE, state).astype(np.int8)
     earned = np.where(state == MET, criterion.points, 0.0)
     placed = state == MET
     for partial, points in criterion.partial:  # the first partial target reached gives its points
