@@ -190,7 +190,8 @@ def main() -> None:
         per_row_slow = slow["wall"] / slow["rows"]
         per_row_engine = engine["wall"] / engine["rows"]
         print(
-            f"{'':>14} giải thích của {engine['org_rows']:,} dòng tổ chức: {engine['explain_orgs']:.2f} s; "
+            f"{'':>14} RSS khi vừa chấm xong: {engine['rss_score_gib']:.2f} GiB; "
+            f"giải thích của {engine['org_rows']:,} dòng tổ chức: {engine['explain_orgs']:.2f} s; "
             f"engine/DuckDB = {engine['wall'] / duck['wall']:.2f}; "
             f"từng dòng/engine = {per_row_slow / per_row_engine:,.2f} lần (mỗi dòng đảng viên); {compare(parquet)}"
         )

@@ -101,6 +101,12 @@ def _coerce_column(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series
         return _text(column), np.zeros(len(column), dtype=bool)
     if spec.kind in (Kind.COUNT, Kind.YEAR) and pa.types.is_integer(column.type):
         return _integers(column, spec)  # Parquet: already numbers, no need to parse text
+    if spec.kind is Kind.FLAG and pa.types.is_boolean(column.type):
+        return pd.Series(column.to_pandas(), dtype="boolean").reset_index(drop=True), np.zeros(len(column), bool)
+    if spec.kind is Kind.SCORE and (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+        scores = pd.Series(column.to_pandas(), dtype="Float64").reset_index(drop=True)
+        too_big = (scores.abs() > MAX_COUNT).to_numpy(dtype=bool, na_value=False)
+        return scores.mask(too_big), too_big
     parse = _code_parser(spec) if spec.kind is Kind.CODE else _PARSERS[spec.kind]
     values, bad = _parse_distinct(column, parse)
     dtype = dtype_of(spec)
