@@ -203,10 +203,11 @@ def _finish_to_chuc(out: pd.DataFrame, parent: np.ndarray) -> pd.DataFrame:
 def _link_references(spec: TableSpec, frame: pd.DataFrame, to_chuc: pd.DataFrame) -> pd.DataFrame:
     """Store every column that names an organisation as a categorical over the organisation ids,
     so that its codes are row positions in `to_chuc` (the frame is modified in place)."""
-    categories = pd.Index(to_chuc["ma_to_chuc"], dtype="str")
+    categories = pd.CategoricalDtype(pd.Index(to_chuc["ma_to_chuc"], dtype="str"))
     for column in spec.columns:
         if column.references_to_chuc:
-            frame[column.name] = pd.Categorical(frame[column.name], categories=categories)
+            codes = checks.positions_in(to_chuc["ma_to_chuc"], frame[column.name])
+            frame[column.name] = pd.Categorical.from_codes(codes, dtype=categories)
     return frame
 
 

@@ -21,6 +21,26 @@ from scoring.schema import DANG_VIEN, TO_CHUC, Kind, TableSpec
 from scoring.validation.report import Location, ValidationReport
 
 
+def positions_in(ids: pd.Series, values: pd.Series) -> np.ndarray:
+    """Row position in `ids` of each value (-1 when not found or blank), hashing each distinct
+    value once: millions of member rows name only thousands of chi bộ."""
+    codes, uniques = pd.factorize(values)
+    distinct = ids.reset_index(drop=True).drop_duplicates()  # the first row of a repeated id
+    found = pd.Index(distinct).get_indexer(pd.Index(uniques)) if len(uniques) else np.zeros(0, dtype=np.int64)
+    first = distinct.index.to_numpy()  # back to positions in the full table
+    mapped = np.where(found >= 0, first[np.clip(found, 0, None)], -1) if len(found) else found
+    return np.where(codes >= 0, mapped[np.clip(codes, 0, None)], -1) if len(codes) else np.zeros(0, np.int64)
+
+
+def _key_codes(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """One integer per row for a (possibly composite) key: equal keys, equal integers."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in key:
+        codes, uniques = pd.factorize(frame[column])
+        combined = combined * (len(uniques) + 1) + (np.asarray(codes, dtype=np.int64) + 1)
+    return combined
+
+
 @dataclass(frozen=True)
 class RowRule:
     """A rule on a row's own columns; `column` is where the report points the user."""
@@ -102,8 +122,8 @@ def check_rows(
 
 def check_duplicates(spec: TableSpec, frame: pd.DataFrame, where: Location, report: ValidationReport) -> None:
     key = list(spec.key)
-    complete = frame[key].notna().all(axis=1)
-    dup = (frame[key].duplicated(keep=False) & complete).to_numpy().copy()
+    complete = frame[key].notna().all(axis=1).to_numpy()
+    dup = pd.Series(_key_codes(frame, key)).duplicated(keep=False).to_numpy() & complete
     if not dup.any():
         return
     if spec is DANG_VIEN:
@@ -218,8 +238,7 @@ def check_loai_hinh(
 
 
 def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location, report: ValidationReport) -> None:
-    ids = pd.Index(to_chuc["ma_to_chuc"].drop_duplicates())
-    position = ids.get_indexer(members["ma_chi_bo"])
+    position = positions_in(to_chuc["ma_to_chuc"], members["ma_chi_bo"])
     given = members["ma_chi_bo"].notna().to_numpy()
     values = members["ma_chi_bo"].to_numpy()
     unknown = given & (position < 0)
@@ -230,7 +249,7 @@ def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location,
         column="ma_chi_bo",
         values=values[unknown],
     )
-    caps = to_chuc.drop_duplicates("ma_to_chuc")["cap"].to_numpy()
+    caps = to_chuc["cap"].to_numpy()
     member_cap = pd.Series(
         np.where(position >= 0, caps[np.clip(position, 0, None)], None) if len(caps) else [None] * len(position)
     )
@@ -248,7 +267,7 @@ def check_members(to_chuc: pd.DataFrame, members: pd.DataFrame, where: Location,
 
 
 def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location, report: ValidationReport) -> None:
-    position = pd.Index(to_chuc["ma_to_chuc"].drop_duplicates()).get_indexer(units["ma_to_chuc"])
+    position = positions_in(to_chuc["ma_to_chuc"], units["ma_to_chuc"])
     unknown = (position < 0) & units["ma_to_chuc"].notna().to_numpy()
     report.error(
         where,
