@@ -83,6 +83,12 @@ class Evaluator:
         self._owners: dict[tuple[str, str], np.ndarray] = {}
         self._previous_evaluator: Evaluator | None = earlier
 
+    def forget(self) -> None:
+        """Drop remembered intermediate arrays (memory); anything asked for later is recomputed."""
+        self._memo.clear()
+        self._parts.clear()
+        self._owners.clear()
+
     def value(self, node: Node, rows: Rows) -> np.ndarray:
         key = (id(node), rows.key)
         if key not in self._memo:

@@ -112,10 +112,13 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
     now, before = YearData(dataset, year), YearData(dataset, year - 1)
     earlier = Evaluator(before, YearData(dataset, year - 2))  # shared: trends read it, rank changes score it
-    scored, levels = _score_year(criteria, Evaluator(now, before, earlier))
+    current = Evaluator(now, before, earlier)
+    scored, levels = _score_year(criteria, current)
+    current.forget()  # verdicts are kept; explanations recompute what they need, when asked
     previous: list[_LevelScore] | None = None
     if year - 1 in dataset.years:
         previous = _score_year(criteria, earlier)[1]
+    earlier.forget()
     orgs = [lv for lv in levels if lv.level != "dang_vien"]
     members = next((lv for lv in levels if lv.level == "dang_vien"), None)
     prev_orgs = [lv for lv in previous if lv.level != "dang_vien"] if previous else None
