@@ -140,6 +140,8 @@ def test_cli_score_writes_csv_and_xlsx(tmp_path: Path) -> None:
     sheet = book["Kết quả tiêu chí"]
     assert "Giá trị" in sheet.columns
     assert sheet["Giá trị"].astype(str).str.fullmatch(r"\d+,\d%").any()  # 82,5%
+    assert set(sheet["Kết quả"]) <= {"Đạt", "Chưa đạt", "Không đủ dữ liệu", "Không áp dụng"}
+    assert "Đảng bộ cấp trên cơ sở" in set(sheet["Cấp"])  # labels, not codes
 
 
 @pytest.mark.parametrize(

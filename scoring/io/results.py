@@ -51,6 +51,11 @@ HEADERS = {
     "ma_chi_bo": "Mã chi bộ",
     "trang_thai": "Kết quả",
 }
+#: the columns both ranking sheets show after their own identifying columns
+_RANK_FIGURES = [
+    "tong_diem", "so_tieu_chi_dat", "so_tieu_chi", "khoang_cach_dien_hinh", "dien_hinh", "tong_diem_nam_truoc",
+    "thu_hang_nam_truoc", "thay_doi_thu_hang",
+]  # fmt: skip
 SHEETS = {
     "ket_qua_tieu_chi": (
         "Kết quả tiêu chí",
@@ -61,8 +66,9 @@ SHEETS = {
             "ma_tieu_chi",
             "nhom",
             "gia_tri_hien_thi",
+            "gia_tri",
             "chi_tieu",
-            "dat",
+            "trang_thai",
             "diem",
             "diem_toi_da",
             "giai_thich",
@@ -70,41 +76,11 @@ SHEETS = {
     ),
     "xep_hang_to_chuc": (
         "Xếp hạng tổ chức",
-        [
-            "nam",
-            "ten_nhom_thi_dua",
-            "thu_hang",
-            "ma_to_chuc",
-            "ten_to_chuc",
-            "cap",
-            "tong_diem",
-            "so_tieu_chi_dat",
-            "so_tieu_chi",
-            "khoang_cach_dien_hinh",
-            "dien_hinh",
-            "tong_diem_nam_truoc",
-            "thu_hang_nam_truoc",
-            "thay_doi_thu_hang",
-        ],
+        ["nam", "ten_nhom_thi_dua", "thu_hang", "ma_to_chuc", "ten_to_chuc", "cap", *_RANK_FIGURES],
     ),
     "xep_hang_dang_vien": (
         "Xếp hạng đảng viên",
-        [
-            "nam",
-            "ten_nhom_thi_dua",
-            "thu_hang",
-            "ma_dang_vien",
-            "ho_ten",
-            "ma_chi_bo",
-            "tong_diem",
-            "so_tieu_chi_dat",
-            "so_tieu_chi",
-            "khoang_cach_dien_hinh",
-            "dien_hinh",
-            "tong_diem_nam_truoc",
-            "thu_hang_nam_truoc",
-            "thay_doi_thu_hang",
-        ],
+        ["nam", "ten_nhom_thi_dua", "thu_hang", "ma_dang_vien", "ho_ten", "ma_chi_bo", *_RANK_FIGURES],
     ),
 }
 
