@@ -10,6 +10,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring import tree
 from scoring.domain import TCCSD_LEVELS
@@ -52,8 +53,7 @@ class Dataset:
 
     @cached_property
     def _member_factors(self) -> tuple[np.ndarray, pd.Index]:
-        codes, ids = pd.factorize(self.dang_vien["ma_dang_vien"], sort=True)
-        return np.asarray(codes, dtype=np.int64), pd.Index(ids)
+        return sorted_codes(self.dang_vien["ma_dang_vien"])
 
     @property
     def member_codes(self) -> np.ndarray:
@@ -95,6 +95,21 @@ class Dataset:
     def parent(self) -> np.ndarray:
         """Row position of each organisation's parent (-1 for the roots)."""
         return np.asarray(self.to_chuc["ma_cap_tren"].cat.codes, dtype=np.int64)
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(values, sort=True)` for text, by one Arrow sort: codes (-1 for blank) and the
+    distinct values in order (a third faster than hashing then sorting, on millions of ids)."""
+    text = pa.array(values.astype("str"), type=pa.large_string()) if len(values) else pa.array([], pa.large_string())
+    order = pc.sort_indices(text)  # blanks last
+    known = len(text) - text.null_count
+    ordered = text.take(order).slice(0, known)
+    first = np.ones(known, dtype=bool)
+    if known > 1:
+        first[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, known - 1)).to_numpy(zero_copy_only=False)
+    codes = np.full(len(text), -1, dtype=np.int64)
+    codes[order.to_numpy()[:known]] = np.cumsum(first) - 1
+    return codes, pd.Index(ordered.filter(pa.array(first)).to_pandas(), dtype="str")
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -186,6 +201,7 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
         report=report,
     )
     checks.unit_row_warnings(units, where["don_vi_nam"], report)
+    dataset.member_codes  # noqa: B018 — factorised once at load: every year and the engine share the codes
     return dataset, report
 
 

@@ -80,7 +80,7 @@ class Evaluator:
         self.previous = previous
         self._memo: dict[tuple[int, str], np.ndarray] = {}
         self._parts: dict[tuple[int, str], Parts] = {}
-        self._owners: dict[tuple[str, str], np.ndarray] = {}
+        self._owners: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._previous_evaluator: Evaluator | None = earlier
 
     def forget(self) -> None:
@@ -107,12 +107,19 @@ class Evaluator:
 
     def owners(self, rows: Rows, population: str) -> np.ndarray:
         """For each row of `population`, its owner's index within `rows` (or -1); computed once per pair."""
+        return self._ownership(rows, population)[0] - 1
+
+    def _ownership(self, rows: Rows, population: str) -> tuple[np.ndarray, np.ndarray]:
+        """(owner's index within `rows` plus one — 0 for rows without an owner — for each row of
+        `population`; how many rows each owner has). Shifting by one lets `np.bincount` run on the
+        whole population (bin 0 collects the unowned rows) without a masked copy per aggregation."""
         key = (rows.key, population)
         if key not in self._owners:
             owner_org = self.year.owner(rows.caps, population)
-            slot = np.full(self.year.n_org, -1, dtype=np.int64)
-            slot[rows.index] = np.arange(len(rows))
-            self._owners[key] = np.where(owner_org >= 0, slot[np.clip(owner_org, 0, None)], -1)
+            slot = np.zeros(self.year.n_org + 1, dtype=np.intp)
+            slot[rows.index + 1] = np.arange(1, len(rows) + 1)
+            shifted = slot[owner_org + 1]  # owner_org is -1 for no owner: slot[0] = 0
+            self._owners[key] = (shifted, np.bincount(shifted, minlength=len(rows) + 1)[1:].astype(np.float64))
         return self._owners[key]
 
     def previous_value(self, node: Node, rows: Rows) -> np.ndarray:
@@ -139,8 +146,8 @@ class Evaluator:
             if rows.kind == MEMBER:
                 return self.year.member_column(node.name)[rows.index]
             return self.year.unit_column(node.name)[rows.index]
-        if isinstance(node, Constant):
-            return np.full(len(rows), node.value)
+        if isinstance(node, Constant):  # one value seen as many (no memory per row)
+            return np.broadcast_to(np.float64(node.value), (len(rows),))
         if isinstance(node, Compare):
             return _compare(node.op, self.value(node.left, rows), self.value(node.right, rows))
         if isinstance(node, InList):
@@ -163,55 +170,81 @@ class Evaluator:
 
     def _aggregate(self, node: Aggregate, rows: Rows) -> np.ndarray:
         sub = self.population(node.population)
-        owner = self.owners(rows, node.population)
+        shifted, present = self._ownership(rows, node.population)
         n = len(rows)
-        mine = owner >= 0
-        present = np.bincount(owner[mine], minlength=n).astype(np.float64)
         key = (id(node), rows.key)
         if node.inner is None:  # count(population): how many there are
             self._parts[key] = Parts(present, present, np.zeros(n))
             return present
         inner = self.value(node.inner, sub)
-        known = ~np.isnan(inner)
-        if node.second is not None:  # ratio: numerator and denominator from the same rows
-            second = self.value(node.second, sub)
-            known &= ~np.isnan(second)
-        valid = mine & known
-        who, what = owner[valid], inner[valid]
-        counted = np.bincount(who, minlength=n).astype(np.float64)
-        total = np.bincount(who, weights=what, minlength=n)
-        missing = present - counted
+        unknown = _nan_mask(inner)
+        second = self.value(node.second, sub) if node.second is not None else None
+        if second is not None:  # ratio: numerator and denominator from the same rows
+            other = _nan_mask(second)
+            unknown = other if unknown is None else (unknown if other is None else unknown | other)
+
+        def per_owner(weights: np.ndarray) -> np.ndarray:
+            if unknown is not None:
+                weights = np.where(unknown, 0.0, weights)
+            return np.bincount(shifted, weights=weights, minlength=n + 1)[1:]
+
+        if unknown is None:
+            counted, missing = present, np.zeros(n)
+        else:
+            missing = np.bincount(shifted[unknown], minlength=n + 1)[1:].astype(np.float64)
+            counted = present - missing
         has = counted > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             if node.func == "ratio":
-                bottom = np.bincount(who, weights=second[valid], minlength=n)
+                assert second is not None
+                total, bottom = per_owner(inner), per_owner(second)
                 self._parts[key] = Parts(total, bottom, missing)
                 return np.where(has & (bottom != 0), total / np.where(bottom == 0, 1.0, bottom), np.nan)
-            if node.func in ("share", "mean"):
-                result = np.where(has, total / counted, np.nan)
-            elif node.func == "count":
-                result = np.where(has | (present == 0), total, np.nan)
-            elif node.func == "sum":
-                result = np.where(has, total, np.nan)
-            else:  # min, max, any, all
+            if node.func in ("min", "max", "any", "all"):
+                valid = shifted > 0 if unknown is None else (shifted > 0) & ~unknown
+                who, what = shifted[valid] - 1, inner[valid]
+                total = np.bincount(who, weights=what, minlength=n)
                 result = np.full(n, np.nan)
                 reduce = np.fmin if node.func in ("min", "all") else np.fmax
                 reduce.at(result, who, what)
+            else:
+                total = per_owner(inner)
+                if node.func in ("share", "mean"):
+                    result = np.where(has, total / counted, np.nan)
+                elif node.func == "count":
+                    result = np.where(has | (present == 0), total, np.nan)
+                else:  # sum
+                    result = np.where(has, total, np.nan)
         self._parts[key] = Parts(total, counted, missing)
         return result
 
 
+def _nan_mask(values: np.ndarray) -> np.ndarray | None:
+    """Where `values` is NaN, or None when nothing is (the common case: no mask to apply)."""
+    if values.strides == (0,) or len(values) == 0:  # a constant
+        return np.full(len(values), True) if len(values) and np.isnan(values[0]) else None
+    mask = np.isnan(values)
+    return mask if mask.any() else None
+
+
+_COMPARISONS = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+
 def _compare(op: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        result = {
-            "==": left == right,
-            "!=": left != right,
-            "<": left < right,
-            "<=": left <= right,
-            ">": left > right,
-            ">=": left >= right,
-        }[op]
-    return np.where(np.isnan(left) | np.isnan(right), np.nan, result.astype(np.float64))
+        result = _COMPARISONS[op](left, right).astype(np.float64)
+    for side in (left, right):
+        unknown = _nan_mask(side)
+        if unknown is not None:
+            result[unknown] = np.nan
+    return result
 
 
 def _logic(op: str, parts: list[np.ndarray]) -> np.ndarray:

@@ -12,6 +12,7 @@ Everything runs on integer codes (groups, ids), so millions of members rank in o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +40,7 @@ class _Ranked:
     """Rows sorted by (group, score desc, criteria met desc, id); dense rank, gap, leader row."""
 
     def __init__(self, group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray) -> None:
-        self.order = np.lexsort((id_order, -met, -score, group))
+        self.order = _sort_order(group, score, met, id_order)
         g, s, m = group[self.order], score[self.order], met[self.order]
         new_group = np.r_[True, g[1:] != g[:-1]]
         new_rank = new_group | np.r_[True, (s[1:] != s[:-1]) | (m[1:] != m[:-1])]
@@ -48,6 +49,30 @@ class _Ranked:
         self.rank = count - count[start] + 1
         self.gap = np.round(s[start] - s, 9)
         self.leader = self.order[start]  # row (in the input order) of each sorted row's group leader
+
+
+def _sort_order(group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray) -> np.ndarray:
+    """The order of (group, score desc, met desc, id): one sort of a packed 63-bit key when the
+    four fit (scores are rounded to 2 decimals, so they are whole hundredths), else a lexsort."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    hundredths = np.rint(score * 100)
+    exact = np.isfinite(hundredths).all() and bool((hundredths / 100 == score).all())
+    if exact:
+        parts = [
+            np.asarray(group, dtype=np.int64),
+            (hundredths.max() - hundredths).astype(np.int64),
+            (met.max() - met).astype(np.int64),
+            np.asarray(id_order, dtype=np.int64),
+        ]
+        if min(int(p.min()) for p in parts) >= 0:
+            widths = [max(int(p.max()).bit_length(), 1) for p in parts]
+            if sum(widths) <= 62:
+                key = parts[0]
+                for part, width in zip(parts[1:], widths[1:], strict=True):
+                    key = (key << width) | part
+                return np.argsort(key)  # keys are unique (the id is in them), so any sort is stable
+    return np.lexsort((id_order, -met, -score, group))
 
 
 def _ancestors(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +116,7 @@ def _org_groups(
     return groups
 
 
-def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.DataFrame:
+def org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.DataFrame:
     """Every organisation once per group; groups may span levels (loại hình), so rank them together."""
     ids = dataset.org_ids
     position, level, keys, labels, total, met, n_criteria = [], [], [], [], [], [], []
@@ -132,55 +157,71 @@ def _org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.Dat
     )
 
 
-def rank_organisations(
-    dataset: Dataset, year: int, levels: list[_LevelScore], previous: list[_LevelScore] | None
-) -> pd.DataFrame:
-    now = _org_table(dataset, year, levels)
-    if previous:
-        before = _org_table(dataset, year - 1, previous)
+def rank_organisations(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    """This year's ranking table (`_org_table`) with last year's score and rank in the same group."""
+    if before is not None and len(before):
         last = before[["pos", "nhom_thi_dua", "tong_diem", "thu_hang"]].rename(
             columns={"tong_diem": "tong_diem_nam_truoc", "thu_hang": "thu_hang_nam_truoc"}
         )
         now = now.merge(last, on=["pos", "nhom_thi_dua"], how="left")  # a few hundred thousand rows at most
     else:
-        now["tong_diem_nam_truoc"] = np.nan
-        now["thu_hang_nam_truoc"] = np.nan
+        now = now.assign(tong_diem_nam_truoc=np.nan, thu_hang_nam_truoc=np.nan)
     now["thu_hang_nam_truoc"] = now["thu_hang_nam_truoc"].astype("Int64")
     now["thay_doi_thu_hang"] = now["thu_hang_nam_truoc"] - now["thu_hang"]  # > 0: moved up
     return now[ORG_COLUMNS]
 
 
-def _member_ranking(dataset: Dataset, year: int, level: _LevelScore) -> tuple[np.ndarray, np.ndarray, _Ranked]:
-    """(member code per row, group code per row, ranking) of the members of `year`."""
-    members = dataset.dang_vien
-    rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
-    member_code = dataset.member_codes[rows]
-    chi_bo = members["ma_chi_bo"].cat.codes.to_numpy()[rows]
-    _, top = _ancestors(dataset)
-    kind = members["doi_tuong"].cat.codes.to_numpy()[rows].astype(np.int64)
-    group = (kind + 1) * len(dataset.to_chuc) + top[chi_bo]  # one integer per (đối tượng, cấp trên)
-    return member_code, group, _Ranked(group, level.total, level.met, member_code)
+@dataclass
+class MemberRanking:
+    """The members of one year ranked: `rows` are their `dang_vien` rows, `code` their member
+    codes, `group` their (đối tượng, cấp trên) group as one small integer."""
+
+    year: int
+    level: _LevelScore
+    rows: np.ndarray
+    code: np.ndarray
+    group: np.ndarray
+    ranked: _Ranked
 
 
-def rank_members(dataset: Dataset, year: int, level: _LevelScore | None, previous: _LevelScore | None) -> pd.DataFrame:
+def member_ranking(dataset: Dataset, level: _LevelScore | None) -> MemberRanking | None:
     if level is None:
+        return None
+    rows = level.year.member_rows
+    member_code = level.year.member_codes
+    _, top = _ancestors(dataset)
+    top_code = np.full(len(dataset.to_chuc) + 1, -1, dtype=np.int64)  # cấp trên position -> 0, 1, 2, …
+    tops = np.flatnonzero(dataset.to_chuc["cap"].to_numpy(dtype=object) == "cap_tren_co_so")
+    top_code[tops] = np.arange(len(tops))
+    kind = dataset.dang_vien["doi_tuong"].cat.codes.to_numpy()[rows].astype(np.int64)
+    group = (kind + 1) * (len(tops) + 1) + top_code[top[level.year.member_chi_bo]] + 1
+    return MemberRanking(
+        level.year.year, level, rows, member_code, group, _Ranked(group, level.total, level.met, member_code)
+    )
+
+
+def rank_members(dataset: Dataset, now: MemberRanking | None, before: MemberRanking | None) -> pd.DataFrame:
+    """The members' ranking table, with last year's score and rank when they were in the same group."""
+    if now is None:
         return pd.DataFrame(columns=MEMBER_COLUMNS)
-    members = dataset.dang_vien
-    rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
-    member_code, group, ranked = _member_ranking(dataset, year, level)
+    members, level, ranked = dataset.dang_vien, now.level, now.ranked
+    rows, member_code, group = now.rows, now.code, now.group
     o = ranked.order
-    n_org = len(dataset.to_chuc)
+    tops = np.flatnonzero(dataset.to_chuc["cap"].to_numpy(dtype=object) == "cap_tren_co_so")
     groups, group_code = np.unique(group[o], return_inverse=True)
     org_ids, org_names = dataset.org_ids, dataset.org_names
-    kind_code = np.asarray(["None", *DOI_TUONG.codes], dtype=str)[groups // n_org]
-    kind_label = np.asarray(["Chưa rõ đối tượng", *DOI_TUONG.labels.values()], dtype=str)[groups // n_org]
-    scope = groups % n_org
-    keys = list(np.char.add(np.char.add("dang_vien:", kind_code), np.char.add("@", org_ids[scope].astype(str))))
-    labels = list(np.char.add(np.char.add(kind_label, " — "), org_names[scope].astype(str)))
+    n_top = len(tops) + 1
+    kind_code = np.asarray(["None", *DOI_TUONG.codes], dtype=str)[groups // n_top]
+    kind_label = np.asarray(["Chưa rõ đối tượng", *DOI_TUONG.labels.values()], dtype=str)[groups // n_top]
+    scope = np.r_[-1, tops][groups % n_top]
+    scope_id = np.where(scope >= 0, org_ids[np.clip(scope, 0, None)], "").astype(str)
+    scope_name = np.where(scope >= 0, org_names[np.clip(scope, 0, None)], "").astype(str)
+    keys = list(np.char.add(np.char.add("dang_vien:", kind_code), np.char.add("@", scope_id)))
+    labels = list(np.char.add(np.char.add(kind_label, " — "), scope_name))
     ids = dataset.member_ids
     frame = pd.DataFrame(
         {
-            "nam": year,
+            "nam": now.year,
             "ma_dang_vien": pd.Categorical.from_codes(member_code[o], dtype=pd.CategoricalDtype(ids)),
             "ho_ten": members["ho_ten"].iloc[rows[o]].reset_index(drop=True),
             "ma_chi_bo": members["ma_chi_bo"].iloc[rows[o]].reset_index(drop=True),
@@ -197,11 +238,11 @@ def rank_members(dataset: Dataset, year: int, level: _LevelScore | None, previou
     last_score = np.full(len(ids), np.nan)
     last_rank = np.full(len(ids), -1, dtype=np.int64)
     last_group = np.full(len(ids), -1, dtype=np.int64)
-    if previous is not None:  # last year's score and rank of the same member in the same group
-        code_before, group_before, before = _member_ranking(dataset, year - 1, previous)
-        last_score[code_before[before.order]] = previous.total[before.order]
-        last_rank[code_before[before.order]] = before.rank
-        last_group[code_before[before.order]] = group_before[before.order]
+    if before is not None:  # last year's score and rank of the same member in the same group
+        b = before.ranked.order
+        last_score[before.code[b]] = before.level.total[b]
+        last_rank[before.code[b]] = before.ranked.rank
+        last_group[before.code[b]] = before.group[b]
     same = last_group[member_code[o]] == group[o]
     frame["tong_diem_nam_truoc"] = np.where(same, last_score[member_code[o]], np.nan)
     frame["thu_hang_nam_truoc"] = pd.array(np.where(same, last_rank[member_code[o]], 0), dtype="Int64")

@@ -8,6 +8,7 @@ tens of millions of sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,7 +21,14 @@ from scoring.criteria.model import LEVEL_ORDER, CriteriaSet, Criterion
 from scoring.dataset import Dataset
 from scoring.engine import explain
 from scoring.engine.evaluate import Evaluator, Rows, active_unit_rows, member_rows
-from scoring.engine.rank import rank_members, rank_organisations
+from scoring.engine.rank import (
+    MEMBER_COLUMNS,
+    MemberRanking,
+    member_ranking,
+    org_table,
+    rank_members,
+    rank_organisations,
+)
 from scoring.engine.verdict import MET, NO_DATA, NOT_APPLICABLE, NOT_MET, STATE_WORDS, Verdict, judge
 from scoring.engine.year import YearData
 
@@ -55,16 +63,46 @@ class _Scored:
 class ScoreResult:
     """The tables of `thidua score`, and what produced them.
 
-    `xep_hang_to_chuc`, `xep_hang_dang_vien` and `tong_diem` are computed by `score`;
-    `ket_qua_tieu_chi` (every entity and criterion, with explanations), `ket_qua_to_chuc` (the same
-    for organisations only) and `ket_qua_so` (without the text columns) are built on first use."""
+    `score` computes every verdict, the totals and this year's ranks; the tables are built on
+    first use: `tong_diem`; `xep_hang_to_chuc` and `xep_hang_dang_vien` (which score last year
+    too, for the rank change); `ket_qua_tieu_chi` (every entity and criterion, with
+    explanations), `ket_qua_to_chuc` (the same for organisations only) and `ket_qua_so` (without
+    the text columns)."""
 
     nam: int
     criteria: CriteriaSet
-    xep_hang_to_chuc: pd.DataFrame
-    xep_hang_dang_vien: pd.DataFrame
     scored: list[_Scored] = field(default_factory=list, repr=False)
     levels: list[_LevelScore] = field(default_factory=list, repr=False)
+    org_ranks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    member_ranks: MemberRanking | None = field(default=None, repr=False)
+    last_year: Callable[[], list[_LevelScore] | None] = field(default=lambda: None, repr=False)
+
+    @cached_property
+    def previous_levels(self) -> list[_LevelScore] | None:
+        """Last year scored with the same criteria (None without last year's data)."""
+        return self.last_year()
+
+    @cached_property
+    def xep_hang_to_chuc(self) -> pd.DataFrame:
+        previous = self.previous_levels
+        before = None
+        if previous:
+            dataset = previous[0].year.dataset
+            before = org_table(dataset, self.nam - 1, [lv for lv in previous if lv.level != "dang_vien"])
+        return rank_organisations(self.org_ranks, before)
+
+    @cached_property
+    def xep_hang_dang_vien(self) -> pd.DataFrame:
+        if self.member_ranks is None:
+            return pd.DataFrame(columns=MEMBER_COLUMNS)
+        dataset = self.member_ranks.level.year.dataset
+        previous = self.previous_levels
+        before = (
+            member_ranking(dataset, next((lv for lv in previous if lv.level == "dang_vien"), None))
+            if previous
+            else None
+        )
+        return rank_members(dataset, self.member_ranks, before)
 
     @cached_property
     def tong_diem(self) -> pd.DataFrame:
@@ -106,7 +144,8 @@ class _LevelScore:
 
 
 def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
-    """Score `year`; the previous year (if the data has it) gives trends and rank changes."""
+    """Score `year`: every criterion of every level, totals and ranks. Last year (if the data has
+    it) gives the trends; it is scored in full only when a ranking table asks for rank changes."""
     if year not in dataset.years:
         held = ", ".join(str(y) for y in dataset.years) or "không có năm nào"
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
@@ -115,21 +154,24 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     current = Evaluator(now, before, earlier)
     scored, levels = _score_year(criteria, current)
     current.forget()  # verdicts are kept; explanations recompute what they need, when asked
-    previous: list[_LevelScore] | None = None
-    if year - 1 in dataset.years:
-        previous = _score_year(criteria, earlier)[1]
     earlier.forget()
-    orgs = [lv for lv in levels if lv.level != "dang_vien"]
+
+    def last_year() -> list[_LevelScore] | None:
+        if year - 1 not in dataset.years:
+            return None
+        previous = _score_year(criteria, earlier)[1]
+        earlier.forget()
+        return previous
+
     members = next((lv for lv in levels if lv.level == "dang_vien"), None)
-    prev_orgs = [lv for lv in previous if lv.level != "dang_vien"] if previous else None
-    prev_members = next((lv for lv in previous if lv.level == "dang_vien"), None) if previous else None
     return ScoreResult(
         nam=year,
         criteria=criteria,
-        xep_hang_to_chuc=rank_organisations(dataset, year, orgs, prev_orgs),
-        xep_hang_dang_vien=rank_members(dataset, year, members, prev_members),
         scored=scored,
         levels=levels,
+        org_ranks=org_table(dataset, year, [lv for lv in levels if lv.level != "dang_vien"]),
+        member_ranks=member_ranking(dataset, members),
+        last_year=last_year,
     )
 
 
