@@ -67,7 +67,9 @@ class Target:
             else:
                 ok = _compare(value, self.op, self.low)
                 missing = np.isnan(value)
-        return np.where(missing, np.nan, ok.astype(np.float64))
+        result = ok.astype(np.float64)
+        result[missing] = np.nan
+        return result
 
     def describe(self) -> str:
         """The target as the plan says it, e.g. "≥ 96%", "15%–20%", "giảm 2%/năm"."""

@@ -58,7 +58,7 @@ def active_unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
 
 
 def member_rows(year: YearData) -> Rows:
-    return Rows(MEMBER, np.arange(len(year.member_rows)), (), "đảng viên")
+    return Rows(MEMBER, year.member_positions, (), "đảng viên")
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ class Evaluator:
         key = (rows.key, population)
         if key not in self._owners:
             owner_org = self.year.owner(rows.caps, population)
-            slot = np.zeros(self.year.n_org + 1, dtype=np.intp)
-            slot[rows.index + 1] = np.arange(1, len(rows) + 1)
-            shifted = slot[owner_org + 1]  # owner_org is -1 for no owner: slot[0] = 0
+            slot = np.zeros(self.year.n_org + 1, dtype=np.intp)  # slot[-1] = 0: no owner
+            slot[rows.index] = np.arange(1, len(rows) + 1)
+            shifted = slot[owner_org]
             self._owners[key] = (shifted, np.bincount(shifted, minlength=len(rows) + 1)[1:].astype(np.float64))
         return self._owners[key]
 
@@ -144,7 +144,8 @@ class Evaluator:
     def _value(self, node: Node, rows: Rows) -> np.ndarray:
         if isinstance(node, Column):
             if rows.kind == MEMBER:
-                return self.year.member_column(node.name)[rows.index]
+                column = self.year.member_column(node.name)
+                return column if rows.index is self.year.member_positions else column[rows.index]
             return self.year.unit_column(node.name)[rows.index]
         if isinstance(node, Constant):  # one value seen as many (no memory per row)
             return np.broadcast_to(np.float64(node.value), (len(rows),))
@@ -238,8 +239,9 @@ _COMPARISONS = {
 
 
 def _compare(op: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    result = np.empty(np.broadcast_shapes(left.shape, right.shape))
     with np.errstate(invalid="ignore"):
-        result = _COMPARISONS[op](left, right).astype(np.float64)
+        _COMPARISONS[op](left, right, out=result)
     for side in (left, right):
         unknown = _nan_mask(side)
         if unknown is not None:

@@ -221,7 +221,7 @@ def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scor
         for criterion in chosen:
             verdict = judge(criterion, rows, evaluator)
             earned_total += verdict.earned
-            applicable_max += np.where(verdict.state == NOT_APPLICABLE, 0.0, criterion.points)
+            applicable_max += (verdict.state != NOT_APPLICABLE) * float(criterion.points)
             met_total += verdict.state == MET
             scored.append(_Scored(criterion, level, rows, verdict, evaluator))
         level_max = float(sum(c.points for c in chosen))

@@ -43,26 +43,31 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
     value = evaluator.value(node, rows)
     previous = evaluator.previous_value(node, rows) if target.needs_previous else None
     met = target.met(value, previous)
-    state = np.where(np.isnan(met), NO_DATA, np.where(met == 1, MET, NOT_MET)).astype(np.int8)
-    not_applicable = np.zeros(len(rows), dtype=bool)
+    state = (met == 1).view(np.int8)  # MET 1, NOT_MET 0
+    state[np.isnan(met)] = NO_DATA
+    not_applicable: np.ndarray | None = None
     if previous is not None:  # no last year to compare with: the trend does not apply yet
-        not_applicable |= ~np.isnan(value) & np.isnan(previous)
+        not_applicable = ~np.isnan(value) & np.isnan(previous)
     if isinstance(node, Aggregate) and node.inner is not None:
         parts = evaluator.parts(node, rows)
-        not_applicable |= (parts.denominator == 0) & (parts.missing == 0) & np.isnan(value)  # nobody to count
+        nobody = (parts.denominator == 0) & (parts.missing == 0) & np.isnan(value)  # nobody to count
+        not_applicable = nobody if not_applicable is None else not_applicable | nobody
         if node.func in ("count", "sum"):  # units that did not report could still change the verdict
             could_change = parts.missing > 0
             flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
-            state = np.where(could_change & flips, NO_DATA, state).astype(np.int8)
+            state[could_change & flips] = NO_DATA
     if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
-        not_applicable |= np.isnan(evaluator.year.member_column("xep_loai")[rows.index])  # exempt (miễn)
-    state = np.where(not_applicable & (state == NO_DATA), NOT_APPLICABLE, state).astype(np.int8)
-    earned = np.where(state == MET, criterion.points, 0.0)
-    placed = state == MET
-    for partial, points in criterion.partial:  # the first partial target reached gives its points
-        hit = (partial.met(value, previous) == 1) & ~placed & (state == NOT_MET)
-        earned = np.where(hit, points, earned)
-        placed |= hit
+        exempt = np.isnan(evaluator.year.member_column("xep_loai")[rows.index])  # exempt (miễn)
+        not_applicable = exempt if not_applicable is None else not_applicable | exempt
+    if not_applicable is not None:
+        state[not_applicable & (state == NO_DATA)] = NOT_APPLICABLE
+    earned = (state == MET) * float(criterion.points)
+    if criterion.partial:
+        placed = state == MET
+        for partial, points in criterion.partial:  # the first partial target reached gives its points
+            hit = (partial.met(value, previous) == 1) & ~placed & (state == NOT_MET)
+            earned[hit] = points
+            placed |= hit
     if criterion.deduction is not None:  # per unit beyond what the target allows, up to the cap
         beyond = np.clip(np.nan_to_num(value) - target.low, 0.0, None)
         cut = np.minimum(criterion.deduction.max, criterion.deduction.per * beyond)

@@ -36,6 +36,11 @@ class YearData:
         self.year = year
         members = dataset.dang_vien
         self.member_rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
+        first = int(self.member_rows[0]) if len(self.member_rows) else 0
+        contiguous = len(self.member_rows) == 0 or int(self.member_rows[-1]) - first + 1 == len(self.member_rows)
+        #: the year's members as a slice of `dang_vien` when they are one block (the usual layout):
+        #: columns are then read without a gather
+        self._member_slice = slice(first, first + len(self.member_rows)) if contiguous else None
         unit_rows = np.flatnonzero((dataset.don_vi_nam["nam"] == year).to_numpy(dtype=bool, na_value=False))
         self._unit_rows = unit_rows
         self.available = len(self.member_rows) > 0 or len(unit_rows) > 0
@@ -57,6 +62,16 @@ class YearData:
     def cap(self) -> np.ndarray:
         return self.dataset.to_chuc["cap"].to_numpy(dtype=object)
 
+    @cached_property
+    def _cap_codes(self) -> np.ndarray:
+        return np.asarray(self.dataset.to_chuc["cap"].cat.codes.to_numpy(), dtype=np.int8)
+
+    def is_cap(self, caps: tuple[str, ...]) -> np.ndarray:
+        """Per organisation, whether its level is one of `caps` (on the level codes)."""
+        categories = self.dataset.to_chuc["cap"].cat.categories
+        wanted = categories.get_indexer(pd.Index(list(caps)))
+        return np.isin(self._cap_codes, wanted[wanted >= 0])
+
     @property
     def org_ids(self) -> np.ndarray:
         return self.dataset.org_ids
@@ -67,7 +82,9 @@ class YearData:
         alive = np.zeros(self.n_org, dtype=bool)
         rows = self.dataset.don_vi_nam.iloc[self._unit_rows]
         alive[rows["ma_to_chuc"].cat.codes.to_numpy()] = True
-        current = np.unique(self.member_chi_bo)
+        with_members = np.zeros(self.n_org, dtype=bool)
+        with_members[self.member_chi_bo] = True
+        current = np.flatnonzero(with_members)
         while len(current):  # mark every ancestor of a chi bộ with members, one tree level a step
             alive[current] = True
             current = self.parent[current]
@@ -75,7 +92,7 @@ class YearData:
         return alive
 
     def orgs_of(self, caps: tuple[str, ...]) -> np.ndarray:
-        return np.flatnonzero(np.isin(self.cap, caps))
+        return np.flatnonzero(self.is_cap(caps))
 
     def unit_column(self, name: str) -> np.ndarray:
         """`don_vi_nam` (or `to_chuc`) column of this year, one value per organisation position."""
@@ -94,7 +111,9 @@ class YearData:
     @cached_property
     def member_chi_bo(self) -> np.ndarray:
         """Organisation position of each member's chi bộ."""
-        return np.asarray(self.dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy()[self.member_rows], dtype=np.int64)
+        codes = self.dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy()
+        rows = self._member_slice if self._member_slice is not None else self.member_rows
+        return np.asarray(codes[rows], dtype=np.int64)
 
     @cached_property
     def member_codes(self) -> np.ndarray:
@@ -105,9 +124,16 @@ class YearData:
         """Ids of some of this year's members (built only for the rows asked for)."""
         return self.dataset.member_ids[self.member_codes[positions]].to_numpy(dtype=object)
 
+    @cached_property
+    def member_positions(self) -> np.ndarray:
+        """0, 1, … for the members of the year (the member row set)."""
+        return np.arange(len(self.member_rows))
+
     def member_column(self, name: str) -> np.ndarray:
         if name not in self._member_cache:
-            self._member_cache[name] = as_float(self.dataset.dang_vien[name].iloc[self.member_rows])
+            column = self.dataset.dang_vien[name]
+            rows = self._member_slice if self._member_slice is not None else self.member_rows
+            self._member_cache[name] = as_float(column.iloc[rows])
         return self._member_cache[name]
 
     # --- who is under whom ---------------------------------------------------------------------
@@ -117,10 +143,10 @@ class YearData:
         position of the organisation of level `caps` it sits under, or -1."""
         key = (caps, population)
         if key not in self._owner_cache:
-            nearest = tree.ancestor_where(self.parent, np.isin(self.cap, caps))
+            nearest = np.append(tree.ancestor_where(self.parent, self.is_cap(caps)), -1)  # [-1] -> -1
             if population == "dang_vien":
                 start = self.member_chi_bo  # a chi bộ owns its own members
             else:
                 start = self.parent[self.orgs_of(POPULATIONS[population])]  # strictly below
-            self._owner_cache[key] = np.where(start >= 0, nearest[np.clip(start, 0, None)], -1)
+            self._owner_cache[key] = nearest[start]  # start -1 (no parent) reads the -1 at the end
         return self._owner_cache[key]
