@@ -10,7 +10,7 @@ with a number, or names an unknown column or function, fails with a message nami
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI, Vocabulary
@@ -116,7 +116,7 @@ class Node:
 @dataclass(frozen=True)
 class Column(Node):
     name: str
-    vocabulary: Vocabulary | None = None
+    vocabulary: Vocabulary | None = field(default=None, compare=False)  # follows from the name
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,11 @@ class Evaluator:
     def __init__(self, year: YearData, previous: YearData | None, earlier: Evaluator | None = None) -> None:
         self.year = year
         self.previous = previous
-        self._memo: dict[tuple[int, str], np.ndarray] = {}
-        self._parts: dict[tuple[int, str], Parts] = {}
+        # keyed by the node itself (nodes compare by structure): the same formula written in two
+        # criteria is computed once
+        self._memo: dict[tuple[Node, str], np.ndarray] = {}
+        self._parts: dict[tuple[Node, str], Parts] = {}
+        self._partials: dict[tuple[str, Node | None, Node | None], _Partials] = {}
         self._owners: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._previous_evaluator: Evaluator | None = earlier
 
@@ -87,10 +90,11 @@ class Evaluator:
         """Drop remembered intermediate arrays (memory); anything asked for later is recomputed."""
         self._memo.clear()
         self._parts.clear()
+        self._partials.clear()
         self._owners.clear()
 
     def value(self, node: Node, rows: Rows) -> np.ndarray:
-        key = (id(node), rows.key)
+        key = (node, rows.key)
         if key not in self._memo:
             self._memo[key] = self._value(node, rows)
         return self._memo[key]
@@ -98,7 +102,7 @@ class Evaluator:
     def parts(self, node: Aggregate, rows: Rows) -> Parts:
         """Numerator and denominator of an aggregation (share: k and n; sum: total and rows)."""
         self.value(node, rows)
-        return self._parts[(id(node), rows.key)]
+        return self._parts[(node, rows.key)]
 
     def population(self, population: str) -> Rows:
         if population == "dang_vien":
@@ -170,54 +174,158 @@ class Evaluator:
         raise TypeError(f"unknown node {type(node).__name__}")
 
     def _aggregate(self, node: Aggregate, rows: Rows) -> np.ndarray:
-        sub = self.population(node.population)
-        shifted, present = self._ownership(rows, node.population)
         n = len(rows)
-        key = (id(node), rows.key)
+        key = (node, rows.key)
+        if node.population == MEMBER and rows.kind != MEMBER:
+            sums = self._member_sums(node, rows)
+        else:
+            sums = self._direct_sums(node, rows)
+        present, counted, missing, total = sums.present, sums.counted, sums.missing, sums.total
         if node.inner is None:  # count(population): how many there are
             self._parts[key] = Parts(present, present, np.zeros(n))
             return present
+        has = counted > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if node.func == "ratio":
+                assert sums.bottom is not None
+                bottom = sums.bottom
+                self._parts[key] = Parts(total, bottom, missing)
+                return np.where(has & (bottom != 0), total / np.where(bottom == 0, 1.0, bottom), np.nan)
+            if sums.extreme is not None:  # min, max, any, all
+                result = sums.extreme
+            elif node.func in ("share", "mean"):
+                result = np.where(has, total / counted, np.nan)
+            elif node.func == "count":
+                result = np.where(has | (present == 0), total, np.nan)
+            else:  # sum
+                result = np.where(has, total, np.nan)
+        self._parts[key] = Parts(total, counted, missing)
+        return result
+
+    def _direct_sums(self, node: Aggregate, rows: Rows) -> _Sums:
+        """Sums of a population's rows onto their owners, one `np.bincount` over the population."""
+        sub = self.population(node.population)
+        shifted, present = self._ownership(rows, node.population)
+        n = len(rows)
+        if node.inner is None:
+            return _Sums(present, present, np.zeros(n), present)
         inner = self.value(node.inner, sub)
-        unknown = _nan_mask(inner)
         second = self.value(node.second, sub) if node.second is not None else None
-        if second is not None:  # ratio: numerator and denominator from the same rows
-            other = _nan_mask(second)
-            unknown = other if unknown is None else (unknown if other is None else unknown | other)
+        unknown = _unknown(inner, second)
 
         def per_owner(weights: np.ndarray) -> np.ndarray:
             if unknown is not None:
                 weights = np.where(unknown, 0.0, weights)
             return np.bincount(shifted, weights=weights, minlength=n + 1)[1:]
 
-        if unknown is None:
-            counted, missing = present, np.zeros(n)
-        else:
-            missing = np.bincount(shifted[unknown], minlength=n + 1)[1:].astype(np.float64)
-            counted = present - missing
-        has = counted > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if node.func == "ratio":
-                assert second is not None
-                total, bottom = per_owner(inner), per_owner(second)
-                self._parts[key] = Parts(total, bottom, missing)
-                return np.where(has & (bottom != 0), total / np.where(bottom == 0, 1.0, bottom), np.nan)
-            if node.func in ("min", "max", "any", "all"):
-                valid = shifted > 0 if unknown is None else (shifted > 0) & ~unknown
-                who, what = shifted[valid] - 1, inner[valid]
-                total = np.bincount(who, weights=what, minlength=n)
-                result = np.full(n, np.nan)
-                reduce = np.fmin if node.func in ("min", "all") else np.fmax
-                reduce.at(result, who, what)
-            else:
-                total = per_owner(inner)
-                if node.func in ("share", "mean"):
-                    result = np.where(has, total / counted, np.nan)
-                elif node.func == "count":
-                    result = np.where(has | (present == 0), total, np.nan)
-                else:  # sum
-                    result = np.where(has, total, np.nan)
-        self._parts[key] = Parts(total, counted, missing)
-        return result
+        missing = np.zeros(n) if unknown is None else np.bincount(shifted[unknown], minlength=n + 1)[1:] * 1.0
+        extreme = None
+        if node.func in EXTREMES:
+            valid = shifted > 0 if unknown is None else (shifted > 0) & ~unknown
+            extreme = _extreme(node.func, n, shifted[valid] - 1, inner[valid])
+        return _Sums(
+            present,
+            present - missing,
+            missing,
+            per_owner(inner),
+            per_owner(second) if second is not None else None,
+            extreme,
+        )
+
+    def _member_sums(self, node: Aggregate, rows: Rows) -> _Sums:
+        """Sums over members, in two steps: the members of each chi bộ once per formula (one pass
+        over millions of rows, shared by every level), then those per-chi-bộ sums rolled up the
+        tree onto `rows` (a pass over the organisations only)."""
+        shifted = self._org_ownership(rows)
+        n = len(rows)
+
+        def roll(per_org: np.ndarray) -> np.ndarray:
+            return np.bincount(shifted, weights=per_org, minlength=n + 1)[1:]
+
+        present = roll(self.year.members_per_org)
+        if node.inner is None:
+            return _Sums(present, present, np.zeros(n), present)
+        total, bottom, missing, extreme = self._member_partials(node)
+        if extreme is not None:
+            valid = (shifted > 0) & ~np.isnan(extreme)
+            extreme = _extreme(node.func, n, shifted[valid] - 1, extreme[valid])
+        missing = roll(missing)
+        return _Sums(
+            present, present - missing, missing, roll(total), None if bottom is None else roll(bottom), extreme
+        )
+
+    def _member_partials(self, node: Aggregate) -> _Partials:
+        """Per organisation position, over its own members: sum of the formula (and of the ratio's
+        denominator), how many had no value, and the min/max for those functions."""
+        key = (node.func, node.inner, node.second)
+        if key not in self._partials:
+            assert node.inner is not None
+            members = member_rows(self.year)
+            chi_bo, n_org = self.year.member_chi_bo, self.year.n_org
+            inner = self.value(node.inner, members)
+            second = self.value(node.second, members) if node.second is not None else None
+            unknown = _unknown(inner, second)
+
+            def per_org(weights: np.ndarray) -> np.ndarray:
+                if unknown is not None:
+                    weights = np.where(unknown, 0.0, weights)
+                return np.bincount(chi_bo, weights=weights, minlength=n_org)
+
+            missing = np.zeros(n_org) if unknown is None else np.bincount(chi_bo[unknown], minlength=n_org) * 1.0
+            extreme = None
+            if node.func in EXTREMES:
+                valid = np.ones(len(inner), dtype=bool) if unknown is None else ~unknown
+                extreme = _extreme(node.func, n_org, chi_bo[valid], inner[valid])
+            self._partials[key] = (
+                per_org(inner),
+                per_org(second) if second is not None else None,
+                missing,
+                extreme,
+            )
+        return self._partials[key]
+
+    def _org_ownership(self, rows: Rows) -> np.ndarray:
+        """Per organisation position: the index plus one, within `rows`, of the nearest of itself
+        and its ancestors in `rows` (0 for none) — where a chi bộ's members roll up to."""
+        key = (rows.key, "tổ chức")
+        if key not in self._owners:
+            slot = np.zeros(self.year.n_org + 1, dtype=np.intp)  # slot[-1] = 0: no owner
+            slot[rows.index] = np.arange(1, len(rows) + 1)
+            self._owners[key] = (slot[self.year.nearest(rows.caps)[:-1]], np.zeros(0))
+        return self._owners[key][0]
+
+
+EXTREMES = ("min", "max", "any", "all")
+_Partials = tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """One aggregation's pieces per owner row: rows present, rows with a value, rows without,
+    sum of the values (and of the ratio's denominator), and the min/max for those functions."""
+
+    present: np.ndarray
+    counted: np.ndarray
+    missing: np.ndarray
+    total: np.ndarray
+    bottom: np.ndarray | None = None
+    extreme: np.ndarray | None = None
+
+
+def _unknown(inner: np.ndarray, second: np.ndarray | None) -> np.ndarray | None:
+    """Rows where the value (or the ratio's denominator) is missing; None when none is."""
+    unknown = _nan_mask(inner)
+    other = _nan_mask(second) if second is not None else None
+    if unknown is None or other is None:
+        return unknown if other is None else other
+    return unknown | other
+
+
+def _extreme(func: str, n: int, who: np.ndarray, what: np.ndarray) -> np.ndarray:
+    result = np.full(n, np.nan)
+    reduce = np.fmin if func in ("min", "all") else np.fmax
+    reduce.at(result, who, what)
+    return result
 
 
 def _nan_mask(values: np.ndarray) -> np.ndarray | None:

@@ -136,14 +136,27 @@ class YearData:
             self._member_cache[name] = as_float(column.iloc[rows])
         return self._member_cache[name]
 
+    @cached_property
+    def members_per_org(self) -> np.ndarray:
+        """How many members each organisation position has directly (a chi bộ's own members)."""
+        return np.bincount(self.member_chi_bo, minlength=self.n_org).astype(np.float64)
+
     # --- who is under whom ---------------------------------------------------------------------
+
+    def nearest(self, caps: tuple[str, ...]) -> np.ndarray:
+        """Per organisation position, the nearest of itself and its ancestors of level `caps` (or
+        -1), with one more -1 at the end so that -1 positions look up -1."""
+        key = (caps, "")
+        if key not in self._owner_cache:
+            self._owner_cache[key] = np.append(tree.ancestor_where(self.parent, self.is_cap(caps)), -1)
+        return self._owner_cache[key]
 
     def owner(self, caps: tuple[str, ...], population: str) -> np.ndarray:
         """For each row of `population` this year (members, or organisations of its levels), the
         position of the organisation of level `caps` it sits under, or -1."""
         key = (caps, population)
         if key not in self._owner_cache:
-            nearest = np.append(tree.ancestor_where(self.parent, self.is_cap(caps)), -1)  # [-1] -> -1
+            nearest = self.nearest(caps)
             if population == "dang_vien":
                 start = self.member_chi_bo  # a chi bộ owns its own members
             else:
