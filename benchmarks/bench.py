@@ -52,8 +52,13 @@ def task_engine(data: Path) -> dict[str, float]:
     result = scoring.score(dataset, criteria, YEARS[-1])
     scored = time.perf_counter() - started
     rss_score = peak_rss_gib()  # peak so far: loading and scoring, before any table is built
+    started = time.perf_counter()
+    result.xep_hang_to_chuc, result.xep_hang_dang_vien  # noqa: B018 — with last year scored for rank changes
+    tables = time.perf_counter() - started
+    rss_tables = peak_rss_gib()
+    started = time.perf_counter()
     organisations = result.ket_qua_to_chuc  # with explanations
-    explained = time.perf_counter() - started - scored
+    explained = time.perf_counter() - started
     members = int((dataset.dang_vien["nam"] == YEARS[-1]).sum())
     values = result.ket_qua_so
     check = values[values["cap"].isin(["cap_tren_co_so", "chi_bo_co_so", "chi_bo_truc_thuoc"])]
@@ -65,6 +70,8 @@ def task_engine(data: Path) -> dict[str, float]:
         "result_rows": len(values),
         "org_rows": len(organisations),
         "rss_score_gib": rss_score,
+        "ranking_tables": tables,
+        "rss_tables_gib": rss_tables,
     }
 
 
@@ -100,37 +107,51 @@ def task_duckdb(data: Path) -> dict[str, float]:
     return {"wall": wall, "rows": len(values)}
 
 
-def task_row_by_row(data: Path) -> dict[str, float]:
-    """What a hand-written script does: walk the members one by one into dictionaries."""
+def task_row_by_row(data: Path, pandas_rows: bool = False) -> dict[str, float]:
+    """The hand-written script (`row_by_row.py`) on the members of the first cấp trên cơ sở (in id
+    order) until SAMPLE_ROWS members of the year are covered; its values go to rowbyrow.parquet."""
+    import pandas as pd
     import pyarrow.parquet as pq
 
-    table = pq.read_table(data / "dang_vien.parquet")
-    members = [m for m in table.slice(table.num_rows // len(YEARS)).to_pylist() if m["nam"] == YEARS[-1]]
-    members = members[:SAMPLE_ROWS]
-    orgs = {r["ma_to_chuc"]: r for r in pq.read_table(data / "to_chuc.parquet").to_pylist()}
-    started = time.perf_counter()
-    per_chi_bo: dict[str, list[int]] = {}
-    per_top: dict[str, list[int]] = {}
-    walked = 0
-    for member in members:
-        walked += 1
-        top = member["ma_chi_bo"]
-        while orgs[top]["ma_cap_tren"] is not None:
-            top = orgs[top]["ma_cap_tren"]
-        rating = member["xep_loai"]
-        rated = rating in ("KHTNV", "HTNV", "HTTNV", "HTXSNV")
-        good = rating in ("HTTNV", "HTXSNV")
-        for key, table in ((member["ma_chi_bo"], per_chi_bo), (top, per_top)):
-            counts = table.setdefault(key, [0, 0, 0, 0, 0, 0])
-            counts[0] += rated
-            counts[1] += good
-            counts[2] += rating == "HTXSNV"
-            counts[3] += 1
-            counts[4] += bool(member["quan_triet"])
-            counts[5] += bool(member["vi_pham"])
-    shares = {k: c[1] / c[0] for k, c in per_chi_bo.items() if c[0]}
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import row_by_row
+
+    orgs = pq.read_table(data / "to_chuc.parquet").to_pylist()
+    tree = row_by_row.Tree(orgs)
+    top = {ma: (ma if o["cap"] == "cap_tren_co_so" else tree.top_of(ma)) for ma, o in tree.orgs.items()}
+    members = pq.read_table(data / "dang_vien.parquet").to_pylist()
+    per_top: dict[str, int] = {}
+    for m in members:
+        if m["nam"] == YEARS[-1]:
+            per_top[top[m["ma_chi_bo"]]] = per_top.get(top[m["ma_chi_bo"]], 0) + 1
+    chosen, covered = set(), 0
+    for k in sorted(per_top):
+        if covered >= SAMPLE_ROWS:
+            break
+        chosen.add(k)
+        covered += per_top[k]
+    members = [m for m in members if top[m["ma_chi_bo"]] in chosen]
+    units = [u for u in pq.read_table(data / "don_vi_nam.parquet").to_pylist() if top[u["ma_to_chuc"]] in chosen]
+    if pandas_rows:  # the same rows as a DataFrame (missing values as None), walked with iterrows()
+        frames = [pd.DataFrame(rows, dtype=object) for rows in (members, units)]
+        started = time.perf_counter()
+        members, units = [[row for _, row in frame.iterrows()] for frame in frames]
+    else:
+        started = time.perf_counter()
+    values = row_by_row.compute(orgs, members, units, YEARS[-1])
     wall = time.perf_counter() - started
-    return {"wall": wall, "rows": walked, "chi_bo": len(shares)}
+    pd.DataFrame(
+        {
+            "ma": [str(k[0]) for k in values],
+            "ma_tieu_chi": [k[1] for k in values],
+            "gia_tri": [float("nan") if v is None else float(v) for v in values.values()],
+        }
+    ).to_parquet(data / ("rowbyrow_pandas.parquet" if pandas_rows else "rowbyrow.parquet"))
+    return {"wall": wall, "rows": covered, "values": len(values)}
+
+
+def task_row_by_row_pandas(data: Path) -> dict[str, float]:
+    return task_row_by_row(data, pandas_rows=True)
 
 
 TASKS = {
@@ -139,6 +160,7 @@ TASKS = {
     "engine_same": task_engine_same,
     "duckdb": task_duckdb,
     "row_by_row": task_row_by_row,
+    "row_by_row_pandas": task_row_by_row_pandas,
 }
 
 
@@ -167,13 +189,15 @@ def ensure_data(size: int) -> tuple[Path, Path]:
     return parquet, csv
 
 
-def compare(data: Path) -> str:
+def compare(data: Path, other: str = "duckdb", how: str = "outer") -> str:
+    """How many of the engine's values the other implementation gives too (on its rows only,
+    `how="right"`, for the row-by-row sample)."""
     import numpy as np
     import pandas as pd
 
     engine = pd.read_parquet(data / "engine.parquet")
-    duck = pd.read_parquet(data / "duckdb.parquet")
-    both = engine.merge(duck, on=["ma", "ma_tieu_chi"], suffixes=("_engine", "_duckdb"), how="outer", indicator=True)
+    duck = pd.read_parquet(data / f"{other}.parquet")
+    both = engine.merge(duck, on=["ma", "ma_tieu_chi"], suffixes=("_engine", "_duckdb"), how=how, indicator=True)
     a, b = both["gia_tri_engine"].to_numpy(float), both["gia_tri_duckdb"].to_numpy(float)
     same = np.isclose(a, b, rtol=1e-9, atol=1e-12) | (np.isnan(a) & np.isnan(b))
     missing = (both["_merge"] != "both").sum()
@@ -205,6 +229,7 @@ def main() -> None:
             "engine, chỉ tiêu như DuckDB": run_task("engine_same", parquet),
             "DuckDB (cấp trên, chi bộ)": run_task("duckdb", parquet),
             "từng dòng Python (mẫu)": run_task("row_by_row", parquet),
+            "từng dòng pandas (mẫu)": run_task("row_by_row_pandas", parquet),
         }
         for name, r in results.items():
             rate = r["rows"] / r["wall"] if r["wall"] else float("inf")
@@ -215,22 +240,38 @@ def main() -> None:
             results["từng dòng Python (mẫu)"],
         )
         engine_times[size] = engine["wall"]
+        same = results["engine, chỉ tiêu như DuckDB"]
         per_row_slow = slow["wall"] / slow["rows"]
-        per_row_engine = engine["wall"] / engine["rows"]
         print(
-            f"{'':>14} RSS khi vừa chấm xong: {engine['rss_score_gib']:.2f} GiB; "
-            f"giải thích của {engine['org_rows']:,} dòng tổ chức: {engine['explain_orgs']:.2f} s; "
-            f"engine/DuckDB = {engine['wall'] / duck['wall']:.2f} "
-            f"(cùng chỉ tiêu: {results['engine, chỉ tiêu như DuckDB']['wall'] / duck['wall']:.2f}); "
-            f"từng dòng/engine = {per_row_slow / per_row_engine:,.2f} lần (mỗi dòng đảng viên); {compare(parquet)}"
+            f"{'':>14} RSS khi vừa chấm xong: {engine['rss_score_gib']:.2f} GiB; bảng xếp hạng (kèm chấm năm trước "
+            f"để có thay đổi thứ hạng): {engine['ranking_tables']:.2f} s, RSS {engine['rss_tables_gib']:.2f} GiB; "
+            f"giải thích của {engine['org_rows']:,} dòng tổ chức: {engine['explain_orgs']:.2f} s"
+        )
+        print(
+            f"{'':>14} engine/DuckDB = {engine['wall'] / duck['wall']:.2f} "
+            f"(cùng chỉ tiêu: {same['wall'] / duck['wall']:.2f}); {compare(parquet)}"
+        )
+        print(
+            f"{'':>14} từng dòng/engine (thời gian mỗi đảng viên) = "
+            f"{per_row_slow / (engine['wall'] / engine['rows']):,.1f} lần "
+            f"(cùng chỉ tiêu: {per_row_slow / (same['wall'] / same['rows']):,.1f} lần); "
+            f"mẫu {slow['rows']:,} đảng viên: {compare(parquet, 'rowbyrow', 'right')}"
+        )
+        rows_pandas = results["từng dòng pandas (mẫu)"]
+        print(
+            f"{'':>14} từng dòng pandas (iterrows)/engine = "
+            f"{rows_pandas['wall'] / rows_pandas['rows'] / (engine['wall'] / engine['rows']):,.1f} lần "
+            f"(cùng chỉ tiêu: {rows_pandas['wall'] / rows_pandas['rows'] / (same['wall'] / same['rows']):,.1f} lần); "
+            f"{compare(parquet, 'rowbyrow_pandas', 'right')}"
         )
     sizes = sorted(engine_times)
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        print(
-            f"Tăng trưởng: {large / small:.1f}× số đảng viên → {engine_times[large] / engine_times[small]:.1f}× thời "
-            "gian engine"
-        )
+    for small in dict.fromkeys([500_000, sizes[0]]):  # the target's range first
+        large = sizes[-1]
+        if small in engine_times and small < large:
+            print(
+                f"Tăng trưởng từ {small:,} đến {large:,}: {large / small:.1f}× số đảng viên → "
+                f"{engine_times[large] / engine_times[small]:.1f}× thời gian engine"
+            )
 
 
 if __name__ == "__main__":
