@@ -46,10 +46,14 @@ class Dataset:
     source: str = ""
     report: ValidationReport = field(default_factory=ValidationReport, repr=False)
 
-    @property
+    @cached_property
     def years(self) -> list[int]:
-        found = pd.concat([self.dang_vien["nam"], self.don_vi_nam["nam"]]).dropna().unique()
-        return sorted(int(y) for y in found)
+        """The years the data holds (members' or units'), in order; worked out once."""
+        found = np.union1d(
+            pd.unique(self.dang_vien["nam"].dropna().to_numpy(dtype=np.int64)),
+            pd.unique(self.don_vi_nam["nam"].dropna().to_numpy(dtype=np.int64)),
+        )
+        return [int(y) for y in found]
 
     @cached_property
     def _member_factors(self) -> tuple[np.ndarray, pd.Index]:

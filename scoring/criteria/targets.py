@@ -53,6 +53,14 @@ class Target:
 
     def met(self, value: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
         """1.0 met, 0.0 not met, NaN when the value (or last year's, for trends) is missing."""
+        ok, missing = self.check(value, previous)
+        result = ok.astype(np.float64)
+        if missing is not None:
+            result[missing] = np.nan
+        return result
+
+    def check(self, value: np.ndarray, previous: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(whether each value meets the target, where it cannot be judged — None when nowhere)."""
         value = np.asarray(value, dtype=np.float64)
         with np.errstate(invalid="ignore"):
             if self.kind == "range":
@@ -67,9 +75,7 @@ class Target:
             else:
                 ok = _compare(value, self.op, self.low)
                 missing = np.isnan(value)
-        result = ok.astype(np.float64)
-        result[missing] = np.nan
-        return result
+        return ok, (missing if missing.any() else None)
 
     def describe(self) -> str:
         """The target as the plan says it, e.g. "≥ 96%", "15%–20%", "giảm 2%/năm"."""

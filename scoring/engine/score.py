@@ -9,9 +9,10 @@ tens of millions of sentences.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from functools import cached_property, partial
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ from scoring.engine.rank import (
 )
 from scoring.engine.verdict import MET, NO_DATA, NOT_APPLICABLE, NOT_MET, STATE_WORDS, Verdict, judge
 from scoring.engine.year import YearData
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 RESULT_COLUMNS = [
     "nam", "cap", "ma", "ma_tieu_chi", "gia_tri", "chi_tieu", "dat", "diem", "diem_toi_da", "giai_thich",
@@ -164,13 +168,17 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
         return previous
 
     members = next((lv for lv in levels if lv.level == "dang_vien"), None)
+    org_ranks, member_ranks = _in_parallel(
+        lambda: org_table(dataset, year, [lv for lv in levels if lv.level != "dang_vien"]),
+        partial(member_ranking, dataset, members),
+    )
     return ScoreResult(
         nam=year,
         criteria=criteria,
         scored=scored,
         levels=levels,
-        org_ranks=org_table(dataset, year, [lv for lv in levels if lv.level != "dang_vien"]),
-        member_ranks=member_ranking(dataset, members),
+        org_ranks=org_ranks,
+        member_ranks=member_ranks,
         last_year=last_year,
     )
 
@@ -207,42 +215,63 @@ def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
 
 
 def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scored], list[_LevelScore]]:
+    """Every level of one year; the members' level (the largest) runs on a second thread while the
+    organisations' levels run on this one — numpy releases the interpreter lock for array work, so
+    the two cores share the load. Results do not depend on the order the threads run in."""
+    chosen = [level for level in LEVEL_ORDER if criteria.for_level(level)]
+    org_levels = [level for level in chosen if level != "dang_vien"]
+    member_task: Callable[[], tuple[list[_Scored], _LevelScore]] | None = None
+    if "dang_vien" in chosen:
+        member_task = partial(_score_level, criteria, evaluator, "dang_vien")
+    parts, members = _in_parallel(
+        lambda: [_score_level(criteria, evaluator, level) for level in org_levels], member_task
+    )
+    if members is not None:
+        parts.append(members)
+    scored = [item for level_scored, _ in parts for item in level_scored]
+    return scored, [level_score for _, level_score in parts]
+
+
+def _in_parallel(here: Callable[[], _A], there: Callable[[], _B] | None) -> tuple[_A, _B | None]:
+    """`here()` on this thread while `there()` runs on another; both results (errors re-raised)."""
+    if there is None:
+        return here(), None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thidua") as pool:
+        future = pool.submit(there)
+        mine = here()
+        return mine, future.result()
+
+
+def _score_level(criteria: CriteriaSet, evaluator: Evaluator, level: str) -> tuple[list[_Scored], _LevelScore]:
     data = evaluator.year
+    chosen = criteria.for_level(level)
+    rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
+    earned_total = np.zeros(len(rows))
+    applicable_max = np.zeros(len(rows))
+    met_total = np.zeros(len(rows), dtype=np.int64)
     scored: list[_Scored] = []
-    levels: list[_LevelScore] = []
-    for level in LEVEL_ORDER:
-        chosen = criteria.for_level(level)
-        if not chosen:
-            continue
-        rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
-        earned_total = np.zeros(len(rows))
-        applicable_max = np.zeros(len(rows))
-        met_total = np.zeros(len(rows), dtype=np.int64)
-        for criterion in chosen:
-            verdict = judge(criterion, rows, evaluator)
-            earned_total += verdict.earned
-            applicable_max += (verdict.state != NOT_APPLICABLE) * float(criterion.points)
-            met_total += verdict.state == MET
-            scored.append(_Scored(criterion, level, rows, verdict, evaluator))
-        level_max = float(sum(c.points for c in chosen))
-        total = np.clip(earned_total, 0.0, applicable_max)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scaled = np.where(applicable_max > 0, total / applicable_max * level_max, 0.0)
-        # scaled to the level's maximum and rounded to 2 decimals ("quy đổi thang 100"): ties are exact
-        levels.append(
-            _LevelScore(
-                level,
-                rows,
-                data,
-                np.round(scaled, 2),
-                met_total,
-                len(chosen),
-                level_max,
-                np.round(total, 9),
-                applicable_max,
-            )
-        )
-    return scored, levels
+    for criterion in chosen:
+        verdict = judge(criterion, rows, evaluator)
+        earned_total += verdict.earned
+        applicable_max += (verdict.state != NOT_APPLICABLE) * float(criterion.points)
+        met_total += verdict.state == MET
+        scored.append(_Scored(criterion, level, rows, verdict, evaluator))
+    level_max = float(sum(c.points for c in chosen))
+    total = np.clip(earned_total, 0.0, applicable_max)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(applicable_max > 0, total / applicable_max * level_max, 0.0)
+    # scaled to the level's maximum and rounded to 2 decimals ("quy đổi thang 100"): ties are exact
+    return scored, _LevelScore(
+        level,
+        rows,
+        data,
+        np.round(scaled, 2),
+        met_total,
+        len(chosen),
+        level_max,
+        np.round(total, 9),
+        applicable_max,
+    )
 
 
 def verdicts(met: np.ndarray) -> pd.arrays.BooleanArray:

@@ -42,9 +42,10 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
     node, target = criterion.metric, criterion.target
     value = evaluator.value(node, rows)
     previous = evaluator.previous_value(node, rows) if target.needs_previous else None
-    met = target.met(value, previous)
-    state = (met == 1).view(np.int8)  # MET 1, NOT_MET 0
-    state[np.isnan(met)] = NO_DATA
+    ok, missing = target.check(value, previous)
+    state = ok.view(np.int8)  # MET 1, NOT_MET 0
+    if missing is not None:
+        state[missing] = NO_DATA
     not_applicable: np.ndarray | None = None
     if previous is not None:  # no last year to compare with: the trend does not apply yet
         not_applicable = ~np.isnan(value) & np.isnan(previous)
@@ -57,7 +58,7 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
             flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
             state[could_change & flips] = NO_DATA
     if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
-        exempt = np.isnan(evaluator.year.member_column("xep_loai")[rows.index])  # exempt (miễn)
+        exempt = evaluator.year.member_unrated[rows.index]  # exempt (miễn)
         not_applicable = exempt if not_applicable is None else not_applicable | exempt
     if not_applicable is not None:
         state[not_applicable & (state == NO_DATA)] = NOT_APPLICABLE

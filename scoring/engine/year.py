@@ -124,6 +124,11 @@ class YearData:
         """Ids of some of this year's members (built only for the rows asked for)."""
         return self.dataset.member_ids[self.member_codes[positions]].to_numpy(dtype=object)
 
+    @property
+    def member_slice_or_rows(self) -> slice | np.ndarray:
+        """Index of the year's rows in `dang_vien` columns: a slice when they are one block."""
+        return self._member_slice if self._member_slice is not None else self.member_rows
+
     @cached_property
     def member_positions(self) -> np.ndarray:
         """0, 1, … for the members of the year (the member row set)."""
@@ -135,6 +140,11 @@ class YearData:
             rows = self._member_slice if self._member_slice is not None else self.member_rows
             self._member_cache[name] = as_float(column.iloc[rows])
         return self._member_cache[name]
+
+    @cached_property
+    def member_unrated(self) -> np.ndarray:
+        """Members without a rating this year (exempt, miễn, or blank)."""
+        return np.isnan(self.member_column("xep_loai"))
 
     @cached_property
     def members_per_org(self) -> np.ndarray:
