@@ -80,3 +80,38 @@ def test_scores_stay_within_zero_and_max(seed: int) -> None:
     assert ((rows["diem"] >= 0) & (rows["diem"] <= rows["diem_toi_da"])).all()
     shares = rows[rows["chi_tieu"].str.contains("%") & ~rows["chi_tieu"].str.contains("năm")]["gia_tri"].dropna()
     assert shares.between(0, 1).all() or rows["ma_tieu_chi"].str.contains("kiem_tra").any()
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 400),
+    groups=st.integers(1, 6),
+    unique=st.booleans(),
+)
+@SETTINGS
+def test_packed_ranking_equals_the_plain_sort(seed: int, n: int, groups: int, unique: bool) -> None:
+    """Ranking sorts one packed integer (or the keys themselves, for members); the plain lexsort of
+    (group, score desc, met desc, id) must give the same order, ranks, gaps and leaders."""
+    from scoring.engine.rank import _packed_sort, _Ranked
+
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, n)
+    score = np.round(rng.choice([0.0, 12.5, 50.0, 87.25, 100.0], n) + rng.integers(0, 3, n) * 0.01, 2)
+    met = rng.integers(0, 5, n)
+    ids = rng.permutation(n * 2)[:n]
+    if not unique:  # ids repeat across groups but not within one, as in the organisations' table
+        for g in range(groups):
+            inside = np.flatnonzero(group == g)
+            ids[inside] = rng.permutation(len(inside))
+    assert _packed_sort(group, score, met, ids, unique) is not None
+    packed = _Ranked(group, score, met, ids, unique_ids=unique)
+    plain_order = np.lexsort((ids, -met, -score, group))
+    np.testing.assert_array_equal(packed.order, plain_order)
+    g, s, m = group[plain_order], score[plain_order], met[plain_order]
+    for i in range(n):
+        same = (g == g[i]) & ((s > s[i]) | ((s == s[i]) & (m > m[i])))
+        distinct_better = len({(a, b) for a, b in zip(s[same], m[same], strict=True)})
+        assert packed.rank[i] == distinct_better + 1
+        leader = plain_order[np.flatnonzero(g == g[i])[0]]
+        assert packed.leader[i] == leader
+        assert packed.gap[i] == round(score[leader] - s[i], 9)

@@ -42,47 +42,66 @@ class _Ranked:
     def __init__(
         self, group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray, unique_ids: bool = False
     ) -> None:
-        self.order = _sort_order(group, score, met, id_order, unique_ids)
-        g, s, m = group[self.order], score[self.order], met[self.order]
-        new_group = np.r_[True, g[1:] != g[:-1]]
-        new_rank = new_group | np.r_[True, (s[1:] != s[:-1]) | (m[1:] != m[:-1])]
-        start = np.maximum.accumulate(np.where(new_group, np.arange(len(g)), 0))
-        count = np.cumsum(new_rank)
-        self.rank = count - count[start] + 1
-        self.gap = np.round(s[start] - s, 9)
-        self.leader = self.order[start]  # row (in the input order) of each sorted row's group leader
+        packed = _packed_sort(group, score, met, id_order, unique_ids)
+        if packed is not None:  # boundaries and scores read off the sorted keys: no gather per column
+            self.order, keys, (score_width, met_width, id_width), top = packed
+            group_key = keys >> (id_width + met_width)  # (group, score) without met and id
+            rank_key = keys >> id_width
+            new_group = np.empty(len(keys), dtype=bool)
+            new_group[0] = True
+            np.not_equal(group_key[1:] >> score_width, group_key[:-1] >> score_width, out=new_group[1:])
+            new_rank = np.empty(len(keys), dtype=bool)
+            new_rank[0] = True
+            np.not_equal(rank_key[1:], rank_key[:-1], out=new_rank[1:])
+            s = (top - (group_key & ((1 << score_width) - 1))) / 100
+        else:
+            self.order = np.lexsort((id_order, -met, -score, group))
+            g, s, m = group[self.order], score[self.order], met[self.order]
+            new_group = np.r_[True, g[1:] != g[:-1]]
+            new_rank = new_group | np.r_[True, (s[1:] != s[:-1]) | (m[1:] != m[:-1])]
+        start = np.flatnonzero(new_group)
+        size = np.diff(np.append(start, len(new_group)))
+        count = np.cumsum(new_rank | new_group)
+        self.rank = count - np.repeat(count[start], size) + 1
+        self.gap = np.round(np.repeat(s[start], size) - s, 9)
+        self.leader = np.repeat(self.order[start], size)  # row (in the input order) of each sorted row's leader
 
 
-def _sort_order(
-    group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray, unique_ids: bool = False
-) -> np.ndarray:
-    """The order of (group, score desc, met desc, id): one sort of a packed 63-bit key when the
-    four fit (scores are rounded to 2 decimals, so they are whole hundredths), else a lexsort.
-    When no id repeats (members of a year), the packed keys themselves are sorted — several times
-    quicker than an argsort — and each sorted key's id says which row it was."""
+def _packed_sort(
+    group: np.ndarray, score: np.ndarray, met: np.ndarray, id_order: np.ndarray, unique_ids: bool
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int], int] | None:
+    """Sort (group, score desc, met desc, id) as one packed 63-bit integer when the four fit — scores
+    are rounded to 2 decimals, so they are whole hundredths — returning the order, the sorted keys,
+    the bit widths of score, met and id, and the top score in hundredths; None when they do not fit. When no id
+    repeats (members of a year), the keys themselves are sorted — several times quicker than an
+    argsort — and each sorted key's id says which row it was."""
     if len(group) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return None
     hundredths = np.rint(score * 100)
-    exact = np.isfinite(hundredths).all() and bool((hundredths / 100 == score).all())
-    if exact:
-        parts = [
-            np.asarray(group, dtype=np.int64),
-            (hundredths.max() - hundredths).astype(np.int64),
-            (met.max() - met).astype(np.int64),
-            np.asarray(id_order, dtype=np.int64),
-        ]
-        if min(int(p.min()) for p in parts) >= 0:
-            widths = [max(int(p.max()).bit_length(), 1) for p in parts]
-            if sum(widths) <= 62:
-                key = parts[0]
-                for part, width in zip(parts[1:], widths[1:], strict=True):
-                    key = (key << width) | part
-                if not unique_ids:
-                    return np.argsort(key)  # keys are unique (the id is in them), so any sort is stable
-                row_of_id = np.zeros(int(parts[3].max()) + 1, dtype=np.int64)
-                row_of_id[parts[3]] = np.arange(len(key))
-                return row_of_id[np.sort(key) & ((1 << widths[3]) - 1)]
-    return np.lexsort((id_order, -met, -score, group))
+    if not (np.isfinite(hundredths).all() and bool((hundredths / 100 == score).all())):
+        return None
+    top = int(hundredths.max())
+    parts = [
+        np.asarray(group, dtype=np.int64),
+        (top - hundredths).astype(np.int64),
+        (met.max() - met).astype(np.int64),
+        np.asarray(id_order, dtype=np.int64),
+    ]
+    if min(int(p.min()) for p in parts) < 0:
+        return None
+    widths = [max(int(p.max()).bit_length(), 1) for p in parts]
+    if sum(widths) > 62:
+        return None
+    key = parts[0]
+    for part, width in zip(parts[1:], widths[1:], strict=True):
+        key = (key << width) | part
+    if not unique_ids:
+        order = np.argsort(key)  # keys are unique (the id is in them), so any sort is stable
+        return order, key[order], (widths[1], widths[2], widths[3]), top
+    keys = np.sort(key)
+    row_of_id = np.zeros(int(parts[3].max()) + 1, dtype=np.int64)
+    row_of_id[parts[3]] = np.arange(len(key))
+    return row_of_id[keys & ((1 << widths[3]) - 1)], keys, (widths[1], widths[2], widths[3]), top
 
 
 def _ancestors(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -215,21 +215,39 @@ def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
 
 
 def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scored], list[_LevelScore]]:
-    """Every level of one year; the members' level (the largest) runs on a second thread while the
-    organisations' levels run on this one — numpy releases the interpreter lock for array work, so
-    the two cores share the load. Results do not depend on the order the threads run in."""
-    chosen = [level for level in LEVEL_ORDER if criteria.for_level(level)]
-    org_levels = [level for level in chosen if level != "dang_vien"]
-    member_task: Callable[[], tuple[list[_Scored], _LevelScore]] | None = None
-    if "dang_vien" in chosen:
-        member_task = partial(_score_level, criteria, evaluator, "dang_vien")
-    parts, members = _in_parallel(
-        lambda: [_score_level(criteria, evaluator, level) for level in org_levels], member_task
-    )
-    if members is not None:
-        parts.append(members)
-    scored = [item for level_scored, _ in parts for item in level_scored]
-    return scored, [level_score for _, level_score in parts]
+    """Every level of one year, on two threads (numpy releases the interpreter lock for array
+    work, so both cores share it): each member criterion is one task — the members are by far the
+    most rows — and each organisation level another; the largest go first. Verdicts are pure
+    functions of the data, so the results do not depend on which thread ran what."""
+    data = evaluator.year
+    plan: list[tuple[str, Rows, tuple[Criterion, ...]]] = []
+    for level in LEVEL_ORDER:
+        chosen = criteria.for_level(level)
+        if chosen:
+            rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
+            plan.append((level, rows, chosen))
+
+    def judge_all(chosen: tuple[Criterion, ...], rows: Rows) -> list[Verdict]:
+        return [judge(criterion, rows, evaluator) for criterion in chosen]
+
+    tasks: list[tuple[str, Callable[[], list[Verdict]]]] = []
+    for level, rows, chosen in sorted(plan, key=lambda p: -len(p[1])):
+        if rows.kind == MEMBER:
+            tasks += [(level, partial(judge_all, (criterion,), rows)) for criterion in chosen]
+        else:
+            tasks.append((level, partial(judge_all, chosen, rows)))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="thidua") as pool:
+        futures = [(level, pool.submit(task)) for level, task in tasks]
+        found: dict[str, list[Verdict]] = {level: [] for level, _, _ in plan}
+        for level, future in futures:  # in submission order: criteria keep their order in the file
+            found[level] += future.result()
+    scored: list[_Scored] = []
+    levels: list[_LevelScore] = []
+    for level, rows, chosen in plan:
+        level_scored = [_Scored(c, level, rows, v, evaluator) for c, v in zip(chosen, found[level], strict=True)]
+        scored += level_scored
+        levels.append(_level_score(level, rows, data, level_scored))
+    return scored, levels
 
 
 def _in_parallel(here: Callable[[], _A], there: Callable[[], _B] | None) -> tuple[_A, _B | None]:
@@ -242,32 +260,27 @@ def _in_parallel(here: Callable[[], _A], there: Callable[[], _B] | None) -> tupl
         return mine, future.result()
 
 
-def _score_level(criteria: CriteriaSet, evaluator: Evaluator, level: str) -> tuple[list[_Scored], _LevelScore]:
-    data = evaluator.year
-    chosen = criteria.for_level(level)
-    rows = member_rows(data) if level == "dang_vien" else active_unit_rows(data, (level,))
+def _level_score(level: str, rows: Rows, data: YearData, scored: list[_Scored]) -> _LevelScore:
+    """Totals of one level: points earned, scaled to the level's maximum over the criteria that apply."""
     earned_total = np.zeros(len(rows))
     applicable_max = np.zeros(len(rows))
     met_total = np.zeros(len(rows), dtype=np.int64)
-    scored: list[_Scored] = []
-    for criterion in chosen:
-        verdict = judge(criterion, rows, evaluator)
-        earned_total += verdict.earned
-        applicable_max += (verdict.state != NOT_APPLICABLE) * float(criterion.points)
-        met_total += verdict.state == MET
-        scored.append(_Scored(criterion, level, rows, verdict, evaluator))
-    level_max = float(sum(c.points for c in chosen))
+    for item in scored:
+        earned_total += item.verdict.earned
+        applicable_max += (item.verdict.state != NOT_APPLICABLE) * float(item.criterion.points)
+        met_total += item.verdict.state == MET
+    level_max = float(sum(item.criterion.points for item in scored))
     total = np.clip(earned_total, 0.0, applicable_max)
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = np.where(applicable_max > 0, total / applicable_max * level_max, 0.0)
     # scaled to the level's maximum and rounded to 2 decimals ("quy đổi thang 100"): ties are exact
-    return scored, _LevelScore(
+    return _LevelScore(
         level,
         rows,
         data,
         np.round(scaled, 2),
         met_total,
-        len(chosen),
+        len(scored),
         level_max,
         np.round(total, 9),
         applicable_max,
