@@ -1,29 +1,104 @@
-"""The app opens on the bundled sample with no setup and shows the library's figures."""
+"""Every page of the app renders on the sample and shows what the library computes (AppTest)."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring import Dataset, load_criteria, score
-from scoring.overview import organisations_by_level, target_board
+from scoring.io.results import criteria_table
+from scoring.views import board, cap_tren_choices, org_ranking, scorecard, what_if, with_change
 from tests.conftest import ROOT
 
+CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")
 
-def test_app_renders_the_sample(sample: Dataset) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     assert not at.exception
-    assert "Dữ liệu hợp lệ" in at.success[0].value
-    shown = at.dataframe[1].value
-    assert shown["Số tổ chức"].tolist() == organisations_by_level(sample)["Số tổ chức"].tolist()
+    return at
 
 
-def test_app_shows_the_library_target_board(sample: Dataset) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def test_overview_board_is_the_library_board(sample: Dataset) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()  # Tổng quan is the default page
+    assert not at.exception
+    assert at.title[0].value == "Tổng quan"
+    top = next(iter(cap_tren_choices(sample)))
+    expected = board(score(sample, CRITERIA, 2025), score(sample, CRITERIA, 2024), top)
     shown = at.dataframe[0].value
-    expected = target_board(score(sample, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2025))
     assert shown["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()
     assert shown["Kết quả"].tolist() == expected["Kết quả"].tolist()
-    at.selectbox[0].select(2023).run()
+    assert (
+        shown["Thay đổi so với năm trước"].round(9).tolist() == expected["Thay đổi so với năm trước"].round(9).tolist()
+    )
+    at.sidebar.selectbox[0].select(2023).run()
     assert not at.exception
-    earlier = target_board(score(sample, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2023))
+    earlier = board(score(sample, CRITERIA, 2023), score(sample, CRITERIA, 2022), top)
     assert at.dataframe[0].value["Giá trị"].tolist() == earlier["Giá trị"].tolist()
+    at.sidebar.selectbox[0].select(2025).run()
+
+
+def test_ranking_filters_and_search_ignore_diacritics(app: AppTest, sample: Dataset) -> None:
+    at = _open(app, "xep_hang")
+    result = score(sample, CRITERIA, 2025)
+    at.main.selectbox[0].select("chi_bo_truc_thuoc").run()
+    shown = at.dataframe[0].value
+    assert shown["Mã tổ chức"].tolist() == org_ranking(result, "chi_bo_truc_thuoc")["Mã tổ chức"].tolist()
+    name = str(shown["Tên tổ chức"].iloc[0])
+    at.text_input[0].set_value(name.upper().replace("Ộ", "O").replace("ộ", "o")).run()
+    found = at.dataframe[0].value
+    assert 0 < len(found) < len(shown)
+    assert name in set(found["Tên tổ chức"])
+    assert all(link.startswith("don_vi?ma=") for link in found["Phiếu điểm"])
+    at.text_input[0].set_value("").run()
+    at.radio[0].set_value("Đảng viên").run()
+    assert not at.exception
+    assert "Họ và tên" in at.dataframe[0].value.columns
+    at.radio[0].set_value("Tổ chức đảng").run()
+
+
+def test_scorecard_by_deep_link_shows_every_criterion(sample: Dataset) -> None:
+    result = score(sample, CRITERIA, 2025)
+    ma = str(result.xep_hang_to_chuc[result.xep_hang_to_chuc["cap"] == "chi_bo_truc_thuoc"]["ma_to_chuc"].iloc[0])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["ma"] = ma
+    at.run()
+    at = _open(at, "don_vi")
+    expected = scorecard(result, ma)
+    card = at.dataframe[0].value
+    assert card["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()
+    assert card["Giải thích"].tolist() == expected["Giải thích"].tolist()
+    total = result.xep_hang_to_chuc.set_index("ma_to_chuc").loc[ma, "tong_diem"]
+    total = total.iloc[0] if hasattr(total, "iloc") else total
+    assert at.metric[0].value == f"{total:.2f}"
+    assert len(at.dataframe) == 4  # scorecard, gaps, history, members below
+
+
+def test_data_page_offers_the_template(app: AppTest) -> None:
+    at = _open(app, "du_lieu")
+    assert at.title[0].value == "Dữ liệu"
+    assert any("mau_nhap_lieu" in str(b.proto.url) or "mẫu" in b.label.lower() for b in at.get("download_button"))
+
+
+def test_criteria_page_and_what_if(app: AppTest, sample: Dataset) -> None:
+    at = _open(app, "tieu_chi")
+    assert at.dataframe[0].value["Mã tiêu chí"].tolist() == criteria_table(CRITERIA)["Mã tiêu chí"].tolist()
+    chosen = "mui1.chi_bo_dv_htt_96"
+    at.main.selectbox[0].select(chosen).run()
+    at.text_input[0].set_value("≥ 90%").run()
+    assert not at.exception
+    changed = with_change(CRITERIA, chosen, "≥ 90%", None)
+    expected = what_if(score(sample, CRITERIA, 2025), score(sample, changed, 2025), chosen)
+    shown = at.dataframe[1].value
+    assert len(expected) > 0
+    assert shown["Mã"].tolist() == expected["Mã"].tolist()
+    assert set(shown["Kết quả sau"]) <= {"Đạt", "Chưa đạt", "Không đủ dữ liệu", "Không áp dụng"}
+    at.text_input[0].set_value("không phải chỉ tiêu").run()
+    assert at.error and "không đọc được" in at.error[0].value

@@ -15,3 +15,4 @@ HEADER = {
     "valign": "vcenter",
     "border": 1,
 }
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

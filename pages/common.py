@@ -1,0 +1,106 @@
+"""What every page shares: the loaded dataset and criteria (the sample until the user uploads
+others), scoring cached per (data, criteria, year), and the sidebar choices."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
+from scoring.views import cap_tren_choices
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "mau"
+CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
+
+
+@dataclass
+class Loaded:
+    """The data and criteria the pages show; `key` names their content (for caches)."""
+
+    dataset: Dataset
+    criteria: CriteriaSet
+    data_label: str
+    criteria_label: str
+    key: str
+
+
+@st.cache_resource(show_spinner="Đang đọc và kiểm tra dữ liệu mẫu…")
+def _sample() -> tuple[Dataset, CriteriaSet]:
+    dataset, report = validate_dataset(SAMPLE)
+    if dataset is None:
+        raise RuntimeError(report.to_text())
+    return dataset, load_criteria(CRITERIA)
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if file.is_file():
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def loaded() -> Loaded:
+    """The uploaded data and criteria if the user loaded some (Dữ liệu page), else the sample."""
+    if "loaded" not in st.session_state:
+        dataset, criteria = _sample()
+        st.session_state["loaded"] = Loaded(
+            dataset,
+            criteria,
+            f"{SAMPLE.relative_to(ROOT)} (dữ liệu mẫu một Đảng bộ Khối)",
+            f"{CRITERIA.relative_to(ROOT)} — {criteria.label}",
+            f"mau:{_digest(SAMPLE)}:{_digest(CRITERIA)}",
+        )
+    value: Loaded = st.session_state["loaded"]
+    return value
+
+
+@st.cache_resource(show_spinner="Đang chấm điểm…", max_entries=32)
+def _scored(key: str, year: int, _dataset: Dataset, _criteria: CriteriaSet) -> ScoreResult:
+    return score(_dataset, _criteria, year)
+
+
+def result(year: int, state: Loaded | None = None) -> ScoreResult:
+    state = state or loaded()
+    return _scored(state.key, year, state.dataset, state.criteria)
+
+
+def results(state: Loaded | None = None) -> dict[int, ScoreResult]:
+    state = state or loaded()
+    return {year: result(year, state) for year in state.dataset.years}
+
+
+def sidebar() -> tuple[int, str | None]:
+    """The choices every page shares — year and đảng bộ cấp trên cơ sở — drawn by each page and
+    kept in the session (outside the widgets) so that switching pages keeps them."""
+    state = loaded()
+    years = state.dataset.years[::-1]
+    tops = cap_tren_choices(state.dataset)
+    with st.sidebar:
+        st.markdown("**Thi đua «Hai chân – Ba mũi»**")
+        year = st.session_state.get("nam_da_chon")
+        year = st.selectbox("Năm", years, index=years.index(year) if year in years else 0)
+        top = st.session_state.get("cap_tren_da_chon")
+        choices = list(tops)
+        top = (
+            st.selectbox(
+                "Đảng bộ cấp trên cơ sở",
+                choices,
+                index=choices.index(top) if top in choices else 0,
+                format_func=lambda k: tops[k],
+            )
+            if choices
+            else None
+        )
+    st.session_state["nam_da_chon"], st.session_state["cap_tren_da_chon"] = year, top
+    return int(year), top
+
+
+def caption() -> None:
+    state = loaded()
+    st.caption(f"Dữ liệu: {state.data_label} · Tiêu chí: {state.criteria_label}")

@@ -1,0 +1,72 @@
+"""Đơn vị: one unit's or member's scorecard (deep link: ?ma=<id>) — every criterion with value,
+target, verdict, points and explanation; its history; its gap to each group's điển hình; what lies
+under it, each with a link to its own scorecard."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from pages.common import caption, loaded, result, results, sidebar
+from scoring.views import below, entity_kind, gaps, history, name_of, scorecard
+
+state = loaded()
+year, _ = sidebar()
+now = result(year)
+st.title("Phiếu điểm đơn vị, đảng viên")
+caption()
+
+ma = st.text_input("Mã tổ chức hoặc mã đảng viên", value=st.query_params.get("ma", ""), key="ma_don_vi").strip()
+if not ma:
+    st.info("Nhập một mã, hoặc mở từ trang Xếp hạng (cột «Phiếu điểm»).")
+    st.stop()
+st.query_params["ma"] = ma
+kind = entity_kind(now, ma)
+if kind is None:
+    st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{ma}».")
+    st.stop()
+
+card = scorecard(now, ma)
+st.subheader(f"{name_of(state.dataset, ma)} ({ma}) — năm {year}")
+rank_rows = gaps(now, ma)
+first = rank_rows.iloc[0]
+a, b, c = st.columns(3)
+a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}")
+b.metric("Số tiêu chí đạt", f"{int((card['Kết quả'] == 'Đạt').sum())}/{len(card)}")
+c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=str(first["Nhóm thi đua"]))
+st.dataframe(
+    card,
+    hide_index=True,
+    width="stretch",
+    column_config={"Giải thích": st.column_config.TextColumn(width="large")},
+)
+
+st.subheader("Khoảng cách tới điển hình")
+st.dataframe(rank_rows, hide_index=True, width="stretch")
+
+st.subheader("Qua các năm")
+past = history(results(state), ma)
+if len(past):
+    chart = (
+        alt.Chart(past)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Năm:O"),
+            y=alt.Y("Tổng điểm:Q", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("Nhóm thi đua:N"),
+            tooltip=["Năm", "Nhóm thi đua", "Tổng điểm", "Thứ hạng", "Số tiêu chí đạt"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+st.dataframe(past, hide_index=True, width="stretch")
+
+if kind == "to_chuc":
+    st.subheader("Tổ chức trực thuộc hoặc đảng viên")
+    under = below(now, state.dataset, ma)
+    under.insert(0, "Phiếu điểm", "don_vi?ma=" + under["Mã"].astype(str))
+    st.dataframe(
+        under,
+        hide_index=True,
+        width="stretch",
+        column_config={"Phiếu điểm": st.column_config.LinkColumn("Phiếu điểm", display_text="Xem")},
+    )

@@ -1,0 +1,76 @@
+"""Dữ liệu: upload a dataset (one XLSX workbook, or the three CSV files) and a criteria file; the
+validation report comes first, and nothing already loaded changes until the user switches to it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pages.common import TEMPLATE, Loaded, caption, loaded, sidebar
+from scoring import CriteriaError, load_criteria, validate_dataset
+from scoring.io.excel import XLSX_MIME
+
+LIMIT_MB = 50
+
+sidebar()
+st.title("Dữ liệu")
+caption()
+state = loaded()
+
+st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
+st.markdown(
+    "Tải lên **một tệp Excel** có ba trang (tổ chức, đảng viên, số liệu đơn vị theo năm) hoặc **ba tệp CSV** "
+    f"`to_chuc.csv`, `dang_vien.csv`, `don_vi_nam.csv`; mỗi tệp tối đa {LIMIT_MB} MB. Công thức và macro trong "
+    "tệp Excel không bao giờ được chạy: chỉ đọc giá trị đã lưu."
+)
+files = st.file_uploader("Bộ dữ liệu", type=["xlsx", "csv"], accept_multiple_files=True)
+criteria_file = st.file_uploader("Tệp tiêu chí (YAML, không bắt buộc)", type=["yaml", "yml"])
+
+if files or criteria_file:
+    too_big = [f.name for f in [*files, *([criteria_file] if criteria_file else [])] if f.size > LIMIT_MB * 2**20]
+    if too_big:
+        st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB): {', '.join(too_big)}. Dữ liệu đang dùng không thay đổi.")
+        st.stop()
+    workdir = Path(tempfile.mkdtemp(prefix="thidua_"))
+    dataset, criteria = state.dataset, state.criteria
+    data_label, criteria_label = state.data_label, state.criteria_label
+    if files:
+        xlsx = [f for f in files if f.name.lower().endswith(".xlsx")]
+        if len(xlsx) > 1 or (xlsx and len(files) > 1):
+            st.error("Chọn một tệp Excel, hoặc các tệp CSV — không trộn hai loại. Dữ liệu đang dùng không thay đổi.")
+            st.stop()
+        for f in files:
+            (workdir / Path(f.name).name).write_bytes(f.getvalue())
+        target = workdir / Path(xlsx[0].name).name if xlsx else workdir
+        with st.spinner("Đang đọc và kiểm tra…"):
+            checked, report = validate_dataset(target)
+        st.subheader("Kết quả kiểm tra dữ liệu")
+        (st.success if report.ok else st.error)(report.summary())
+        if len(report.display_table()):
+            st.dataframe(report.display_table(), hide_index=True, width="stretch")
+        if checked is None:
+            st.info("Dữ liệu có lỗi nên chưa được chấm; dữ liệu đang dùng không thay đổi.")
+            st.stop()
+        dataset, data_label = checked, ", ".join(f.name for f in files)
+    if criteria_file:
+        path = workdir / Path(criteria_file.name).name
+        path.write_bytes(criteria_file.getvalue())
+        try:
+            criteria = load_criteria(path)
+        except CriteriaError as error:
+            st.error(str(error))
+            st.info("Tệp tiêu chí có lỗi; tiêu chí đang dùng không thay đổi.")
+            st.stop()
+        criteria_label = f"{criteria_file.name} — {criteria.label}"
+        st.success(f"Tệp tiêu chí hợp lệ: {criteria.label}, {len(criteria.criteria)} tiêu chí.")
+    if st.button("Dùng dữ liệu và tiêu chí này", type="primary"):
+        digest = "|".join(f"{f.name}:{f.file_id}" for f in [*files, *([criteria_file] if criteria_file else [])])
+        st.session_state["loaded"] = Loaded(dataset, criteria, data_label, criteria_label, f"tai_len:{digest}")
+        st.session_state.pop("nam_da_chon", None)
+        st.session_state.pop("cap_tren_da_chon", None)
+        st.rerun()
+elif state.key.startswith("tai_len:") and st.button("Quay lại dữ liệu mẫu"):
+    del st.session_state["loaded"]
+    st.rerun()

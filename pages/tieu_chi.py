@@ -1,0 +1,48 @@
+"""Tiêu chí: the loaded criteria file as a readable table, and a what-if: change one criterion's
+target or points here (never in the file) and see which verdicts, totals and ranks change."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import Loaded, caption, loaded, result, sidebar
+from scoring.criteria.targets import TargetError
+from scoring.io.results import criteria_table
+from scoring.views import what_if, with_change
+
+state = loaded()
+year, _ = sidebar()
+st.title("Tiêu chí")
+caption()
+st.dataframe(
+    criteria_table(state.criteria),
+    hide_index=True,
+    width="stretch",
+    column_config={"Nguồn": st.column_config.TextColumn(width="large")},
+)
+
+st.subheader(f"Thử thay đổi một tiêu chí (năm {year})")
+st.caption("Chỉ tiêu và điểm đổi ở đây chỉ dùng để so sánh; tệp tiêu chí không bị sửa.")
+titles = {c.id: f"{c.id} — {c.title}" for c in state.criteria.criteria}
+chosen = st.selectbox("Tiêu chí", list(titles), format_func=lambda k: titles[k])
+criterion = next(c for c in state.criteria.criteria if c.id == chosen)
+left, right = st.columns(2)
+target = left.text_input("Chỉ tiêu mới", value=criterion.target.describe(), key=f"chi_tieu_{chosen}")
+points = right.number_input("Điểm mới", min_value=0.0, value=float(criterion.points), step=0.5, key=f"diem_{chosen}")
+if target.strip() != criterion.target.describe() or points != criterion.points:
+    try:
+        changed = with_change(
+            state.criteria,
+            chosen,
+            target.strip() if target.strip() != criterion.target.describe() else None,
+            points if points != criterion.points else None,
+        )
+    except TargetError as error:
+        st.error(f"Chỉ tiêu «{target}» không đọc được: {error}")
+        st.stop()
+    trial = Loaded(state.dataset, changed, state.data_label, changed.label, f"{state.key}|{chosen}|{target}|{points}")
+    differences = what_if(result(year), result(year, trial), chosen)
+    st.write(f"{len(differences):,} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng.".replace(",", "."))
+    st.dataframe(differences, hide_index=True, width="stretch")
+else:
+    st.info("Đổi chỉ tiêu hoặc điểm để xem những đơn vị, đảng viên thay đổi.")
