@@ -31,7 +31,7 @@ st.subheader(f"{name_of(state.dataset, ma)} ({ma}) — năm {year}")
 rank_rows = gaps(now, ma)
 first = rank_rows.iloc[0]
 a, b, c = st.columns(3)
-a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}")
+a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}".replace(".", ","))
 b.metric("Số tiêu chí đạt", f"{int((card['Kết quả'] == 'Đạt').sum())}/{len(card)}")
 c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=str(first["Nhóm thi đua"]))
 st.dataframe(

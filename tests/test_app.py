@@ -77,7 +77,7 @@ def test_scorecard_by_deep_link_shows_every_criterion(sample: Dataset) -> None:
     assert card["Giải thích"].tolist() == expected["Giải thích"].tolist()
     total = result.xep_hang_to_chuc.set_index("ma_to_chuc").loc[ma, "tong_diem"]
     total = total.iloc[0] if hasattr(total, "iloc") else total
-    assert at.metric[0].value == f"{total:.2f}"
+    assert at.metric[0].value == f"{total:.2f}".replace(".", ",")
     assert len(at.dataframe) == 4  # scorecard, gaps, history, members below
 
 

@@ -1,0 +1,124 @@
+"""End to end in a real browser: `streamlit run app.py` on a free port, Debian's chromium driven by
+Playwright. Opens the app, switches to Xếp hạng, searches a unit, opens its scorecard (the link its
+row holds) and checks the figures against the library; a screenshot of each step is saved."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from scoring import Dataset, load_criteria, score
+from scoring.text import strip_diacritics
+from scoring.views import org_ranking, search
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"streamlit did not start:\n{output}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Page]:
+    assert CHROMIUM, "The browser test needs Debian's chromium (apt-get install chromium); .ci/run installs it."
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        yield context.new_page()
+        browser.close()
+
+
+def _no_exception(page: Page) -> None:
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sample: Dataset, tmp_path: Path) -> None:
+    criteria = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")
+    result = score(sample, criteria, 2025)
+
+    page.goto(server, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Số chỉ tiêu đạt")).to_be_visible(timeout=60_000)
+    _no_exception(page)
+    page.screenshot(path=tmp_path / "1_tong_quan.png", full_page=True)
+
+    page.get_by_role("link", name="Xếp hạng").click()
+    expect(page.get_by_role("heading", name="Xếp hạng năm 2025")).to_be_visible(timeout=30_000)
+    _no_exception(page)
+    # the level box: choose chi bộ trực thuộc, then search a name typed without diacritics
+    table = org_ranking(result, "chi_bo_truc_thuoc")
+    page.get_by_role("combobox", name="Cấp", exact=True).click()
+    page.get_by_role("option", name="Chi bộ trực thuộc").click()
+    expect(page.get_by_role("combobox", name="Cấp", exact=True)).to_have_value("Chi bộ trực thuộc")
+    expect(page.get_by_text(f"{len(table)} dòng", exact=True)).to_be_visible(timeout=30_000)
+    name = str(table["Tên tổ chức"].iloc[0])
+    typed = strip_diacritics(name).lower()  # "Chi bộ Phòng Tổ chức" typed as "chi bo phong to chuc"
+    found = search(table, typed, ["Mã tổ chức", "Tên tổ chức"])
+    assert 1 <= len(found) < len(table)
+    box = page.get_by_label("Tìm theo tên hoặc mã (không cần dấu)")
+    box.fill(typed)
+    box.press("Enter")
+    expect(page.get_by_text(f"{len(found)} dòng", exact=True)).to_be_visible(timeout=30_000)
+    _no_exception(page)
+    page.screenshot(path=tmp_path / "2_xep_hang.png", full_page=True)
+
+    ma = str(found["Mã tổ chức"].iloc[0])  # the row's «Phiếu điểm» link is don_vi?ma=<id>
+    page.goto(f"{server}/don_vi?ma={ma}", wait_until="domcontentloaded")
+    expect(page.get_by_text(f"({ma}) — năm 2025")).to_be_visible(timeout=60_000)
+    _no_exception(page)
+    row = result.xep_hang_to_chuc[result.xep_hang_to_chuc["ma_to_chuc"] == ma].iloc[0]
+    metrics = page.locator("[data-testid='stMetricValue']")
+    expect(metrics.nth(0)).to_have_text(f"{row['tong_diem']:.2f}".replace(".", ","))
+    met = int((result.ket_qua_so.query("ma == @ma")["trang_thai"].astype(str) == "đạt").sum())
+    total = int((result.ket_qua_so["ma"].astype(str) == ma).sum())
+    expect(metrics.nth(1)).to_have_text(f"{met}/{total}")
+    expect(metrics.nth(2)).to_have_text(str(int(row["thu_hang"])))
+    page.screenshot(path=tmp_path / "3_don_vi.png", full_page=True)
+    assert (tmp_path / "3_don_vi.png").stat().st_size > 10_000
