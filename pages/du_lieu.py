@@ -3,6 +3,7 @@ validation report comes first, and nothing already loaded changes until the user
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -48,8 +49,11 @@ if files or criteria_file:
             checked, report = validate_dataset(target)
         st.subheader("Kết quả kiểm tra dữ liệu")
         (st.success if report.ok else st.error)(report.summary())
-        if len(report.display_table()):
-            st.dataframe(report.display_table(), hide_index=True, width="stretch")
+        problems = report.display_table()
+        if len(problems):
+            if "Tệp" in problems:  # the user's file names, not where the upload was put
+                problems["Tệp"] = problems["Tệp"].astype(str).str.replace(f"{workdir}/", "", regex=False)
+            st.dataframe(problems, hide_index=True, width="stretch")
         if checked is None:
             st.info("Dữ liệu có lỗi nên chưa được chấm; dữ liệu đang dùng không thay đổi.")
             st.stop()
@@ -66,8 +70,12 @@ if files or criteria_file:
         criteria_label = f"{criteria_file.name} — {criteria.label}"
         st.success(f"Tệp tiêu chí hợp lệ: {criteria.label}, {len(criteria.criteria)} tiêu chí.")
     if st.button("Dùng dữ liệu và tiêu chí này", type="primary"):
-        digest = "|".join(f"{f.name}:{f.file_id}" for f in [*files, *([criteria_file] if criteria_file else [])])
-        st.session_state["loaded"] = Loaded(dataset, criteria, data_label, criteria_label, f"tai_len:{digest}")
+        digest = hashlib.sha256()  # caches follow the content, not the upload
+        for f in [*files, *([criteria_file] if criteria_file else [])]:
+            digest.update(f.name.encode() + b"\0" + f.getvalue())
+        st.session_state["loaded"] = Loaded(
+            dataset, criteria, data_label, criteria_label, f"tai_len:{digest.hexdigest()[:16]}"
+        )
         st.session_state.pop("nam_da_chon", None)
         st.session_state.pop("cap_tren_da_chon", None)
         st.rerun()

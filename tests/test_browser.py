@@ -5,6 +5,7 @@ row holds) and checks the figures against the library; a screenshot of each step
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -122,3 +123,34 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     expect(metrics.nth(2)).to_have_text(str(int(row["thu_hang"])))
     page.screenshot(path=tmp_path / "3_don_vi.png", full_page=True)
     assert (tmp_path / "3_don_vi.png").stat().st_size > 10_000
+
+
+def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
+    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']").first
+    broken = ROOT / "tests" / "broken" / "chi_bo_khong_ton_tai"
+    uploader.set_input_files([str(p) for p in sorted(broken.glob("*.csv"))])
+    expect(page.get_by_text("Dữ liệu có lỗi, chưa thể chấm điểm")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("dữ liệu đang dùng không thay đổi")).to_be_visible()
+    expect(page.get_by_text("data/mau (dữ liệu mẫu một Đảng bộ Khối)", exact=False)).to_be_visible()
+    _no_exception(page)
+    page.screenshot(path=tmp_path / "4_du_lieu_loi.png", full_page=True)
+    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # a new session: the sample again
+    expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
+    valid = ROOT / "tests" / "data" / "hop_le"
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+        [str(p) for p in sorted(valid.glob("*.csv"))]
+    )
+    expect(page.get_by_text("Dữ liệu hợp lệ", exact=False).first).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Dùng dữ liệu và tiêu chí này").click()
+    expect(page.get_by_text("Dữ liệu: dang_vien.csv, don_vi_nam.csv, to_chuc.csv", exact=False)).to_be_visible(
+        timeout=60_000
+    )
+    page.get_by_role("link", name="Xếp hạng").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Dữ liệu: dang_vien.csv, don_vi_nam.csv, to_chuc.csv", exact=False)).to_be_visible(
+        timeout=60_000
+    )
+    _no_exception(page)
+    page.screenshot(path=tmp_path / "5_du_lieu_moi.png", full_page=True)

@@ -1,0 +1,108 @@
+"""The app's figures, computed by scoring.views, checked on the sample against plain pandas."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from scoring import Dataset, load_criteria, score
+from scoring.criteria.targets import TargetError
+from scoring.views import (
+    below,
+    board,
+    cap_tren_choices,
+    history,
+    org_ranking,
+    ratings_over_years,
+    search,
+    violation_path,
+    what_if,
+    with_change,
+)
+from tests.conftest import ROOT
+
+CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("chi bo", "Chi bộ Phòng Tổ chức"),
+        ("PHONG TO CHUC", "Chi bộ Phòng Tổ chức"),
+        ("tổ chức", "Chi bộ Phòng Tổ chức"),
+    ],
+)
+def test_search_ignores_case_and_diacritics(typed: str, name: str) -> None:
+    frame = pd.DataFrame({"ma": ["A1", "B2"], "ten": [name, "Đảng bộ Công ty"]})
+    assert search(frame, typed, ["ma", "ten"])["ma"].tolist() == ["A1"]
+    assert len(search(frame, "", ["ma", "ten"])) == 2
+    assert search(frame, "b2", ["ma", "ten"])["ma"].tolist() == ["B2"]
+
+
+def test_violation_path_falls_two_percent_a_year_from_the_first_rate(sample: Dataset) -> None:
+    path = violation_path(sample)
+    members = sample.dang_vien
+    rate = members.groupby(members["nam"].astype(int))["vi_pham"].mean()
+    assert path["Năm"].tolist() == rate.index.tolist()
+    assert path["Tỷ lệ vi phạm"].round(12).tolist() == rate.astype(float).round(12).tolist()
+    first = float(rate.iloc[0])
+    expected = [first * 0.98**k for k in range(len(rate))]
+    assert path["Lộ trình giảm 2%/năm"].round(12).tolist() == pd.Series(expected).round(12).tolist()
+
+
+def test_rating_shares_add_up_per_group_and_year(sample: Dataset) -> None:
+    table = ratings_over_years(sample)
+    assert set(table["Đối tượng"]) == {"TCCSĐ", "Chi bộ", "Đảng viên"}
+    sums = table.groupby(["Đối tượng", "Năm"])["Tỷ lệ"].sum()
+    assert (sums.round(9) == 1).all()
+    members_2025 = table[(table["Đối tượng"] == "Đảng viên") & (table["Năm"] == 2025)]["Số lượng"].sum()
+    assert members_2025 == int((sample.dang_vien["nam"] == 2025).sum())
+
+
+def test_board_change_is_this_year_minus_last(sample: Dataset) -> None:
+    top = next(iter(cap_tren_choices(sample)))
+    now, before = score(sample, CRITERIA, 2025), score(sample, CRITERIA, 2024)
+    table = board(now, before, top).set_index("Mã tiêu chí")
+    values = now.ket_qua_so.query("cap == 'cap_tren_co_so'").set_index("ma_tieu_chi")["gia_tri"]
+    last = before.ket_qua_so.query("cap == 'cap_tren_co_so'").set_index("ma_tieu_chi")["gia_tri"]
+    for criterion, change in table["Thay đổi so với năm trước"].items():
+        expected = float(values[criterion]) - float(last[criterion])
+        assert change == pytest.approx(expected, nan_ok=True)
+
+
+def test_history_and_children_of_a_dang_bo(sample: Dataset) -> None:
+    results = {year: score(sample, CRITERIA, year) for year in sample.years}
+    ranks = results[2025].xep_hang_to_chuc
+    ma = str(ranks[ranks["cap"] == "dang_bo_co_so"]["ma_to_chuc"].iloc[0])
+    past = history(results, ma)
+    assert sorted(set(past["Năm"])) == [
+        y for y in sample.years if (results[y].xep_hang_to_chuc["ma_to_chuc"] == ma).any()
+    ]
+    children = below(results[2025], sample, ma)
+    expected = sample.to_chuc[sample.to_chuc["ma_cap_tren"].astype(str) == ma]["ma_to_chuc"].tolist()
+    assert children["Mã"].tolist() == expected
+
+
+def test_what_if_lists_exactly_the_rows_that_change(sample: Dataset) -> None:
+    chosen = "mui1.chi_bo_dv_htt_96"
+    base = score(sample, CRITERIA, 2025)
+    assert len(what_if(base, score(sample, with_change(CRITERIA, chosen, None, None), 2025), chosen)) == 0
+    changed = score(sample, with_change(CRITERIA, chosen, "≥ 90%", None), 2025)
+    moved = what_if(base, changed, chosen)
+    a = base.ket_qua_so.query("ma_tieu_chi == @chosen").set_index("ma")["trang_thai"].astype(str)
+    b = changed.ket_qua_so.query("ma_tieu_chi == @chosen").set_index("ma")["trang_thai"].astype(str)
+    flipped = set(a.index[a != b].astype(str))
+    assert flipped and flipped <= set(moved["Mã"])
+    assert with_change(CRITERIA, chosen, None, 3.0).for_level("chi_bo_co_so")[1].points == 3.0
+    with pytest.raises(TargetError):
+        with_change(CRITERIA, chosen, "nhiều lắm", None)
+
+
+def test_org_ranking_filters_by_level_and_group(sample: Dataset) -> None:
+    result = score(sample, CRITERIA, 2025)
+    table = org_ranking(result, "chi_bo_truc_thuoc")
+    assert set(table["Cấp"]) == {"Chi bộ trực thuộc"}
+    group = str(result.xep_hang_to_chuc.query("cap == 'chi_bo_truc_thuoc'")["nhom_thi_dua"].iloc[0])
+    one = org_ranking(result, "chi_bo_truc_thuoc", group)
+    assert 0 < len(one) < len(table)
+    assert one["Thứ hạng"].min() == 1
