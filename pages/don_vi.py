@@ -8,7 +8,7 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, loaded, result, results, sidebar
-from scoring.views import below, entity_kind, gaps, history, name_of, scorecard
+from scoring.views import below, entity_kind, gaps, history, name_of, pickable, scorecard
 
 state = loaded()
 year, _ = sidebar()
@@ -16,9 +16,18 @@ now = result(year)
 st.title("Phiếu điểm đơn vị, đảng viên")
 caption()
 
-ma = st.text_input("Mã tổ chức hoặc mã đảng viên", value=st.query_params.get("ma", ""), key="ma_don_vi").strip()
+choices = pickable(now, state.dataset)
+wanted = st.query_params.get("ma", "")
+ma = st.selectbox(
+    "Tổ chức hoặc đảng viên (gõ tên hoặc mã để tìm)",
+    ["", *choices],
+    index=1 + list(choices).index(wanted) if wanted in choices else 0,
+    format_func=lambda k: choices.get(k, "—"),
+)
 if not ma:
-    st.info("Nhập một mã, hoặc mở từ trang Xếp hạng (cột «Phiếu điểm»).")
+    if wanted:
+        st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{wanted}».")
+    st.info("Chọn một tổ chức hoặc đảng viên, hoặc mở từ trang Xếp hạng (cột «Phiếu điểm»).")
     st.stop()
 st.query_params["ma"] = ma
 kind = entity_kind(now, ma)

@@ -179,6 +179,16 @@ def below(result: ScoreResult, dataset: Dataset, ma: str) -> pd.DataFrame:
     return table.astype({"ma_dang_vien": str}).rename(columns={**HEADERS, "ma_dang_vien": "Mã"}).reset_index(drop=True)
 
 
+def pickable(result: ScoreResult, dataset: Dataset) -> dict[str, str]:
+    """Everything scored this year, id -> "name (id)": organisations (tree order), then members."""
+    orgs = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")
+    order = dataset.to_chuc[dataset.to_chuc["ma_to_chuc"].isin(orgs["ma_to_chuc"])]
+    members = result.xep_hang_dang_vien.sort_values("ma_dang_vien")
+    ids = [*order["ma_to_chuc"].astype(str), *members["ma_dang_vien"].astype(str)]
+    names = [*order["ten_to_chuc"].astype(str), *members["ho_ten"].astype(str)]
+    return {i: f"{n} ({i})" for i, n in zip(ids, names, strict=True)}
+
+
 def name_of(dataset: Dataset, ma: str) -> str:
     """The organisation's or member's name ("" when the id is unknown)."""
     orgs = dataset.to_chuc
