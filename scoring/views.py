@@ -78,8 +78,9 @@ def workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
             for i, column in enumerate(frame.columns):
-                longest = frame[column].astype(str).str.len().max() if len(frame) else 0
-                sheet.set_column(i, i, min(max(len(str(column)), int(longest or 0)) + 2, 60))
+                lengths = frame[column].astype(str).str.len()  # blank cells have no length (NaN)
+                longest = int(lengths.max()) if lengths.notna().any() else 0
+                sheet.set_column(i, i, min(max(len(str(column)), longest) + 2, 60))
     return buffer.getvalue()
 
 

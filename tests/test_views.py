@@ -18,6 +18,7 @@ from scoring.views import (
     violation_path,
     what_if,
     with_change,
+    workbook,
 )
 from tests.conftest import ROOT
 
@@ -106,3 +107,19 @@ def test_org_ranking_filters_by_level_and_group(sample: Dataset) -> None:
     one = org_ranking(result, "chi_bo_truc_thuoc", group)
     assert 0 < len(one) < len(table)
     assert one["Thứ hạng"].min() == 1
+
+
+def test_workbook_of_blank_and_empty_tables() -> None:
+    """Columns with nothing in them (last year's rank in a first year) and empty tables still export."""
+    import io
+
+    from openpyxl import load_workbook
+
+    blank = pd.DataFrame({"Mã": ["A", "B"], "Thứ hạng năm trước": pd.array([None, None], dtype="Int64"),
+                          "Ghi chú": pd.Series([None, None], dtype="str")})  # fmt: skip
+    data = workbook({"Xếp hạng": blank, "Trống": blank.head(0)})
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["Xếp hạng", "Trống"]
+    rows = list(book["Xếp hạng"].iter_rows(values_only=True))
+    assert rows[0] == ("Mã", "Thứ hạng năm trước", "Ghi chú")
+    assert rows[1][0] == "A" and rows[1][1] is None
