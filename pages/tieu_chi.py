@@ -42,7 +42,8 @@ if target.strip() != criterion.target.describe() or points != criterion.points:
         st.stop()
     trial = Loaded(state.dataset, changed, state.data_label, changed.label, f"{state.key}|{chosen}|{target}|{points}")
     differences = what_if(result(year), result(year, trial), chosen)
-    st.write(f"{len(differences):,} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng.".replace(",", "."))
+    count = f"{len(differences):,}".replace(",", ".")
+    st.write(f"{count} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng.")
     st.dataframe(differences, hide_index=True, width="stretch")
 else:
     st.info("Đổi chỉ tiêu hoặc điểm để xem những đơn vị, đảng viên thay đổi.")

@@ -37,7 +37,7 @@ else:
     name_column, id_column = "Họ và tên", "Mã đảng viên"
 
 table.insert(0, "Phiếu điểm", "don_vi?ma=" + table[id_column].astype(str))
-st.write(f"{len(table):,} dòng".replace(",", "."))
+st.write(f"{len(table):,}".replace(",", ".") + " dòng")
 st.dataframe(
     table,
     hide_index=True,

@@ -99,6 +99,8 @@ def test_criteria_page_and_what_if(app: AppTest, sample: Dataset) -> None:
     shown = at.dataframe[1].value
     assert len(expected) > 0
     assert shown["Mã"].tolist() == expected["Mã"].tolist()
+    said = " ".join(m.value for m in at.markdown)
+    assert f"{len(expected)} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng." in said
     assert set(shown["Kết quả sau"]) <= {"Đạt", "Chưa đạt", "Không đủ dữ liệu", "Không áp dụng"}
     at.text_input[0].set_value("không phải chỉ tiêu").run()
     assert at.error and "không đọc được" in at.error[0].value

@@ -126,6 +126,15 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     page.screenshot(path=tmp_path / "3_don_vi.png", full_page=True)
     assert (tmp_path / "3_don_vi.png").stat().st_size > 10_000
 
+    page.get_by_role("link", name="Tiêu chí").click()  # the last page: the criteria and the what-if
+    expect(page.get_by_role("heading", name="Thử thay đổi một tiêu chí (năm 2025)")).to_be_visible(timeout=30_000)
+    points = page.get_by_label("Điểm mới")
+    points.fill("1")
+    points.press("Enter")
+    expect(page.get_by_text("thay đổi kết quả, tổng điểm hoặc thứ hạng", exact=False)).to_be_visible(timeout=30_000)
+    _no_exception(page)
+    page.screenshot(path=tmp_path / "4_tieu_chi.png", full_page=True)
+
 
 def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
     page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")
@@ -137,7 +146,7 @@ def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page
     expect(page.get_by_text("dữ liệu đang dùng không thay đổi")).to_be_visible()
     expect(page.get_by_text("data/mau (dữ liệu mẫu một Đảng bộ Khối)", exact=False)).to_be_visible()
     _no_exception(page)
-    page.screenshot(path=tmp_path / "4_du_lieu_loi.png", full_page=True)
+    page.screenshot(path=tmp_path / "5_du_lieu_loi.png", full_page=True)
     page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # a new session: the sample again
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
     valid = ROOT / "tests" / "data" / "hop_le"
@@ -155,4 +164,4 @@ def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page
         timeout=60_000
     )
     _no_exception(page)
-    page.screenshot(path=tmp_path / "5_du_lieu_moi.png", full_page=True)
+    page.screenshot(path=tmp_path / "6_du_lieu_moi.png", full_page=True)
