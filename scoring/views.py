@@ -97,21 +97,28 @@ def scorecard(result: ScoreResult, ma: str) -> pd.DataFrame:
     """Every criterion of one unit or member: value, target, verdict, points, explanation."""
     rows = result.ket_qua_tieu_chi
     mine = rows[rows["ma"].astype(str) == ma]
-    titles = {c.id: c.title for c in result.criteria.criteria}
-    groups = result.criteria.groups
     return pd.DataFrame(
         {
-            "Nhóm": mine["nhom"].astype(str).map(lambda g: groups.get(g, g)).to_numpy(),
-            "Mã tiêu chí": mine["ma_tieu_chi"].astype(str).to_numpy(),
-            "Tiêu chí": mine["ma_tieu_chi"].astype(str).map(titles).to_numpy(),
-            "Giá trị": mine["gia_tri_hien_thi"].to_numpy(),
-            "Chỉ tiêu": mine["chi_tieu"].astype(str).to_numpy(),
-            "Kết quả": mine["trang_thai"].astype(str).str.capitalize().to_numpy(),
+            **_criterion_columns(result, mine),
             "Điểm": mine["diem"].to_numpy(),
             "Điểm tối đa": mine["diem_toi_da"].to_numpy(),
             "Giải thích": mine["giai_thich"].to_numpy(),
         }
     )
+
+
+def _criterion_columns(result: ScoreResult, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns people read first about criterion rows: group, id, title, value, target, verdict."""
+    titles = {c.id: c.title for c in result.criteria.criteria}
+    groups = result.criteria.groups
+    return {
+        "Nhóm": rows["nhom"].astype(str).map(lambda g: groups.get(g, g)).to_numpy(),
+        "Mã tiêu chí": rows["ma_tieu_chi"].astype(str).to_numpy(),
+        "Tiêu chí": rows["ma_tieu_chi"].astype(str).map(titles).to_numpy(),
+        "Giá trị": rows["gia_tri_hien_thi"].to_numpy(),
+        "Chỉ tiêu": rows["chi_tieu"].astype(str).to_numpy(),
+        "Kết quả": rows["trang_thai"].astype(str).str.capitalize().to_numpy(),
+    }
 
 
 def _ranks_of(result: ScoreResult, ma: str) -> pd.DataFrame:
@@ -217,16 +224,9 @@ def board(result: ScoreResult, previous: ScoreResult | None, cap_tren: str) -> p
         before = before[(before["cap"] == "cap_tren_co_so") & (before["ma"].astype(str) == cap_tren)]
         last = dict(zip(before["ma_tieu_chi"].astype(str), before["gia_tri"], strict=True))
         change = top["gia_tri"] - top["ma_tieu_chi"].astype(str).map(last).astype(float)
-    titles = {c.id: c.title for c in result.criteria.criteria}
-    groups = result.criteria.groups
     return pd.DataFrame(
         {
-            "Nhóm": top["nhom"].astype(str).map(lambda g: groups.get(g, g)).to_numpy(),
-            "Mã tiêu chí": top["ma_tieu_chi"].astype(str).to_numpy(),
-            "Tiêu chí": top["ma_tieu_chi"].astype(str).map(titles).to_numpy(),
-            "Giá trị": top["gia_tri_hien_thi"].to_numpy(),
-            "Chỉ tiêu": top["chi_tieu"].astype(str).to_numpy(),
-            "Kết quả": top["trang_thai"].astype(str).str.capitalize().to_numpy(),
+            **_criterion_columns(result, top),
             "Thay đổi so với năm trước": change.to_numpy(dtype=float),
             "Giải thích": top["giai_thich"].to_numpy(),
         }

@@ -211,26 +211,11 @@ class Evaluator:
             return _Sums(present, present, np.zeros(n), present)
         inner = self.value(node.inner, sub)
         second = self.value(node.second, sub) if node.second is not None else None
-        unknown = _unknown(inner, second)
-
-        def per_owner(weights: np.ndarray) -> np.ndarray:
-            if unknown is not None:
-                weights = np.where(unknown, 0.0, weights)
-            return np.bincount(shifted, weights=weights, minlength=n + 1)[1:]
-
-        missing = np.zeros(n) if unknown is None else np.bincount(shifted[unknown], minlength=n + 1)[1:] * 1.0
-        extreme = None
-        if node.func in EXTREMES:
-            valid = shifted > 0 if unknown is None else (shifted > 0) & ~unknown
-            extreme = _extreme(node.func, n, shifted[valid] - 1, inner[valid])
-        return _Sums(
-            present,
-            present - missing,
-            missing,
-            per_owner(inner),
-            per_owner(second) if second is not None else None,
-            extreme,
+        total, bottom, missing, extreme = (  # bin 0 collects the rows without an owner: dropped
+            None if part is None else part[1:] for part in _group_sums(node.func, shifted, n + 1, inner, second)
         )
+        assert total is not None and missing is not None
+        return _Sums(present, present - missing, missing, total, bottom, extreme)
 
     def _member_sums(self, node: Aggregate, rows: Rows) -> _Sums:
         """Sums over members, in two steps: the members of each chi bộ once per formula (one pass
@@ -261,27 +246,9 @@ class Evaluator:
         if key not in self._partials:
             assert node.inner is not None
             members = member_rows(self.year)
-            chi_bo, n_org = self.year.member_chi_bo, self.year.n_org
             inner = self.value(node.inner, members)
             second = self.value(node.second, members) if node.second is not None else None
-            unknown = _unknown(inner, second)
-
-            def per_org(weights: np.ndarray) -> np.ndarray:
-                if unknown is not None:
-                    weights = np.where(unknown, 0.0, weights)
-                return np.bincount(chi_bo, weights=weights, minlength=n_org)
-
-            missing = np.zeros(n_org) if unknown is None else np.bincount(chi_bo[unknown], minlength=n_org) * 1.0
-            extreme = None
-            if node.func in EXTREMES:
-                valid = np.ones(len(inner), dtype=bool) if unknown is None else ~unknown
-                extreme = _extreme(node.func, n_org, chi_bo[valid], inner[valid])
-            self._partials[key] = (
-                per_org(inner),
-                per_org(second) if second is not None else None,
-                missing,
-                extreme,
-            )
+            self._partials[key] = _group_sums(node.func, self.year.member_chi_bo, self.year.n_org, inner, second)
         return self._partials[key]
 
     def _org_ownership(self, rows: Rows) -> np.ndarray:
@@ -310,6 +277,24 @@ class _Sums:
     total: np.ndarray
     bottom: np.ndarray | None = None
     extreme: np.ndarray | None = None
+
+
+def _group_sums(func: str, who: np.ndarray, bins: int, inner: np.ndarray, second: np.ndarray | None) -> _Partials:
+    """Per bin of `who`: sum of `inner` (and of `second`) over rows where both are known, how many
+    rows were not, and the min/max of `inner` for those functions (NaN where a bin has none)."""
+    unknown = _unknown(inner, second)
+
+    def per_bin(weights: np.ndarray) -> np.ndarray:
+        if unknown is not None:
+            weights = np.where(unknown, 0.0, weights)
+        return np.bincount(who, weights=weights, minlength=bins)
+
+    missing = np.zeros(bins) if unknown is None else np.bincount(who[unknown], minlength=bins) * 1.0
+    extreme = None
+    if func in EXTREMES:
+        valid = slice(None) if unknown is None else ~unknown
+        extreme = _extreme(func, bins, who[valid], inner[valid])
+    return per_bin(inner), None if second is None else per_bin(second), missing, extreme
 
 
 def _unknown(inner: np.ndarray, second: np.ndarray | None) -> np.ndarray | None:
