@@ -5,10 +5,11 @@ under it, each with a link to its own scorecard."""
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from pages.common import caption, loaded, result, results, sidebar
-from scoring.views import below, entity_kind, gaps, history, name_of, pickable, scorecard
+from scoring.views import below, entity_kind, gaps, history, name_of, pickable, scorecard, search
 
 state = loaded()
 year, _ = sidebar()
@@ -18,8 +19,14 @@ caption()
 
 choices = pickable(now, state.dataset)
 wanted = st.query_params.get("ma", "")
+typed = st.text_input("Tìm tổ chức hoặc đảng viên theo tên hoặc mã (không cần dấu)", key="tim_don_vi")
+if typed.strip():
+    names = pd.DataFrame({"ma": list(choices), "ten": list(choices.values())})
+    kept = set(search(names, typed, ["ma", "ten"])["ma"])
+    choices = {k: v for k, v in choices.items() if k in kept or k == wanted}
+    st.caption(f"{len(kept)} kết quả; chọn trong danh sách dưới đây.")
 ma = st.selectbox(
-    "Tổ chức hoặc đảng viên (gõ tên hoặc mã để tìm)",
+    "Tổ chức hoặc đảng viên",
     ["", *choices],
     index=1 + list(choices).index(wanted) if wanted in choices else 0,
     format_func=lambda k: choices.get(k, "—"),
@@ -43,11 +50,22 @@ a, b, c = st.columns(3)
 a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}".replace(".", ","))
 b.metric("Số tiêu chí đạt", f"{int((card['Kết quả'] == 'Đạt').sum())}/{len(card)}")
 c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=str(first["Nhóm thi đua"]))
+totals = now.tong_diem[now.tong_diem["ma"].astype(str) == ma].iloc[0]
+earned, applicable, scale = (
+    f"{totals[c]:g}".replace(".", ",") for c in ("diem_dat_duoc", "diem_toi_da_ap_dung", "diem_toi_da")
+)
+st.caption(
+    f"Đạt {earned} trên {applicable} điểm của các tiêu chí áp dụng, quy về thang {scale} điểm "
+    "(tiêu chí «không áp dụng» không tính vào điểm tối đa)."
+)
 st.dataframe(
     card,
     hide_index=True,
     width="stretch",
-    column_config={"Giải thích": st.column_config.TextColumn(width="large")},
+    column_config={
+        "Nhóm": st.column_config.TextColumn(width="small"),
+        "Giải thích": st.column_config.TextColumn(width="large"),
+    },
 )
 
 st.subheader("Khoảng cách tới điển hình")

@@ -18,6 +18,8 @@ LIMIT_MB = 50
 sidebar()
 st.title("Dữ liệu")
 caption()
+if st.session_state.pop("vua_doi_du_lieu", False):
+    st.success("Đã chuyển sang dữ liệu và tiêu chí vừa tải lên; mọi trang giờ hiển thị chúng.")
 state = loaded()
 
 st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
@@ -76,6 +78,7 @@ if files or criteria_file:
         st.session_state["loaded"] = Loaded(
             dataset, criteria, data_label, criteria_label, f"tai_len:{digest.hexdigest()[:16]}"
         )
+        st.session_state["vua_doi_du_lieu"] = True
         st.session_state.pop("nam_da_chon", None)
         st.session_state.pop("cap_tren_da_chon", None)
         st.rerun()

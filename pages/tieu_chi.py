@@ -22,7 +22,10 @@ st.dataframe(
 )
 
 st.subheader(f"Thử thay đổi một tiêu chí (năm {year})")
-st.caption("Chỉ tiêu và điểm đổi ở đây chỉ dùng để so sánh; tệp tiêu chí không bị sửa.")
+st.caption(
+    "Chỉ tiêu và điểm đổi ở đây chỉ dùng để so sánh; tệp tiêu chí không bị sửa. Tổng điểm của một cấp quy về thang "
+    "bằng tổng điểm các tiêu chí của cấp đó: đổi điểm một tiêu chí thì thang cũng đổi theo."
+)
 titles = {c.id: f"{c.id} — {c.title}" for c in state.criteria.criteria}
 chosen = st.selectbox("Tiêu chí", list(titles), format_func=lambda k: titles[k])
 criterion = next(c for c in state.criteria.criteria if c.id == chosen)

@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, loaded, result, sidebar
-from scoring.views import board, ratings_over_years, violation_path
+from scoring.views import RATING_COLOURS, RATING_ORDER, board, ratings_over_years, violation_path
 
 state = loaded()
 year, cap_tren = sidebar()
@@ -27,7 +27,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "Thay đổi so với năm trước": st.column_config.NumberColumn(format="%+.4f"),
+        "Nhóm": st.column_config.TextColumn(width="small"),
         "Giải thích": st.column_config.TextColumn(width="large"),
     },
 )
@@ -40,7 +40,7 @@ chart = (
     .encode(
         x=alt.X("Năm:O"),
         y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format="%"), stack="normalize"),
-        color=alt.Color("Xếp loại:N", sort=None),
+        color=alt.Color("Xếp loại:N", scale=alt.Scale(domain=RATING_ORDER, range=RATING_COLOURS), sort=RATING_ORDER),
         column=alt.Column("Đối tượng:N", title=None),
         tooltip=["Đối tượng", "Năm", "Xếp loại", "Số lượng", alt.Tooltip("Tỷ lệ:Q", format=".1%")],
     )
@@ -57,7 +57,7 @@ line = (
     .encode(
         x=alt.X("Năm:O"),
         y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format=".2%")),
-        color=alt.Color("Đường:N", title=None),
+        color=alt.Color("Đường:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
         strokeDash=alt.StrokeDash("Đường:N", legend=None),
         tooltip=["Năm", "Đường", alt.Tooltip("Tỷ lệ:Q", format=".3%")],
     )

@@ -8,7 +8,7 @@ import streamlit as st
 
 from pages.common import caption, result, sidebar
 from scoring.io.excel import XLSX_MIME
-from scoring.views import LEVEL_LABELS, group_choices, member_ranking, org_ranking, workbook
+from scoring.views import GROUPINGS, LEVEL_LABELS, group_choices, member_ranking, org_ranking, workbook
 
 year, _ = sidebar()
 now = result(year)
@@ -18,14 +18,21 @@ caption()
 kind = st.radio("Xếp hạng", ["Tổ chức đảng", "Đảng viên"], horizontal=True)
 left, middle, right = st.columns([1, 2, 2])
 if kind == "Tổ chức đảng":
-    levels = [c for c in LEVEL_LABELS if c in set(now.xep_hang_to_chuc["cap"])]
-    cap = left.selectbox("Cấp", levels, format_func=lambda c: LEVEL_LABELS[c])
-    groups = group_choices(now.xep_hang_to_chuc[now.xep_hang_to_chuc["cap"] == cap])
+    grouping = left.radio("Nhóm theo", list(GROUPINGS), format_func=lambda g: GROUPINGS[g])
+    ranked = now.xep_hang_to_chuc
+    cap = None
+    if grouping == "cap":
+        levels = [c for c in LEVEL_LABELS if c in set(ranked["cap"])]
+        default = levels.index("chi_bo_truc_thuoc") if "chi_bo_truc_thuoc" in levels else 0
+        cap = middle.selectbox("Cấp", levels, index=default, format_func=lambda c: LEVEL_LABELS[c])
+        ranked = ranked[ranked["cap"] == cap]
+    by_kind = ranked["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:")
+    groups = group_choices(ranked[by_kind if grouping == "loai_hinh" else ~by_kind])
     group = middle.selectbox(
-        "Nhóm thi đua", ["", *groups], format_func=lambda k: groups.get(k, "Tất cả các nhóm"), key="nhom_to_chuc"
+        "Nhóm thi đua", ["", *groups], format_func=lambda k: groups.get(k, "Tất cả các nhóm"), key=f"nhom_{grouping}"
     )
     text = right.text_input("Tìm theo tên hoặc mã (không cần dấu)", key="tim_to_chuc")
-    table = org_ranking(now, cap, group or None, text)
+    table = org_ranking(now, cap, group or None, text, grouping)
     name_column, id_column = "Tên tổ chức", "Mã tổ chức"
 else:
     groups = group_choices(now.xep_hang_dang_vien)
@@ -45,6 +52,7 @@ st.dataframe(
     column_config={
         "Phiếu điểm": st.column_config.LinkColumn("Phiếu điểm", display_text="Xem"),
         "Tổng điểm": st.column_config.NumberColumn(format="%.2f"),
+        "Nhóm thi đua": st.column_config.TextColumn(width="medium"),
     },
 )
 st.download_button(

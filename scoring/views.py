@@ -22,6 +22,9 @@ from scoring.text import fold
 
 LEVEL_LABELS = {**CAP.labels, "dang_vien": "Đảng viên"}
 UNRATED = "Chưa xếp loại / miễn"
+#: ratings best first, each always the same colour (green … red, grey for none) on every chart
+RATING_ORDER = [XEP_LOAI.labels[c] for c in ("HTXSNV", "HTTNV", "HTNV", "KHTNV")] + [UNRATED]
+RATING_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#d73027", "#bdbdbd"]
 
 
 def _folded(values: pd.Series) -> pd.Series:
@@ -45,16 +48,29 @@ def group_choices(ranking: pd.DataFrame) -> dict[str, str]:
     return dict(zip(pairs["nhom_thi_dua"], pairs["ten_nhom_thi_dua"], strict=True))
 
 
-def org_ranking(result: ScoreResult, cap: str | None = None, group: str | None = None, text: str = "") -> pd.DataFrame:
-    """The organisations' ranking, optionally one level, one emulation group, a search; Vietnamese headers."""
+GROUPINGS = {
+    "cap": "Cùng cấp (trong cùng đảng bộ)",
+    "loai_hinh": "Cùng loại hình (TCCSĐ trong đảng bộ cấp trên)",
+}
+
+
+def org_ranking(
+    result: ScoreResult, cap: str | None = None, group: str | None = None, text: str = "", grouping: str = "cap"
+) -> pd.DataFrame:
+    """The organisations' ranking under one way of grouping (`GROUPINGS`: each organisation once),
+    optionally one level, one emulation group, a search; Vietnamese headers, the group first."""
     frame = result.xep_hang_to_chuc
+    by_kind = frame["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:")
+    frame = frame[by_kind if grouping == "loai_hinh" else ~by_kind]
     if cap:
         frame = frame[frame["cap"] == cap]
     if group:
         frame = frame[frame["nhom_thi_dua"] == group]
     frame = search(frame, text, ["ma_to_chuc", "ten_to_chuc"])
-    view = frame.drop(columns=["nam", "nhom_thi_dua"]).copy()
+    view = frame.drop(columns=["nam", "nhom_thi_dua", "pos"], errors="ignore").copy()
     view["cap"] = view["cap"].map(LEVEL_LABELS)
+    first = ["ten_nhom_thi_dua", "thu_hang", "ma_to_chuc", "ten_to_chuc", "tong_diem"]
+    view = view[[*first, *[c for c in view.columns if c not in first]]]
     return view.rename(columns=HEADERS).reset_index(drop=True)
 
 
@@ -224,13 +240,26 @@ def board(result: ScoreResult, previous: ScoreResult | None, cap_tren: str) -> p
         before = before[(before["cap"] == "cap_tren_co_so") & (before["ma"].astype(str) == cap_tren)]
         last = dict(zip(before["ma_tieu_chi"].astype(str), before["gia_tri"], strict=True))
         change = top["gia_tri"] - top["ma_tieu_chi"].astype(str).map(last).astype(float)
+    percent = top["gia_tri_hien_thi"].astype(str).str.contains("%").to_numpy()
     return pd.DataFrame(
         {
             **_criterion_columns(result, top),
-            "Thay đổi so với năm trước": change.to_numpy(dtype=float),
+            "Thay đổi so với năm trước": [
+                change_text(float(c), bool(p)) for c, p in zip(change.to_numpy(dtype=float), percent, strict=True)
+            ],
             "Giải thích": top["giai_thich"].to_numpy(),
         }
     )
+
+
+def change_text(change: float, percent: bool) -> str:
+    """+1,8 điểm % for shares, +2 for counts and ranks; blank when either year has no value."""
+    if np.isnan(change):
+        return ""
+    if abs(change) < 1e-12:
+        return "không đổi"
+    text = f"{change * 100:+.1f} điểm %" if percent else f"{change:+.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
 
 
 def _under(dataset: Dataset, cap_tren: str | None) -> np.ndarray:

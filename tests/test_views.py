@@ -11,6 +11,7 @@ from scoring.views import (
     below,
     board,
     cap_tren_choices,
+    change_text,
     history,
     org_ranking,
     ratings_over_years,
@@ -68,7 +69,17 @@ def test_board_change_is_this_year_minus_last(sample: Dataset) -> None:
     last = before.ket_qua_so.query("cap == 'cap_tren_co_so'").set_index("ma_tieu_chi")["gia_tri"]
     for criterion, change in table["Thay đổi so với năm trước"].items():
         expected = float(values[criterion]) - float(last[criterion])
-        assert change == pytest.approx(expected, nan_ok=True)
+        percent = "%" in str(table.loc[criterion, "Giá trị"])
+        assert change == change_text(expected, percent)
+
+
+@pytest.mark.parametrize(
+    ("change", "percent", "text"),
+    [(0.0178, True, "+1,8 điểm %"), (-0.0068, True, "-0,7 điểm %"), (1.0, False, "+1"), (-2.5, False, "-2,5"),
+     (0.0, True, "không đổi"), (float("nan"), True, "")],
+)  # fmt: skip
+def test_change_is_said_in_points_or_units(change: float, percent: bool, text: str) -> None:
+    assert change_text(change, percent) == text
 
 
 def test_history_and_children_of_a_dang_bo(sample: Dataset) -> None:
@@ -123,3 +134,14 @@ def test_workbook_of_blank_and_empty_tables() -> None:
     rows = list(book["Xếp hạng"].iter_rows(values_only=True))
     assert rows[0] == ("Mã", "Thứ hạng năm trước", "Ghi chú")
     assert rows[1][0] == "A" and rows[1][1] is None
+
+
+@pytest.mark.parametrize("grouping", ["cap", "loai_hinh"])
+def test_each_organisation_is_listed_once_per_way_of_grouping(sample: Dataset, grouping: str) -> None:
+    result = score(sample, CRITERIA, 2025)
+    table = org_ranking(result, grouping=grouping)
+    assert len(table) > 0
+    assert table["Mã tổ chức"].is_unique
+    if grouping == "loai_hinh":  # loại hình groups hold TCCSĐ of both kinds, ranked together from 1
+        assert set(table["Cấp"]) == {"Đảng bộ cơ sở", "Chi bộ cơ sở"}
+        assert (table.groupby("Nhóm thi đua")["Thứ hạng"].min() == 1).all()

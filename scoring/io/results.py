@@ -103,7 +103,7 @@ def criteria_table(criteria: CriteriaSet) -> pd.DataFrame:
         {
             "Mã tiêu chí": [c.id for c in criteria.criteria],
             "Nhóm": [criteria.groups.get(c.group, c.group) for c in criteria.criteria],
-            "Cấp": [", ".join(c.levels) for c in criteria.criteria],
+            "Cấp": [", ".join(CAP.labels.get(level, "Đảng viên") for level in c.levels) for c in criteria.criteria],
             "Tiêu chí": [c.title for c in criteria.criteria],
             "Chỉ số": [c.metric_text for c in criteria.criteria],
             "Chỉ tiêu": [c.target.describe() for c in criteria.criteria],
