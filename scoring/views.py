@@ -14,7 +14,7 @@ import pandas as pd
 from scoring.criteria.model import CriteriaSet, Criterion
 from scoring.criteria.targets import parse_target
 from scoring.dataset import Dataset
-from scoring.domain import CAP, DOI_TUONG, TCCSD_LEVELS, XEP_LOAI
+from scoring.domain import CAP, TCCSD_LEVELS, XEP_LOAI
 from scoring.engine import ScoreResult
 from scoring.io.excel import HEADER, SAFE_TEXT
 from scoring.io.results import HEADERS
@@ -313,10 +313,6 @@ def violation_path(dataset: Dataset, cap_tren: str | None = None, fall: float = 
             f"Lộ trình giảm {fall:.0%}/năm": float(rate.iloc[0]) * (1 - fall) ** steps,
         }
     )
-
-
-def doi_tuong_label(code: str) -> str:
-    return DOI_TUONG.labels.get(code, code)
 
 
 def with_change(criteria: CriteriaSet, criterion_id: str, target: str | None, points: float | None) -> CriteriaSet:

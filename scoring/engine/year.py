@@ -59,10 +59,6 @@ class YearData:
         return self.dataset.parent
 
     @cached_property
-    def cap(self) -> np.ndarray:
-        return self.dataset.to_chuc["cap"].to_numpy(dtype=object)
-
-    @cached_property
     def _cap_codes(self) -> np.ndarray:
         return np.asarray(self.dataset.to_chuc["cap"].cat.codes.to_numpy(), dtype=np.int8)
 
@@ -112,8 +108,7 @@ class YearData:
     def member_chi_bo(self) -> np.ndarray:
         """Organisation position of each member's chi bộ."""
         codes = self.dataset.dang_vien["ma_chi_bo"].cat.codes.to_numpy()
-        rows = self._member_slice if self._member_slice is not None else self.member_rows
-        return np.asarray(codes[rows], dtype=np.int64)
+        return np.asarray(codes[self.member_slice_or_rows], dtype=np.int64)
 
     @cached_property
     def member_codes(self) -> np.ndarray:
@@ -136,9 +131,7 @@ class YearData:
 
     def member_column(self, name: str) -> np.ndarray:
         if name not in self._member_cache:
-            column = self.dataset.dang_vien[name]
-            rows = self._member_slice if self._member_slice is not None else self.member_rows
-            self._member_cache[name] = as_float(column.iloc[rows])
+            self._member_cache[name] = as_float(self.dataset.dang_vien[name].iloc[self.member_slice_or_rows])
         return self._member_cache[name]
 
     @cached_property
