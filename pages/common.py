@@ -104,3 +104,16 @@ def sidebar() -> tuple[int, str | None]:
 def caption() -> None:
     state = loaded()
     st.caption(f"Dữ liệu: {state.data_label} · Tiêu chí: {state.criteria_label}")
+
+
+def criterion_table(frame: object) -> None:
+    """A table of criterion rows (board, scorecard): the group narrow, the explanation wide."""
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Nhóm": st.column_config.TextColumn(width="small"),
+            "Giải thích": st.column_config.TextColumn(width="large"),
+        },
+    )

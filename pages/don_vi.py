@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.common import caption, loaded, result, results, sidebar
+from pages.common import caption, criterion_table, loaded, result, results, sidebar
 from scoring.views import below, entity_kind, gaps, history, name_of, pickable, scorecard, search
 
 state = loaded()
@@ -58,15 +58,7 @@ st.caption(
     f"Đạt {earned} trên {applicable} điểm của các tiêu chí áp dụng, quy về thang {scale} điểm "
     "(tiêu chí «không áp dụng» không tính vào điểm tối đa)."
 )
-st.dataframe(
-    card,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Nhóm": st.column_config.TextColumn(width="small"),
-        "Giải thích": st.column_config.TextColumn(width="large"),
-    },
-)
+criterion_table(card)
 
 st.subheader("Khoảng cách tới điển hình")
 st.dataframe(rank_rows, hide_index=True, width="stretch")

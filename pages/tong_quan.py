@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from pages.common import caption, loaded, result, sidebar
+from pages.common import caption, criterion_table, loaded, result, sidebar
 from scoring.views import RATING_COLOURS, RATING_ORDER, board, ratings_over_years, violation_path
 
 state = loaded()
@@ -22,15 +22,7 @@ st.subheader(f"Chỉ tiêu «Hai chân – Ba mũi» năm {year}")
 table = board(now, previous, cap_tren)
 met = int((table["Kết quả"] == "Đạt").sum())
 st.metric("Số chỉ tiêu đạt", f"{met}/{len(table)}")
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Nhóm": st.column_config.TextColumn(width="small"),
-        "Giải thích": st.column_config.TextColumn(width="large"),
-    },
-)
+criterion_table(table)
 
 st.subheader("Xếp loại qua các năm")
 ratings = ratings_over_years(state.dataset, cap_tren)
