@@ -51,7 +51,9 @@ def generate(
     rng = np.random.default_rng(seed)
     orgs = _organisations(rng, n_members, n_tccsd, profile)
     members = _members(rng, orgs, n_members, years, profile)
-    units = _unit_years(rng, orgs, members, years)
+    # a second stream for the columns added later (QĐ 124/366): the first stream, and so every
+    # figure generated before them, stays the same for a given seed
+    units = _unit_years(rng, orgs, members, years, np.random.default_rng([seed, 366]))
     to_chuc = pd.DataFrame(
         {
             "ma_to_chuc": orgs.ids,
@@ -164,6 +166,7 @@ class _MemberRows:
 
 
 RATING_WORDS = pa.array([*MEMBER_RATINGS, "MIEN"])
+POINTS_FROM = 2025  # QĐ 366: ratings read off a 100-point score
 DOI_TUONG = pa.array(["can_bo", "cong_chuc", "vien_chuc", "nguoi_lao_dong"])
 
 
@@ -211,8 +214,13 @@ def _members(rng: np.random.Generator, orgs: _Orgs, n_members: int, years: list[
         if 0 < k < n:
             vi_pham[np.argpartition(-keys, k)[:k]] = True
         self_remedied = rng.random(n) < 0.15
+        before_veto = rating
         rating = np.where(vi_pham, np.where(self_remedied, 1, 0), rating)
         rating = np.where((rng.random(n) < 0.015) & ~vi_pham, -1, rating)  # miễn đánh giá
+        # the 100-point score of QĐ 366 (from 2025) sits in the band of the rating, except that a member
+        # disciplined without remedy keeps the score of the work done (the veto, not the score, rates them)
+        scored_as = np.where(vi_pham & ~self_remedied, before_veto, rating)
+        diem = _points(scored_as, score) if year >= POINTS_FROM else np.full(n, np.nan)
         quan_triet = rng.random(n) < np.clip(0.975 + 0.03 * cb_effect[cb], 0.8, 0.999)
         scores = {
             col: np.clip(np.round(7.4 + 0.9 * quality[who] + 0.6 * rng.normal(size=n), 1), 0, 10)
@@ -239,6 +247,8 @@ def _members(rng: np.random.Generator, orgs: _Orgs, n_members: int, years: list[
                     **scores,
                     "so_sang_kien": rng.poisson(0.25 * np.exp(0.5 * quality[who])),
                     "la_bi_thu": head,
+                    "tu_khac_phuc": vi_pham & self_remedied,
+                    "diem_danh_gia": pa.array(diem, from_pandas=True),
                 }
             )
         )
@@ -271,7 +281,23 @@ def _rate(score: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
     return np.asarray(np.digitize(score, cuts), dtype=np.int64)
 
 
-def _unit_years(rng: np.random.Generator, orgs: _Orgs, members: _MemberRows, years: list[int]) -> pd.DataFrame:
+def _points(rating: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """A 100-point score inside the band of each rating (KHTNV 35–50, HTNV 50–70, HTTNV 70–90,
+    HTXSNV 90–100), placed by `spread` (higher, higher in the band, standardised per rating); none for -1."""
+    low = np.array([35.0, 50.0, 70.0, 90.0])
+    width = np.array([14.5, 19.5, 19.5, 10.0])
+    code = np.clip(rating, 0, 3)
+    count = np.maximum(np.bincount(code, minlength=4), 1)
+    mean = np.bincount(code, weights=spread, minlength=4) / count
+    sd = np.sqrt(np.bincount(code, weights=(spread - mean[code]) ** 2, minlength=4) / count) + 1e-9
+    place = 1 / (1 + np.exp(-1.7 * (spread - mean[code]) / sd[code]))  # spread across each band, whatever its scale
+    points = np.round((low[code] + width[code] * place) * 2) / 2
+    return np.where(rating < 0, np.nan, points)
+
+
+def _unit_years(
+    rng: np.random.Generator, orgs: _Orgs, members: _MemberRows, years: list[int], extra: np.random.Generator
+) -> pd.DataFrame:
     n_org = len(orgs.ids)
     position, rating_code = members.chi_bo, members.rating
     blocks = []
@@ -315,6 +341,11 @@ def _unit_years(rng: np.random.Generator, orgs: _Orgs, members: _MemberRows, yea
                     "xep_loai_co_quan": _blank_top(_pick(rng, n_org, (0.01, 0.08, 0.66, 0.25)), top, "object"),
                     "xep_loai_doan_the": _blank_top(_pick(rng, n_org, (0.01, 0.10, 0.69, 0.20)), top, "object"),
                     "vi_pham_don_vi": _blank_top(rng.random(n_org) < 0.015, top, "boolean"),
+                    "ky_luat_tap_the": _blank_top(extra.random(n_org) < 0.004, top, "boolean"),
+                    "diem_danh_gia": pd.Series(
+                        _points(rating, extra.normal(size=n_org)) if year >= POINTS_FROM else np.full(n_org, np.nan),
+                        dtype="Float64",
+                    ),
                 }
             )
         )

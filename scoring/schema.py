@@ -15,6 +15,7 @@ class Kind(Enum):
     YEAR = "năm"
     COUNT = "số nguyên không âm"
     SCORE = "điểm 0–10"
+    POINTS = "điểm 0–100"
     FLAG = "có/không"
     CODE = "mã danh mục"
 
@@ -44,6 +45,7 @@ class ColumnSpec:
             Kind.YEAR: "năm dạng số từ 1930 đến 2100, ví dụ 2024 (ô định dạng Ngày thì đổi sang Số)",
             Kind.COUNT: "số nguyên không âm, ví dụ 12 (không dùng dấu chấm phân cách hàng nghìn)",
             Kind.SCORE: "số từ 0 đến 10, ví dụ 8,5",
+            Kind.POINTS: "số từ 0 đến 100, ví dụ 92,5",
             Kind.FLAG: "x / có / 1 / TRUE (có) hoặc không / 0 / FALSE / để trống (không)",
         }[self.kind]
 
@@ -135,6 +137,22 @@ DANG_VIEN = TableSpec(
         ColumnSpec("diem_sang_tao", "Điểm chủ động, sáng tạo", Kind.SCORE, False, ("Chủ động, sáng tạo", "Sáng tạo")),
         ColumnSpec("so_sang_kien", "Số sáng kiến", Kind.COUNT, False, ("Sáng kiến",)),
         ColumnSpec("la_bi_thu", "Là bí thư", Kind.FLAG, False, ("Bí thư", "Người đứng đầu")),
+        ColumnSpec(
+            "tu_khac_phuc",
+            "Tự phát hiện, khắc phục vi phạm",
+            Kind.FLAG,
+            False,
+            ("Tự phát hiện và khắc phục", "Tự phát hiện, chủ động khắc phục"),
+            note="đảng viên bị kỷ luật trong năm nhưng tự phát hiện và chủ động khắc phục (ngoại lệ của QĐ 124)",
+        ),
+        ColumnSpec(
+            "diem_danh_gia",
+            "Điểm đánh giá (thang 100)",
+            Kind.POINTS,
+            False,
+            ("Điểm đánh giá", "Điểm tự chấm", "Tổng điểm đánh giá"),
+            note="thang 100 điểm của QĐ 366 (từ năm 2025): 30 điểm tiêu chí chung, 70 điểm kết quả nhiệm vụ",
+        ),
     ),
     key=("ma_dang_vien", "nam"),
     aliases=("Dang vien", "Danh sách đảng viên", "Xếp loại đảng viên"),
@@ -198,6 +216,22 @@ DON_VI_NAM = TableSpec(
             Kind.FLAG,
             False,
             ("Vi phạm đơn vị", "Vi phạm ở cơ quan, đơn vị", "Vi phạm"),
+        ),
+        ColumnSpec(
+            "ky_luat_tap_the",
+            "Tập thể bị kỷ luật trong năm",
+            Kind.FLAG,
+            False,
+            ("Tập thể lãnh đạo bị kỷ luật", "Cấp ủy bị kỷ luật", "Bị kỷ luật"),
+            note="cấp ủy, tập thể lãnh đạo của tổ chức bị thi hành kỷ luật trong năm",
+        ),
+        ColumnSpec(
+            "diem_danh_gia",
+            "Điểm đánh giá (thang 100)",
+            Kind.POINTS,
+            False,
+            ("Điểm đánh giá", "Điểm tự chấm", "Tổng điểm đánh giá"),
+            note="thang 100 điểm của QĐ 366 (từ năm 2025)",
         ),
     ),
     key=("ma_to_chuc", "nam"),

@@ -145,6 +145,8 @@ def _validation(column: ColumnSpec, lists: dict[str, str]) -> dict[str, object] 
         return {"validate": "integer", "criteria": ">=", "value": 0, **message}
     if column.kind is Kind.SCORE:
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10, **message}
+    if column.kind is Kind.POINTS:
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **message}
     return None
 
 

@@ -63,7 +63,7 @@ class ColumnInfo:
 def _columns_of(specs: tuple) -> dict[str, ColumnInfo]:  # type: ignore[type-arg]
     found: dict[str, ColumnInfo] = {}
     for spec in specs:
-        if spec.kind in (Kind.COUNT, Kind.SCORE, Kind.YEAR):
+        if spec.kind in (Kind.COUNT, Kind.SCORE, Kind.POINTS, Kind.YEAR):
             found[spec.name] = ColumnInfo(Type.NUMBER)
         elif spec.kind is Kind.FLAG:
             found[spec.name] = ColumnInfo(Type.BOOL)

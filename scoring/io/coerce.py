@@ -87,6 +87,7 @@ def dtype_of(spec: ColumnSpec) -> object:
         Kind.YEAR: "Int64",
         Kind.COUNT: "Int64",
         Kind.SCORE: "Float64",
+        Kind.POINTS: "Float64",
         Kind.FLAG: "boolean",
     }[spec.kind]
 
@@ -103,7 +104,8 @@ def _coerce_column(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series
         return _integers(column, spec)  # Parquet: already numbers, no need to parse text
     if spec.kind is Kind.FLAG and pa.types.is_boolean(column.type):
         return pd.Series(column.to_pandas(), dtype="boolean").reset_index(drop=True), np.zeros(len(column), bool)
-    if spec.kind is Kind.SCORE and (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+    numeric = pa.types.is_floating(column.type) or pa.types.is_integer(column.type)
+    if spec.kind in (Kind.SCORE, Kind.POINTS) and numeric:
         scores = pd.Series(column.to_pandas(), dtype="Float64").reset_index(drop=True)
         too_big = (scores.abs() > MAX_COUNT).to_numpy(dtype=bool, na_value=False)
         return scores.mask(too_big), too_big
@@ -224,5 +226,6 @@ _PARSERS: dict[Kind, Callable[[str], object]] = {
     Kind.YEAR: _parse_year,
     Kind.COUNT: _parse_int,
     Kind.SCORE: _parse_score,
+    Kind.POINTS: _parse_score,
     Kind.FLAG: _parse_flag,
 }

@@ -81,6 +81,8 @@ def _schema(spec: TableSpec) -> pa.DataFrameSchema:
             checks.append(pa.Check.ge(0, error="am", ignore_na=True))
         if col.kind is Kind.SCORE:
             checks.append(pa.Check.in_range(0, 10, error="ngoai_khoang_diem", ignore_na=True))
+        if col.kind is Kind.POINTS:
+            checks.append(pa.Check.in_range(0, 100, error="ngoai_khoang_diem_100", ignore_na=True))
         if col.name in not_blank or checks:
             columns[col.name] = pa.Column(checks=checks, nullable=col.name not in not_blank, coerce=False)
     rules = [pa.Check(r.holds, error=r.name) for r in _row_rules(spec.name)]
@@ -91,6 +93,7 @@ _MESSAGES = {
     "not_nullable": "Ô bắt buộc đang để trống.",
     "am": "Số lượng không được âm.",
     "ngoai_khoang_diem": "Điểm phải nằm trong khoảng 0–10.",
+    "ngoai_khoang_diem_100": "Điểm đánh giá phải nằm trong khoảng 0–100.",
 }
 
 
