@@ -102,7 +102,7 @@ AGGREGATIONS: dict[str, tuple[bool, Type | None, Type]] = {
     "any": (True, Type.BOOL, Type.BOOL),
     "all": (True, Type.BOOL, Type.BOOL),
 }
-FUNCTIONS = (*AGGREGATIONS, "previous")
+FUNCTIONS = (*AGGREGATIONS, "previous", "don_vi")
 
 
 # --- the nodes -----------------------------------------------------------------------------------
@@ -173,6 +173,13 @@ class Aggregate(Node):
 
 @dataclass(frozen=True)
 class Previous(Node):
+    inner: Node
+
+
+@dataclass(frozen=True)
+class OwnUnit(Node):
+    """`don_vi(expr)` at member rows: `expr` evaluated for the member's own chi bộ."""
+
     inner: Node
 
 
@@ -290,6 +297,11 @@ class _Translator:
                 raise ExprError(f"«{text}»: previous(...) nhận đúng một biểu thức")
             inner = self.node(n.args[0])
             return Previous(inner.type, inner)
+        if n.func.id == "don_vi":
+            if self.context != MEMBER or len(n.args) != 1:
+                raise ExprError(f"«{text}»: don_vi(...) chỉ dùng ở cấp đảng viên, với một biểu thức của chi bộ")
+            inner = _Translator(UNIT).node(n.args[0])
+            return OwnUnit(inner.type, inner)
         return self._aggregate(n.func.id, n.args, text)
 
     def _aggregate(self, func: str, args: list[ast.expr], text: str) -> Node:

@@ -25,6 +25,7 @@ from scoring.criteria.expr import (
     Negate,
     Node,
     Not,
+    OwnUnit,
     Previous,
 )
 from scoring.engine.year import YearData
@@ -171,7 +172,17 @@ class Evaluator:
             return self._aggregate(node, rows)
         if isinstance(node, Previous):
             return self.previous_value(node.inner, rows)
+        if isinstance(node, OwnUnit):
+            return self._own_unit(node, rows)
         raise TypeError(f"unknown node {type(node).__name__}")
+
+    def _own_unit(self, node: OwnUnit, rows: Rows) -> np.ndarray:
+        """The member's chi bộ's value: the expression over every chi bộ, gathered per member."""
+        chi_bo = unit_rows(self.year, POPULATIONS["chi_bo"])
+        values = np.append(self.value(node.inner, chi_bo), np.nan)  # -1 (no chi bộ) reads NaN
+        slot = np.full(self.year.n_org, -1, dtype=np.int64)
+        slot[chi_bo.index] = np.arange(len(chi_bo))
+        return values[slot[self.year.member_chi_bo[rows.index]]]
 
     def _aggregate(self, node: Aggregate, rows: Rows) -> np.ndarray:
         n = len(rows)

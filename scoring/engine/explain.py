@@ -24,6 +24,7 @@ from scoring.criteria.expr import (
     Logic,
     Node,
     Not,
+    OwnUnit,
     Previous,
     Type,
 )
@@ -96,6 +97,8 @@ def phrase_of(node: Node) -> str:
         return f"{phrase_of(node.left)} {node.op} {phrase_of(node.right)}"
     if isinstance(node, Previous):
         return f"{phrase_of(node.inner)} năm trước"
+    if isinstance(node, OwnUnit):
+        return f"{phrase_of(node.inner)} của chi bộ"
     return ""
 
 
