@@ -1,14 +1,21 @@
-"""Award rules over several years. First piece: "5 năm liền" — members and organisations rated
-HTXSNV in each of the `length` years up to a year (a year with another rating, or with no rating,
-breaks the streak), computed on whole arrays: one (entity × year) matrix, no loop over entities."""
+"""Awards. "5 năm liền": members and organisations rated HTXSNV in each of the `length` years up to a
+year (a year with another rating, or with no rating, breaks the streak), computed on whole arrays:
+one (entity × year) matrix, no loop over entities. The year-end shortlist: for each award of the
+plan's file, the HTXSNV candidates the rating rules allow, ranked by score in their emulation group
+and cut at the file's quota; every near-miss with the reason (quota, rule, streak broken)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from scoring.criteria.model import Award
 from scoring.dataset import Dataset
 from scoring.domain import XEP_LOAI
+from scoring.engine.rating import FINDINGS, RatingCheck
+from scoring.engine.score import ScoreResult
 
 BEST = "HTXSNV"
 
@@ -76,3 +83,189 @@ def streaks(dataset: Dataset, year: int, length: int = 5) -> tuple[pd.DataFrame,
     org_table = _streaks(unit_matrix[present], unit_categories.index(BEST), years, unit_categories, length)
     org_table.insert(0, "ma_to_chuc", dataset.org_ids[present])
     return member_table, org_table
+
+
+# --- the year-end shortlist ----------------------------------------------------------------------
+
+SHORTLIST_COLUMNS = [
+    "khen_thuong", "danh_hieu", "loai", "doi_tuong", "ma", "ten", "don_vi", "nhom", "xep_loai", "tong_diem",
+    "so_tieu_chi_dat", "thu_tu_trong_nhom", "chi_tieu", "de_nghi", "ly_do", "thanh_tich",
+]  # fmt: skip
+TIE_RULE = (
+    "Xếp theo tổng điểm thi đua, rồi số tiêu chí đạt (đều từ cao xuống), rồi theo mã (tăng dần) khi vẫn bằng nhau."
+)
+
+
+def _number(value: np.ndarray) -> np.ndarray:
+    return np.char.replace(np.char.mod("%g", np.nan_to_num(value.astype(np.float64))), ".", ",").astype(object)
+
+
+@dataclass
+class Shortlist:
+    """Proposed commendations of a year and the near-misses, one row per (award, candidate)."""
+
+    year: int
+    table: pd.DataFrame
+    awards: tuple[Award, ...]
+    note: str | None
+
+    @property
+    def proposed(self) -> pd.DataFrame:
+        return self.table[self.table["de_nghi"]].reset_index(drop=True)
+
+    @property
+    def near_misses(self) -> pd.DataFrame:
+        return self.table[~self.table["de_nghi"]].reset_index(drop=True)
+
+
+def _candidates(result: ScoreResult, check: RatingCheck, award: Award) -> pd.DataFrame:
+    """Rows of the award's level with their group (cùng cấp / cùng đối tượng), score and rule verdict."""
+    if award.levels == ("dang_vien",):
+        ranked = result.xep_hang_dang_vien
+        judged = check.members.set_index("ma_dang_vien")
+        ids = ranked["ma_dang_vien"].to_numpy(dtype=object)
+        where = judged.index.get_indexer(pd.Index(ids))
+        unit = judged["ten_chi_bo"].to_numpy(dtype=object)[where]
+        frame = pd.DataFrame({"ma": ids, "ten": ranked["ho_ten"].to_numpy(dtype=object), "don_vi": unit})
+        kind = "đảng viên"
+    else:
+        ranked = result.xep_hang_to_chuc
+        same_level = ~ranked["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:").to_numpy()
+        ranked = ranked[same_level & ranked["cap"].isin(award.levels).to_numpy()]
+        judged = check.units.set_index("ma_to_chuc")
+        ids = ranked["ma_to_chuc"].to_numpy(dtype=object)
+        where = judged.index.get_indexer(pd.Index(ids))
+        unit = judged["ten_cap_tren"].to_numpy(dtype=object)[where]
+        frame = pd.DataFrame({"ma": ids, "ten": ranked["ten_to_chuc"].to_numpy(dtype=object), "don_vi": unit})
+        kind = "tổ chức"
+    rating = np.where(where >= 0, judged["xep_loai"].to_numpy(dtype=object)[where], "")
+    verdict = np.where(where >= 0, judged["ket_luan"].to_numpy(dtype=object)[where], "")
+    reason = np.where(where >= 0, judged["can_cu"].to_numpy(dtype=object)[where], "")
+    return frame.assign(
+        doi_tuong=kind,
+        nhom_ma=ranked["nhom_thi_dua"].astype(str).to_numpy(),
+        nhom=ranked["ten_nhom_thi_dua"].astype(str).to_numpy(),
+        tong_diem=ranked["tong_diem"].to_numpy(dtype=np.float64),
+        so_tieu_chi_dat=ranked["so_tieu_chi_dat"].to_numpy(dtype=np.int64),
+        xep_loai=rating,
+        allowed=~np.isin(verdict, FINDINGS),
+        rule_reason=reason,
+    )
+
+
+def _yearly(result: ScoreResult, check: RatingCheck, award: Award, year: int) -> pd.DataFrame:
+    rows = _candidates(result, check, award)
+    group_size = rows.groupby("nhom_ma", sort=False)["ma"].transform("size").to_numpy()
+    rows = rows[rows["xep_loai"] == BEST]
+    vetoed = ~rows["allowed"].to_numpy()
+    ok = rows[~vetoed]
+    order = np.lexsort((ok["ma"].to_numpy(dtype=str), -ok["so_tieu_chi_dat"].to_numpy(), -ok["tong_diem"].to_numpy(),
+                        ok["nhom_ma"].to_numpy()))  # fmt: skip
+    ok = ok.iloc[order]
+    size = group_size[rows.index.get_indexer(ok.index)] if len(ok) else np.zeros(0, dtype=np.int64)
+    position = ok.groupby("nhom_ma", sort=False).cumcount().to_numpy() + 1
+    quota = np.array([award.quota_for(int(s)) for s in np.unique(size)], dtype=np.int64)  # one per distinct size
+    quota = quota[np.searchsorted(np.unique(size), size)] if len(size) else np.zeros(0, dtype=np.int64)
+    chosen = position <= quota
+    candidates = np.bincount(pd.factorize(ok["nhom_ma"])[0], minlength=1) if len(ok) else np.zeros(1, np.int64)
+    n_in_group = candidates[pd.factorize(ok["nhom_ma"])[0]] if len(ok) else np.zeros(0, np.int64)
+    group_code = pd.factorize(ok["nhom_ma"])[0]
+    score_now, met_now = ok["tong_diem"].to_numpy(), ok["so_tieu_chi_dat"].to_numpy()
+    same_as_previous = np.zeros(len(ok), dtype=bool)
+    same_as_previous[1:] = (
+        (group_code[1:] == group_code[:-1]) & (score_now[1:] == score_now[:-1]) & (met_now[1:] == met_now[:-1])
+    )
+    same_as_next = np.append(same_as_previous[1:], False)
+    tie_at_cut = (~chosen & same_as_previous & np.append(False, chosen[:-1])) | (
+        chosen & same_as_next & np.append(~chosen[1:], False)
+    )
+    score_text, met_text = _number(ok["tong_diem"].to_numpy()), ok["so_tieu_chi_dat"].astype(str).to_numpy(dtype=object)
+    place = position.astype(str).astype(object) + "/" + n_in_group.astype(str).astype(object)
+    said = (
+        "Xếp loại HTXSNV năm "
+        + str(year)
+        + "; "
+        + score_text
+        + " điểm, "
+        + met_text
+        + " tiêu chí đạt; thứ "
+        + place
+        + " trong số ứng viên của nhóm; chỉ tiêu "
+        + quota.astype(str).astype(object)
+    )
+    tie = np.where(tie_at_cut, " — bằng điểm và số tiêu chí đạt ở ranh giới chỉ tiêu: xét theo mã (tăng dần)", "")
+    reason = np.where(chosen, "Được đề nghị: " + said + tie, "Ngoài chỉ tiêu: " + said + tie)
+    ok_table = ok.assign(
+        thu_tu_trong_nhom=position, chi_tieu=quota, de_nghi=chosen, ly_do=reason,
+        thanh_tich=f"Hoàn thành xuất sắc nhiệm vụ năm {year}; " + score_text + " điểm thi đua, xếp thứ "
+        + position.astype(str).astype(object) + " trong " + ok["nhom"].to_numpy(dtype=object),
+    )  # fmt: skip
+    no = rows[vetoed].assign(
+        thu_tu_trong_nhom=np.nan, chi_tieu=np.nan, de_nghi=False,
+        ly_do="Không đủ điều kiện theo quy định xếp loại: " + rows[vetoed]["rule_reason"].astype(str), thanh_tich="",
+    )  # fmt: skip
+    return pd.concat([ok_table, no], ignore_index=True)
+
+
+def _streak_rows(dataset: Dataset, result: ScoreResult, check: RatingCheck, award: Award, year: int) -> pd.DataFrame:
+    members, orgs = streaks(dataset, year, award.years)
+    if award.levels == ("dang_vien",):
+        table = members.rename(columns={"ma_dang_vien": "ma"})
+        judged = check.members.set_index("ma_dang_vien")
+        names, unit, kind = judged["ho_ten"], judged["ten_chi_bo"], "đảng viên"
+    else:
+        table = orgs.rename(columns={"ma_to_chuc": "ma"})
+        judged = check.units.set_index("ma_to_chuc")
+        table = table[table["ma"].isin(judged.index[judged["cap"].isin(award.levels)])]
+        names, unit, kind = judged["ten_to_chuc"], judged["ten_cap_tren"], "tổ chức"
+    where = judged.index.get_indexer(pd.Index(table["ma"]))
+    rating = np.where(where >= 0, judged["xep_loai"].to_numpy(dtype=object)[where], "")
+    allowed = np.where(where >= 0, ~judged["ket_luan"].isin(FINDINGS).to_numpy()[where], False)
+    rule_reason = np.where(where >= 0, judged["can_cu"].to_numpy(dtype=object)[where], "")
+    now_best = rating == BEST
+    table = table.assign(
+        ten=np.where(where >= 0, names.to_numpy(dtype=object)[where], ""),
+        don_vi=np.where(where >= 0, unit.to_numpy(dtype=object)[where], ""),
+        doi_tuong=kind, xep_loai=rating,
+    )[now_best]  # fmt: skip
+    allowed, rule_reason = allowed[now_best], rule_reason[now_best]
+    chosen = table["dat"].to_numpy() & allowed
+    reason = np.where(
+        chosen, "Được đề nghị: " + table["ly_do"].astype(str),
+        np.where(table["dat"].to_numpy(), f"Không đủ điều kiện theo quy định xếp loại năm {year}: " + rule_reason,
+                 f"Chưa đạt {award.years} năm liền: " + table["ly_do"].astype(str)),
+    )  # fmt: skip
+    totals = result.tong_diem
+    is_member = (totals["cap"] == "dang_vien").to_numpy()
+    scores = totals[is_member if award.levels == ("dang_vien",) else ~is_member].set_index("ma")["tong_diem"]
+    return table.assign(
+        nhom="", tong_diem=scores.reindex(table["ma"]).to_numpy(dtype=np.float64), so_tieu_chi_dat=pd.NA,
+        thu_tu_trong_nhom=pd.NA, chi_tieu=pd.NA, de_nghi=chosen, ly_do=reason,
+        thanh_tich=f"Hoàn thành xuất sắc nhiệm vụ {award.years} năm liền ({year - award.years + 1}–{year})",
+    )  # fmt: skip
+
+
+def shortlist(dataset: Dataset, result: ScoreResult, check: RatingCheck) -> Shortlist:
+    """Every award of the plan's file for the scored year: who is proposed, and every near-miss, with why."""
+    year = result.nam
+    parts = []
+    for award in result.criteria.awards:  # a handful of awards: each is whole-array work
+        if award.kind == "hang_nam":
+            rows = _yearly(result, check, award, year)
+            loai = "Hằng năm"
+        else:
+            rows = _streak_rows(dataset, result, check, award, year)
+            loai = f"{award.years} năm liền"
+        parts.append(rows.assign(khen_thuong=award.id, danh_hieu=award.title, loai=loai))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SHORTLIST_COLUMNS)
+    for column in SHORTLIST_COLUMNS:
+        if column not in table:
+            table[column] = pd.NA
+    table = table[SHORTLIST_COLUMNS]
+    position = table["thu_tu_trong_nhom"].fillna(10**9).to_numpy(dtype=np.int64)
+    keys = (table["ma"].astype(str).to_numpy(), position, table["nhom"].astype(str).to_numpy(),
+            ~table["de_nghi"].to_numpy(dtype=bool), pd.factorize(table["khen_thuong"])[0])  # fmt: skip
+    order = np.lexsort(keys)
+    return Shortlist(
+        year, table.iloc[order].reset_index(drop=True), result.criteria.awards, result.criteria.awards_note
+    )

@@ -18,6 +18,8 @@ from scoring.criteria.expr import MEMBER, UNIT, Aggregate, Arith, ExprError, Nod
 from scoring.criteria.model import (
     LEVEL_ORDER,
     LEVELS,
+    Award,
+    AwardsModel,
     CriteriaSet,
     Criterion,
     CriterionModel,
@@ -166,6 +168,7 @@ def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
         criterion = _criterion(model, path, reader, data, header.groups if header else None)
         if criterion is not None:
             compiled.append(criterion)
+    awards = _awards(header.awards, reader, data) if header is not None and header.awards is not None else ()
     if header is None or reader.problems:
         return None
     by_level = {lvl: tuple(c for c in compiled if lvl in c.levels) for lvl in LEVEL_ORDER}
@@ -180,7 +183,45 @@ def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
         criteria=tuple(compiled),
         points_note=header.points_note,
         by_level={k: v for k, v in by_level.items() if v},
+        awards=awards,
+        awards_note=header.awards.note if header.awards is not None else None,
     )
+
+
+def _awards(model: AwardsModel, reader: _Reader, data: dict[str, Any]) -> tuple[Award, ...]:
+    from scoring.criteria.rules import parse_share
+
+    found: list[Award] = []
+    seen: set[str] = set()
+    for part, items in (("yearly", model.yearly), ("consecutive", model.consecutive)):
+        for index, item in enumerate(items):
+            path: Path_ = ("awards", part, index)
+            levels: list[str] = []
+            for name in [item.level] if isinstance(item.level, str) else item.level:
+                if name not in LEVELS:
+                    reader.problem(
+                        (*path, "level"), f"cấp «{name}» không có; dùng một trong: {', '.join(LEVELS)}", data
+                    )
+                levels.extend(lv for lv in LEVELS.get(name, ()) if lv not in levels)
+            if len({lv == "dang_vien" for lv in levels}) > 1:
+                reader.problem((*path, "level"), "một danh hiệu không thể vừa cho đảng viên vừa cho tổ chức", data)
+            if item.id in seen:
+                reader.problem((*path, "id"), f"mã danh hiệu «{item.id}» đã dùng", data)
+            seen.add(item.id)
+            count = item.quota if isinstance(item.quota, int) else None
+            share = parse_share(item.quota) if isinstance(item.quota, str) else None
+            if part == "yearly" and count is None and share is None:
+                reader.problem(
+                    (*path, "quota"), "chỉ tiêu mỗi nhóm: một số nguyên (ví dụ 3) hoặc tỷ lệ (ví dụ «10%»)", data
+                )
+            if part == "consecutive" and item.years is None:
+                reader.problem((*path, "years"), "cần số năm liền, ví dụ years: 5", data)
+            kind = "hang_nam" if part == "yearly" else "nam_lien"
+            ordered = tuple(lv for lv in LEVEL_ORDER if lv in levels)
+            found.append(
+                Award(item.id, item.title, ordered, kind, count, share, item.minimum, item.years or 5, item.source)
+            )
+    return tuple(found)
 
 
 def _criterion(

@@ -66,6 +66,22 @@ class CriterionModel(Strict):
     note: str | None = None
 
 
+class AwardModel(Strict):
+    id: Id
+    title: Text
+    level: str | list[str]
+    quota: Annotated[int, Field(ge=0)] | Text | None = None  # per emulation group: a number, or "10%" of its size
+    minimum: int = Field(default=0, ge=0)  # at least this many per group when the quota is a share
+    years: int | None = Field(default=None, ge=2, le=20)  # "N năm liền": rated HTXSNV N consecutive years
+    source: SourceModel | None = None
+
+
+class AwardsModel(Strict):
+    note: str | None = None
+    yearly: list[AwardModel] = Field(default_factory=list)
+    consecutive: list[AwardModel] = Field(default_factory=list)
+
+
 class HeaderModel(Strict):
     title: Text
     document: Text
@@ -73,6 +89,36 @@ class HeaderModel(Strict):
     version: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v), Field(min_length=1)]
     points_note: str | None = None
     groups: dict[str, Text]
+    awards: AwardsModel | None = None
+
+
+@dataclass(frozen=True)
+class Award:
+    """A commendation the plan proposes: yearly (best HTXSNV of each group, within quota) or a streak."""
+
+    id: str
+    title: str
+    levels: tuple[str, ...]
+    kind: str  # hang_nam | nam_lien
+    quota_count: int | None = None
+    quota_share: float | None = None
+    minimum: int = 0
+    years: int = 5
+    source: SourceModel | None = None
+
+    def quota_for(self, group_size: int) -> int:
+        """Candidates allowed in a group of `group_size` (a share is rounded down, then raised to the minimum)."""
+        if self.quota_count is not None:
+            return self.quota_count
+        share = self.quota_share or 0.0
+        return max(int(share * group_size + 1e-9), self.minimum)
+
+    @property
+    def quota_text(self) -> str:
+        if self.quota_count is not None:
+            return f"{self.quota_count} mỗi nhóm thi đua"
+        minimum = f", ít nhất {self.minimum}" if self.minimum else ""
+        return f"{(self.quota_share or 0):.0%} số đơn vị của mỗi nhóm thi đua, làm tròn xuống{minimum}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +154,8 @@ class CriteriaSet:
     criteria: tuple[Criterion, ...]
     points_note: str | None = None
     by_level: dict[str, tuple[Criterion, ...]] = field(default_factory=dict)
+    awards: tuple[Award, ...] = ()
+    awards_note: str | None = None
 
     def for_level(self, level: str) -> tuple[Criterion, ...]:
         return self.by_level.get(level, ())
