@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from scoring.criteria import Problem, check_criteria
-from scoring.dataset import validate_dataset
+from scoring.criteria.rules import RuleSet
+from scoring.dataset import Dataset, validate_dataset
 from scoring.io.readers import unusable_file_message
 from scoring.io.writers import FORMATS, OutputError, write_tables
 from scoring.validation.report import COLUMNS as REPORT_COLUMNS
@@ -163,8 +165,8 @@ criteria_app = typer.Typer(help="Làm việc với tệp tiêu chí.", no_args_i
 app.add_typer(criteria_app, name="criteria")
 
 
-def _print_problems(problems: list[Problem]) -> None:
-    typer.echo(f"Tệp tiêu chí có lỗi ({len(problems)}):")
+def _print_problems(problems: list[Problem], title: str = "Tệp tiêu chí có lỗi") -> None:
+    typer.echo(f"{title} ({len(problems)}):")
     for problem in problems:
         typer.echo(f"  {problem}")
 
@@ -237,6 +239,170 @@ def score_command(
     if len(summary) > 10:
         typer.echo(f"  … và {len(summary) - 10} đảng bộ cấp trên cơ sở khác (xem xep_hang_to_chuc.csv)")
     typer.echo("Đã ghi: " + ", ".join(str(f) for f in files))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+DEFAULT_RULES = ROOT / "criteria" / "quy_dinh"
+
+
+def _load_for_year(data: Path, nam: int, rules_path: Path) -> tuple[Dataset, RuleSet]:
+    """The dataset and the rules in force in `nam`; every problem printed, exit 1 on any."""
+    from scoring.criteria.rules import RulesError, rules_for_year
+
+    _check_data_argument(data)
+    if not rules_path.exists():
+        raise _fail_usage(f"không tìm thấy quy định xếp loại «{rules_path}».")
+    dataset, report = validate_dataset(data)
+    rules = None
+    try:
+        rules = rules_for_year(nam, rules_path)
+    except RulesError as exc:
+        _print_problems(exc.problems, "Không dùng được quy định xếp loại")
+    if dataset is None:
+        print_report(report, 20)
+    if dataset is None or rules is None:
+        raise typer.Exit(EXIT_DATA)
+    if nam not in dataset.years:
+        typer.echo(f"Dữ liệu không có năm {nam} (các năm có: {', '.join(str(y) for y in dataset.years)}).")
+        raise typer.Exit(EXIT_DATA)
+    return dataset, rules
+
+
+@app.command("kiem-tra-xep-loai")
+def kiem_tra_xep_loai(
+    data: Annotated[Path, typer.Argument(help="Thư mục CSV/Parquet hoặc tệp Excel .xlsx chứa ba bảng.")],
+    nam: Annotated[int, typer.Option("--nam", help="Năm kiểm tra.")],
+    quy_dinh: Annotated[
+        Path, typer.Option("--quy-dinh", help="Thư mục (hoặc tệp) quy định xếp loại; chọn tự động theo năm.")
+    ] = DEFAULT_RULES,
+    xuat: Annotated[Path | None, typer.Option("--xuat", help="Ghi toàn bộ kết quả ra tệp .xlsx.")] = None,
+    so_dong: Annotated[int, typer.Option("--so-dong", min=1, help="Số dòng sai quy định in ra.")] = 20,
+) -> None:
+    """Kiểm tra xếp loại đã nhập theo quy định có hiệu lực trong năm và tỷ lệ xuất sắc 20% (mã 0: đúng
+    quy định, 1: có trường hợp sai hoặc vượt tỷ lệ)."""
+    from scoring.compliance import check_compliance
+    from scoring.views import workbook
+
+    if xuat is not None and (xuat.suffix.lower() != ".xlsx" or not xuat.parent.is_dir()):
+        raise _fail_usage("--xuat phải là tệp .xlsx trong một thư mục đã có.")
+    dataset, rules = _load_for_year(data, nam, quy_dinh)
+    report = check_compliance(dataset, nam, rules)
+    for line in report.summary():
+        typer.echo(line)
+    findings = report.ratings.findings
+    if not findings.empty:
+        typer.echo(f"Các trường hợp sai quy định ({len(findings)}; in {min(so_dong, len(findings))}):")
+        for row in findings.head(so_dong).itertuples(index=False):
+            typer.echo(
+                f"  {row.ma} {row.ten}: {row.xep_loai} — {row.ket_luan} (được phép: {row.muc_duoc_phep}); {row.can_cu}"
+            )
+    if xuat is not None:
+        sheets: dict[str, pd.DataFrame] = {
+            "Sai quy định": findings,
+            "Tổ chức": report.ratings.units,
+            "Đảng viên": report.ratings.members,
+        }
+        if report.member_quota is not None:
+            sheets["Tỷ lệ XS đảng viên"] = report.member_quota
+        if report.collective_quota is not None:
+            sheets["Tỷ lệ XS tập thể"] = report.collective_quota
+        sheets["Quy định"] = pd_rules_table(report.rules)
+        xuat.write_bytes(workbook(sheets))
+        typer.echo(f"Đã ghi {xuat}")
+    raise typer.Exit(0 if report.ok else EXIT_DATA)
+
+
+def pd_rules_table(rules: RuleSet) -> pd.DataFrame:
+    """The rules file as a table (id, rank, kind, condition, effect, source) for the workbook."""
+    from scoring.criteria.rules import EFFECT_WORDS
+
+    return pd.DataFrame(
+        [
+            {
+                "Mã": r.id, "Quy tắc": r.title, "Bậc": r.rank,
+                "Loại": "ngoại lệ" if r.kind == "exception" else "loại trừ", "Điều kiện": r.when_text,
+                "Hệ quả": f"{EFFECT_WORDS.get(r.effect or '', 'miễn trừ')} {r.bound_text}".strip(),
+                "Miễn trừ": ", ".join(r.lifts), "Văn bản": r.source.document, "Mục": r.source.section,
+                "Trích": r.source.quote,
+            }
+            for r in rules.rules
+        ]
+    )  # fmt: skip
+
+
+@app.command("khen-thuong")
+def khen_thuong(
+    data: Annotated[Path, typer.Argument(help="Thư mục CSV/Parquet hoặc tệp Excel .xlsx chứa ba bảng.")],
+    nam: Annotated[int, typer.Option("--nam", help="Năm xét khen thưởng.")],
+    out: Annotated[Path, typer.Option("--out", help="Thư mục kết quả sẽ tạo (phải chưa có hoặc rỗng).")],
+    criteria: Annotated[Path, typer.Option("--tieu-chi", "--criteria", help="Tệp tiêu chí (có mục awards).")] = (
+        DEFAULT_CRITERIA
+    ),
+    quy_dinh: Annotated[Path, typer.Option("--quy-dinh", help="Thư mục quy định xếp loại.")] = DEFAULT_RULES,
+    cap_tren: Annotated[str, typer.Option("--cap-tren", help="Tên đảng bộ cấp trên in ở tiêu đề.")] = (
+        "ĐẢNG ỦY KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH"
+    ),
+    so: Annotated[str, typer.Option("--so", help="Số văn bản.")] = "…-DS/ĐUK",
+    dia_danh: Annotated[str, typer.Option("--dia-danh", help="Địa danh ở dòng ngày tháng.")] = "Bến Tre",
+    ngay: Annotated[str | None, typer.Option("--ngay", help="Ngày ký, dạng 2026-01-17 (mặc định: hôm nay).")] = None,
+    nguoi_ky: Annotated[str, typer.Option("--nguoi-ky", help="Họ tên người ký.")] = "",
+) -> None:
+    """Danh sách đề nghị khen thưởng của năm (và sơ kết): XLSX và Word, kèm lý do từng trường hợp."""
+    from datetime import date
+
+    from scoring.awards import shortlist
+    from scoring.compliance import check_compliance
+    from scoring.engine import ScoringError, score
+    from scoring.io.documents import Letterhead, shortlist_docx, shortlist_xlsx, so_ket_docx, so_ket_xlsx
+    from scoring.views import board
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise _fail_usage(f"thư mục kết quả «{out}» đã có và không rỗng: chọn thư mục khác.")
+    try:
+        signed = date.fromisoformat(ngay) if ngay else date.today()
+    except ValueError as exc:
+        raise _fail_usage(f"--ngay «{ngay}» không phải ngày dạng 2026-01-17.") from exc
+    loaded, problems = check_criteria(criteria)
+    if loaded is None:
+        _print_problems(problems)
+        raise typer.Exit(EXIT_DATA)
+    if not loaded.awards:
+        typer.echo(f"Tệp tiêu chí {criteria} không có mục «awards» (danh hiệu và chỉ tiêu khen thưởng).")
+        raise typer.Exit(EXIT_DATA)
+    dataset, rules = _load_for_year(data, nam, quy_dinh)
+    try:
+        result = score(dataset, loaded, nam)
+        before = score(dataset, loaded, nam - 1) if nam - 1 in dataset.years else None
+    except ScoringError as exc:
+        typer.echo(f"Không chấm được: {exc}")
+        raise typer.Exit(EXIT_DATA) from exc
+    report = check_compliance(dataset, nam, rules)
+    chosen = shortlist(dataset, result, report.ratings)
+    head = Letterhead(cap_tren=cap_tren, so=so, dia_danh=dia_danh, ngay=signed, nguoi_ky=nguoi_ky)
+    rows = result.ket_qua_to_chuc
+    tops = rows[rows["cap"] == "cap_tren_co_so"]["ma"].astype(str).unique()
+    files = {
+        f"danh_sach_khen_thuong_{nam}.xlsx": shortlist_xlsx(chosen),
+        f"danh_sach_khen_thuong_{nam}.docx": shortlist_docx(chosen, head),
+    }
+    if len(tops):
+        unit = str(tops[0])
+        summary = board(result, before, unit)
+        name = str(dataset.to_chuc.loc[dataset.to_chuc["ma_to_chuc"] == unit, "ten_to_chuc"].iloc[0])
+        files[f"so_ket_{nam}.xlsx"] = so_ket_xlsx(nam, summary, report)
+        files[f"so_ket_{nam}.docx"] = so_ket_docx(nam, name, summary, report, head)
+    out.mkdir(parents=True, exist_ok=True)
+    for file_name, content in files.items():  # everything built before the first byte is written
+        (out / file_name).write_bytes(content)
+    counts = chosen.proposed.groupby("danh_hieu", sort=False).size()
+    typer.echo(
+        f"Năm {nam}: {len(chosen.proposed)} đề nghị, {len(chosen.near_misses)} trường hợp không đề nghị (có lý do)."
+    )
+    for title, count in counts.items():
+        typer.echo(f"  {title}: {count}")
+    typer.echo(f"Quy định xếp loại: {rules.label}")
+    typer.echo("Đã ghi: " + ", ".join(str(out / f) for f in files))
 
 
 def main() -> None:
