@@ -203,8 +203,11 @@ def test_a_column_not_collected_is_reported_not_taken_as_met() -> None:
     assert units.loc["CB1", "ket_luan"] == OK  # 4 of 4 HTTNV: nothing else holds it back
 
 
-@pytest.mark.parametrize(("year", "file"), [(2018, "qd132_2018"), (2022, "qd132_2018"), (2023, "qd124_2023"),
-                                            (2024, "qd124_2023"), (2025, "qd366_2025"), (2031, "qd366_2025")])  # fmt: skip
+BY_YEAR = [(2018, "qd132_2018"), (2022, "qd132_2018"), (2023, "qd124_2023"), (2024, "qd124_2023"),
+           (2025, "qd366_2025"), (2031, "qd366_2025")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("year", "file"), BY_YEAR)
 def test_rules_chosen_by_year(year: int, file: str) -> None:
     assert Path(rules_for_year(year, RULES_FOLDER).path).stem == file
 
@@ -223,7 +226,9 @@ def test_every_shipped_rule_cites_its_source() -> None:
 
 
 def test_rules_file_errors_are_all_reported(tmp_path: Path) -> None:
-    bad = RULES_WITH_CONFLICT.replace("RANK_A", "1") + """
+    bad = (
+        RULES_WITH_CONFLICT.replace("RANK_A", "1")
+        + """
   - id: c
     title: Ngoại lệ sai
     level: dang_vien
@@ -240,6 +245,7 @@ def test_rules_file_errors_are_all_reported(tmp_path: Path) -> None:
     when: cot_la
     source: {document: Văn bản thử, section: "4", quote: "…"}
 """
+    )
     file = tmp_path / "sai.yaml"
     file.write_text(bad, encoding="utf-8")
     rules, problems = check_rules(file)
