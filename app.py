@@ -16,6 +16,7 @@ page = st.navigation(
         st.Page("pages/don_vi.py", title="Đơn vị", icon=":material/badge:", url_path="don_vi"),
         st.Page("pages/du_lieu.py", title="Dữ liệu", icon=":material/upload_file:", url_path="du_lieu"),
         st.Page("pages/tieu_chi.py", title="Tiêu chí", icon=":material/rule:", url_path="tieu_chi"),
+        st.Page("pages/khen_thuong.py", title="Khen thưởng", icon=":material/military_tech:", url_path="khen_thuong"),
     ]
 )
 page.run()

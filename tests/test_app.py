@@ -104,3 +104,21 @@ def test_criteria_page_and_what_if(app: AppTest, sample: Dataset) -> None:
     assert set(shown["Kết quả sau"]) <= {"Đạt", "Chưa đạt", "Không đủ dữ liệu", "Không áp dụng"}
     at.text_input[0].set_value("không phải chỉ tiêu").run()
     assert at.error and "không đọc được" in at.error[0].value
+
+
+def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) -> None:
+    from scoring.awards import shortlist
+    from scoring.compliance import check_compliance
+    from scoring.engine import score
+
+    at = _open(app, "khen_thuong")
+    year = int(at.sidebar.selectbox[0].value)
+    assert at.title[0].value == f"Khen thưởng và kiểm tra xếp loại năm {year}"
+    report = check_compliance(sample, year)
+    assert len(at.dataframe[1].value) == len(report.ratings.findings)
+    listed = shortlist(sample, score(sample, CRITERIA, year), report.ratings)
+    labels = [e.label for e in at.expander]
+    for award in listed.awards:
+        picked = int((listed.proposed["khen_thuong"] == award.id).sum())
+        assert any(label.startswith(f"{award.title}: {picked} đề nghị") for label in labels)
+    assert {b.label for b in at.get("download_button")} >= {"Tải danh sách (Excel)", "Tải danh sách (Word)"}
