@@ -188,6 +188,21 @@ def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
     )
 
 
+def _levels(
+    value: str | list[str], path: tuple[str | int, ...], reader: _Reader, data: dict[str, Any], mixed: bool = False
+) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    levels: list[str] = []
+    for name in names:
+        if name not in LEVELS:
+            reader.problem((*path, "level"), f"cấp «{name}» không có; dùng một trong: {', '.join(LEVELS)}", data)
+        else:
+            levels.extend(lv for lv in LEVELS[name] if lv not in levels)
+    if not mixed and len({lv == "dang_vien" for lv in levels}) > 1:
+        reader.problem((*path, "level"), "không thể vừa áp dụng cho đảng viên vừa cho tổ chức", data)
+    return tuple(lv for lv in LEVEL_ORDER if lv in levels)
+
+
 def _awards(model: AwardsModel, reader: _Reader, data: dict[str, Any]) -> tuple[Award, ...]:
     from scoring.criteria.rules import parse_share
 
@@ -196,15 +211,7 @@ def _awards(model: AwardsModel, reader: _Reader, data: dict[str, Any]) -> tuple[
     for part, items in (("yearly", model.yearly), ("consecutive", model.consecutive)):
         for index, item in enumerate(items):
             path: Path_ = ("awards", part, index)
-            levels: list[str] = []
-            for name in [item.level] if isinstance(item.level, str) else item.level:
-                if name not in LEVELS:
-                    reader.problem(
-                        (*path, "level"), f"cấp «{name}» không có; dùng một trong: {', '.join(LEVELS)}", data
-                    )
-                levels.extend(lv for lv in LEVELS.get(name, ()) if lv not in levels)
-            if len({lv == "dang_vien" for lv in levels}) > 1:
-                reader.problem((*path, "level"), "một danh hiệu không thể vừa cho đảng viên vừa cho tổ chức", data)
+            levels = _levels(item.level, path, reader, data)
             if item.id in seen:
                 reader.problem((*path, "id"), f"mã danh hiệu «{item.id}» đã dùng", data)
             seen.add(item.id)
@@ -217,9 +224,8 @@ def _awards(model: AwardsModel, reader: _Reader, data: dict[str, Any]) -> tuple[
             if part == "consecutive" and item.years is None:
                 reader.problem((*path, "years"), "cần số năm liền, ví dụ years: 5", data)
             kind = "hang_nam" if part == "yearly" else "nam_lien"
-            ordered = tuple(lv for lv in LEVEL_ORDER if lv in levels)
             found.append(
-                Award(item.id, item.title, ordered, kind, count, share, item.minimum, item.years or 5, item.source)
+                Award(item.id, item.title, levels, kind, count, share, item.minimum, item.years or 5, item.source)
             )
     return tuple(found)
 

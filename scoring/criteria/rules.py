@@ -18,8 +18,8 @@ import yaml
 from pydantic import BeforeValidator, Field
 
 from scoring.criteria.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
-from scoring.criteria.loader import CriteriaError, Problem, _Reader, _validate
-from scoring.criteria.model import LEVEL_ORDER, LEVELS, Id, InForceModel, SourceModel, Strict, Text
+from scoring.criteria.loader import CriteriaError, Problem, _levels, _Reader, _validate
+from scoring.criteria.model import Id, InForceModel, SourceModel, Strict, Text
 from scoring.domain import RATING_ORDER
 
 KIND = "quy_dinh_xep_loai"
@@ -224,21 +224,6 @@ def rules_for_year(year: int, folder: str | Path) -> RuleSet:
         names = ", ".join(f"{Path(r.path).name} ({r.years})" for r in chosen)
         raise RulesError([Problem(str(folder), 0, "", f"năm {year} thuộc hiệu lực của nhiều quy định: {names}")])
     return chosen[0]
-
-
-def _levels(
-    value: str | list[str], path: tuple[str | int, ...], reader: _Reader, data: dict[str, Any], mixed: bool = False
-) -> tuple[str, ...]:
-    names = [value] if isinstance(value, str) else value
-    levels: list[str] = []
-    for name in names:
-        if name not in LEVELS:
-            reader.problem((*path, "level"), f"cấp «{name}» không có; dùng một trong: {', '.join(LEVELS)}", data)
-        else:
-            levels.extend(lv for lv in LEVELS[name] if lv not in levels)
-    if not mixed and len({lv == "dang_vien" for lv in levels}) > 1:
-        reader.problem((*path, "level"), "một quy tắc không thể vừa áp dụng cho đảng viên vừa cho tổ chức", data)
-    return tuple(lv for lv in LEVEL_ORDER if lv in levels)
 
 
 def _compile(data: dict[str, Any], reader: _Reader) -> RuleSet | None:
