@@ -59,10 +59,15 @@ def _streaks(matrix: np.ndarray, best_code: int, years: np.ndarray, categories: 
     return pd.DataFrame({"so_nam_lien": run.astype(np.int64), "dat": met, "nam_dut_chuoi": broke, "ly_do": reason})
 
 
-def streaks(dataset: Dataset, year: int, length: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _present(codes: np.ndarray, n: int) -> np.ndarray:
+    """The distinct non-negative codes, sorted (a bincount: no sort of millions of codes)."""
+    return np.flatnonzero(np.bincount(codes[codes >= 0], minlength=n))
+
+
+def streaks(dataset: Dataset, year: int, length: int = 5, best_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """("5 năm liền" for members, for organisations) up to `year`: every member rated in `year` and
-    every organisation with a unit row in `year`, with the run length, whether it reaches `length`,
-    the year that broke it and why."""
+    every organisation with a unit row in `year` (only those rated HTXSNV in `year` if `best_only`),
+    with the run length, whether it reaches `length`, the year that broke it and why."""
     years = np.arange(year - length + 1, year + 1)
     members = dataset.dang_vien
     member_year = members["nam"].to_numpy(dtype=np.int64, na_value=-1)
@@ -70,7 +75,9 @@ def streaks(dataset: Dataset, year: int, length: int = 5) -> tuple[pd.DataFrame,
     categories = list(members["xep_loai"].cat.categories)
     codes, ids = dataset.member_codes, dataset.member_ids
     matrix = _ratings_matrix(codes, member_year, ratings, len(ids), years)
-    now = np.unique(codes[member_year == year])
+    now = _present(codes[member_year == year], len(ids))
+    if best_only:
+        now = now[matrix[now, -1] == categories.index(BEST)]
     member_table = _streaks(matrix[now], categories.index(BEST), years, categories, length)
     member_table.insert(0, "ma_dang_vien", np.asarray(ids[now], dtype=object))
 
@@ -79,7 +86,9 @@ def streaks(dataset: Dataset, year: int, length: int = 5) -> tuple[pd.DataFrame,
     org = units["ma_to_chuc"].cat.codes.to_numpy().astype(np.int64)
     unit_categories = list(units["xep_loai"].cat.categories)
     unit_matrix = _ratings_matrix(org, unit_year, units["xep_loai"].array, len(dataset.to_chuc), years)
-    present = np.unique(org[unit_year == year])
+    present = _present(org[unit_year == year], len(dataset.to_chuc))
+    if best_only:
+        present = present[unit_matrix[present, -1] == unit_categories.index(BEST)]
     org_table = _streaks(unit_matrix[present], unit_categories.index(BEST), years, unit_categories, length)
     org_table.insert(0, "ma_to_chuc", dataset.org_ids[present])
     return member_table, org_table
@@ -118,51 +127,71 @@ class Shortlist:
         return self.table[~self.table["de_nghi"]].reset_index(drop=True)
 
 
-def _candidates(result: ScoreResult, check: RatingCheck, award: Award) -> pd.DataFrame:
-    """Rows of the award's level with their group (cùng cấp / cùng đối tượng), score and rule verdict."""
-    if award.levels == ("dang_vien",):
-        ranked = result.xep_hang_dang_vien
-        judged = check.members.set_index("ma_dang_vien")
-        ids = ranked["ma_dang_vien"].to_numpy(dtype=object)
-        where = judged.index.get_indexer(pd.Index(ids))
-        unit = judged["ten_chi_bo"].to_numpy(dtype=object)[where]
-        frame = pd.DataFrame({"ma": ids, "ten": ranked["ho_ten"].to_numpy(dtype=object), "don_vi": unit})
-        kind = "đảng viên"
+def _match(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Position in `right` of each id of `left` (-1: absent). On the codes when both are categoricals
+    over the same ids (the member ids of a dataset: no string hashing), else by value."""
+    if (
+        isinstance(left.dtype, pd.CategoricalDtype)
+        and isinstance(right.dtype, pd.CategoricalDtype)
+        and left.cat.categories.equals(right.cat.categories)
+    ):
+        slot = np.full(len(left.cat.categories) + 1, -1, dtype=np.int64)  # the last slot: code -1 (no id)
+        slot[right.cat.codes.to_numpy()] = np.arange(len(right))
+        return slot[left.cat.codes.to_numpy()]
+    return pd.Index(right.astype(str).to_numpy(dtype=object)).get_indexer(left.astype(str).to_numpy(dtype=object))
+
+
+def _best_rows(result: ScoreResult, check: RatingCheck, levels: tuple[str, ...]) -> pd.DataFrame:
+    """The members (or organisations of `levels`) rated HTXSNV this year, with their emulation group
+    (cùng cấp / cùng đối tượng) and its size, score, criteria met and the rules' verdict. The
+    population is filtered to HTXSNV before any text is built (a fifth of 5.6 million members)."""
+    if levels == ("dang_vien",):
+        judged, ranked = check.members, result.xep_hang_dang_vien
+        id_column, name, unit, kind = "ma_dang_vien", "ho_ten", "ten_chi_bo", "đảng viên"
     else:
-        ranked = result.xep_hang_to_chuc
+        judged, ranked = check.units[check.units["cap"].isin(levels).to_numpy()], result.xep_hang_to_chuc
         same_level = ~ranked["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:").to_numpy()
-        ranked = ranked[same_level & ranked["cap"].isin(award.levels).to_numpy()]
-        judged = check.units.set_index("ma_to_chuc")
-        ids = ranked["ma_to_chuc"].to_numpy(dtype=object)
-        where = judged.index.get_indexer(pd.Index(ids))
-        unit = judged["ten_cap_tren"].to_numpy(dtype=object)[where]
-        frame = pd.DataFrame({"ma": ids, "ten": ranked["ten_to_chuc"].to_numpy(dtype=object), "don_vi": unit})
-        kind = "tổ chức"
-    rating = np.where(where >= 0, judged["xep_loai"].to_numpy(dtype=object)[where], "")
-    verdict = np.where(where >= 0, judged["ket_luan"].to_numpy(dtype=object)[where], "")
-    reason = np.where(where >= 0, judged["can_cu"].to_numpy(dtype=object)[where], "")
-    return frame.assign(
-        doi_tuong=kind,
-        nhom_ma=ranked["nhom_thi_dua"].astype(str).to_numpy(),
-        nhom=ranked["ten_nhom_thi_dua"].astype(str).to_numpy(),
-        tong_diem=ranked["tong_diem"].to_numpy(dtype=np.float64),
-        so_tieu_chi_dat=ranked["so_tieu_chi_dat"].to_numpy(dtype=np.int64),
-        xep_loai=rating,
-        allowed=~np.isin(verdict, FINDINGS),
-        rule_reason=reason,
+        ranked = ranked[same_level & ranked["cap"].isin(levels).to_numpy()]
+        id_column, name, unit, kind = "ma_to_chuc", "ten_to_chuc", "ten_cap_tren", "tổ chức"
+    group_code, _ = pd.factorize(ranked["nhom_thi_dua"])
+    group_size = np.bincount(group_code)[group_code] if len(group_code) else np.zeros(0, dtype=np.int64)
+    best = judged[(judged["xep_loai"] == BEST).to_numpy()]
+    at = _match(best[id_column], ranked[id_column])
+    found = at >= 0
+    place = np.clip(at, 0, None)
+
+    def from_ranked(column: str, missing: float | str) -> np.ndarray:
+        values = ranked[column].iloc[place].to_numpy() if len(ranked) else np.full(len(best), missing)
+        return np.where(found, values, missing)
+
+    return pd.DataFrame(
+        {
+            "ma": best[id_column].astype(str).to_numpy(dtype=object),
+            "ten": best[name].astype(str).to_numpy(dtype=object),
+            "don_vi": best[unit].astype(str).to_numpy(dtype=object),
+            "doi_tuong": kind,
+            "nhom_ma": from_ranked("nhom_thi_dua", "").astype(str).astype(object),
+            "nhom": from_ranked("ten_nhom_thi_dua", "").astype(str).astype(object),
+            "group_size": np.where(found, group_size[place] if len(ranked) else 0, 0),
+            "tong_diem": from_ranked("tong_diem", np.nan).astype(np.float64),
+            "so_tieu_chi_dat": from_ranked("so_tieu_chi_dat", 0).astype(np.int64),
+            "ranked": found,
+            "xep_loai": BEST,
+            "allowed": ~best["ket_luan"].isin(FINDINGS).to_numpy(),
+            "rule_reason": best["can_cu"].astype(str).to_numpy(dtype=object),
+        }
     )
 
 
 def _yearly(result: ScoreResult, check: RatingCheck, award: Award, year: int) -> pd.DataFrame:
-    rows = _candidates(result, check, award)
-    group_size = rows.groupby("nhom_ma", sort=False)["ma"].transform("size").to_numpy()
-    rows = rows[rows["xep_loai"] == BEST]
+    rows = _best_rows(result, check, award.levels)
+    rows = rows[rows["ranked"].to_numpy()]
     vetoed = ~rows["allowed"].to_numpy()
     ok = rows[~vetoed]
     order = np.lexsort((ok["ma"].to_numpy(dtype=str), -ok["so_tieu_chi_dat"].to_numpy(), -ok["tong_diem"].to_numpy(),
-                        ok["nhom_ma"].to_numpy()))  # fmt: skip
+                        ok["nhom_ma"].to_numpy(dtype=str)))  # fmt: skip
     ok = ok.iloc[order]
-    size = group_size[rows.index.get_indexer(ok.index)] if len(ok) else np.zeros(0, dtype=np.int64)
+    size = ok["group_size"].to_numpy(dtype=np.int64)
     position = ok.groupby("nhom_ma", sort=False).cumcount().to_numpy() + 1
     quota = np.array([award.quota_for(int(s)) for s in np.unique(size)], dtype=np.int64)  # one per distinct size
     quota = quota[np.searchsorted(np.unique(size), size)] if len(size) else np.zeros(0, dtype=np.int64)
@@ -208,39 +237,27 @@ def _yearly(result: ScoreResult, check: RatingCheck, award: Award, year: int) ->
 
 
 def _streak_rows(dataset: Dataset, result: ScoreResult, check: RatingCheck, award: Award, year: int) -> pd.DataFrame:
-    members, orgs = streaks(dataset, year, award.years)
-    if award.levels == ("dang_vien",):
-        table = members.rename(columns={"ma_dang_vien": "ma"})
-        judged = check.members.set_index("ma_dang_vien")
-        names, unit, kind = judged["ho_ten"], judged["ten_chi_bo"], "đảng viên"
-    else:
-        table = orgs.rename(columns={"ma_to_chuc": "ma"})
-        judged = check.units.set_index("ma_to_chuc")
-        table = table[table["ma"].isin(judged.index[judged["cap"].isin(award.levels)])]
-        names, unit, kind = judged["ten_to_chuc"], judged["ten_cap_tren"], "tổ chức"
-    where = judged.index.get_indexer(pd.Index(table["ma"]))
-    rating = np.where(where >= 0, judged["xep_loai"].to_numpy(dtype=object)[where], "")
-    allowed = np.where(where >= 0, ~judged["ket_luan"].isin(FINDINGS).to_numpy()[where], False)
-    rule_reason = np.where(where >= 0, judged["can_cu"].to_numpy(dtype=object)[where], "")
-    now_best = rating == BEST
-    table = table.assign(
-        ten=np.where(where >= 0, names.to_numpy(dtype=object)[where], ""),
-        don_vi=np.where(where >= 0, unit.to_numpy(dtype=object)[where], ""),
-        doi_tuong=kind, xep_loai=rating,
-    )[now_best]  # fmt: skip
-    allowed, rule_reason = allowed[now_best], rule_reason[now_best]
-    chosen = table["dat"].to_numpy() & allowed
+    members, orgs = streaks(dataset, year, award.years, best_only=True)
+    table = (
+        members.rename(columns={"ma_dang_vien": "ma"})
+        if award.levels == ("dang_vien",)
+        else orgs.rename(columns={"ma_to_chuc": "ma"})
+    )
+    best = _best_rows(result, check, award.levels)
+    where = pd.Index(best["ma"]).get_indexer(table["ma"].astype(str).to_numpy(dtype=object))
+    table, best = table[where >= 0].reset_index(drop=True), best.iloc[where[where >= 0]].reset_index(drop=True)
+    met, allowed = table["dat"].to_numpy(), best["allowed"].to_numpy()
+    chosen = met & allowed
+    said = table["ly_do"].astype(str).to_numpy(dtype=object)
     reason = np.where(
-        chosen, "Được đề nghị: " + table["ly_do"].astype(str),
-        np.where(table["dat"].to_numpy(), f"Không đủ điều kiện theo quy định xếp loại năm {year}: " + rule_reason,
-                 f"Chưa đạt {award.years} năm liền: " + table["ly_do"].astype(str)),
+        chosen, "Được đề nghị: " + said,
+        np.where(met, f"Không đủ điều kiện theo quy định xếp loại năm {year}: " + best["rule_reason"].to_numpy(),
+                 f"Chưa đạt {award.years} năm liền: " + said),
     )  # fmt: skip
-    totals = result.tong_diem
-    is_member = (totals["cap"] == "dang_vien").to_numpy()
-    scores = totals[is_member if award.levels == ("dang_vien",) else ~is_member].set_index("ma")["tong_diem"]
     return table.assign(
-        nhom="", tong_diem=scores.reindex(table["ma"]).to_numpy(dtype=np.float64), so_tieu_chi_dat=pd.NA,
-        thu_tu_trong_nhom=pd.NA, chi_tieu=pd.NA, de_nghi=chosen, ly_do=reason,
+        ten=best["ten"], don_vi=best["don_vi"], doi_tuong=best["doi_tuong"], xep_loai=BEST, nhom="",
+        tong_diem=best["tong_diem"], so_tieu_chi_dat=pd.NA, thu_tu_trong_nhom=pd.NA, chi_tieu=pd.NA, de_nghi=chosen,
+        ly_do=reason,
         thanh_tich=f"Hoàn thành xuất sắc nhiệm vụ {award.years} năm liền ({year - award.years + 1}–{year})",
     )  # fmt: skip
 

@@ -64,11 +64,15 @@ def member_quota(
     members = dataset.dang_vien
     this_year = (members["nam"] == year).to_numpy(dtype=bool, na_value=False)
     tccsd = dataset.tccsd_of[members["ma_chi_bo"].cat.codes.to_numpy()[this_year]]
-    rating = members["xep_loai"].astype(str).to_numpy()[this_year]
+    ratings = members["xep_loai"]
+    rating = ratings.cat.codes.to_numpy()[this_year]  # codes, not text: millions of rows
+    categories = list(ratings.cat.categories)
+    best_code = categories.index("HTXSNV") if "HTXSNV" in categories else -2
+    good_code = categories.index("HTTNV") if "HTTNV" in categories else -2
     known = tccsd >= 0
     n = len(dataset.to_chuc)
-    best = np.bincount(tccsd[known & (rating == "HTXSNV")], minlength=n)
-    good = np.bincount(tccsd[known & (rating == "HTTNV")], minlength=n)
+    best = np.bincount(tccsd[known & (rating == best_code)], minlength=n)
+    good = np.bincount(tccsd[known & (rating == good_code)], minlength=n)
     present = np.flatnonzero(np.bincount(tccsd[known], minlength=n))
     names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
     keys = pd.DataFrame({"ma_to_chuc": dataset.org_ids[present], "ten_to_chuc": names[present]})

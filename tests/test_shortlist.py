@@ -55,6 +55,25 @@ def test_proposals_respect_quota_rating_and_rules(listed: Shortlist) -> None:
     assert (both["in"] >= both["out"]).all()
 
 
+def test_quota_is_taken_from_the_whole_group_not_only_its_candidates(sample: Dataset, listed: Shortlist) -> None:
+    """The quota counts every member (or unit) of the emulation group, HTXSNV or not: 2% of the group's
+    members, at least 1 (members); 10% of the group's TCCSĐ, at least 1."""
+    result = score(sample, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2024)
+    awards = {a.id: a for a in listed.awards}
+    organisations = result.xep_hang_to_chuc
+    same_level = ~organisations["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:")
+    tables = {
+        "dang_vien_tieu_bieu": result.xep_hang_dang_vien,
+        "tccsd_tieu_bieu": organisations[same_level & organisations["cap"].isin(awards["tccsd_tieu_bieu"].levels)],
+    }
+    for award_id, ranked in tables.items():
+        sizes = ranked.groupby(ranked["ten_nhom_thi_dua"].astype(str), observed=True).size()
+        rows = listed.table[(listed.table["khen_thuong"] == award_id) & listed.table["chi_tieu"].notna()]
+        assert rows["nhom"].nunique() >= 2, award_id  # several groups of different sizes
+        expected = [awards[award_id].quota_for(int(sizes[group])) for group in rows["nhom"]]
+        assert rows["chi_tieu"].astype(int).tolist() == expected, award_id
+
+
 def test_vetoed_candidates_are_near_misses_with_the_rule(listed: Shortlist) -> None:
     vetoed = listed.table[listed.table["ly_do"].str.startswith("Không đủ điều kiện")]
     assert not vetoed.empty  # 2024 (QĐ 124): chi bộ HTXSNV without 80% members HTT+, collectives disciplined

@@ -10,13 +10,16 @@ for the same entity allow no common rating, the entity is reported as a conflict
 A condition that cannot be evaluated (a column not collected) is reported, never taken as met.
 
 Everything is per rule on whole arrays (a file has a handful of rules; no loop over members or units).
+Which rules fired, or could not be checked, is kept as one bit per rule; the text columns are
+categoricals built from the distinct values (a handful), so 5.6 million rows cost no string work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -37,7 +40,10 @@ BELOW_RULE = "Thấp hơn mức tối thiểu"
 CONFLICT = "Xung đột quy tắc"
 UNRATED = "Không xếp loại"
 FINDINGS = (ABOVE, BELOW, BELOW_RULE, CONFLICT)
+CONCLUSIONS = (OK, UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE)
 _LABELS = np.array([*RATING_ORDER, ""], dtype=object)
+_BLANK = len(RATING_ORDER)  # code of "" in _LABELS
+MAX_RULES = 62  # one bit of an int64 per rule
 
 
 @dataclass
@@ -48,11 +54,11 @@ class _Judged:
     hi: np.ndarray
     by_score: np.ndarray
     conflict: np.ndarray
-    conflict_rules: np.ndarray
+    conflict_rules: np.ndarray  # bit i: rule i is one of the rules in conflict
     bound_hi: np.ndarray  # index of the rule that set the highest allowed rating (-1: none)
     bound_lo: np.ndarray
-    fired: np.ndarray
-    unknown: np.ndarray
+    fired: np.ndarray  # bit i: rule i fired
+    unknown: np.ndarray  # bit i: rule i could not be checked (a column not collected)
 
 
 @dataclass
@@ -86,6 +92,7 @@ class RatingCheck:
         rows: list[dict[str, object]] = []
         for who, table in (("Tổ chức", self.units), ("Đảng viên", self.members)):
             counted = table["ket_luan"].value_counts()
+            counted = counted[counted > 0]  # the conclusions found, not every possible one
             rows.extend({"doi_tuong": who, "ket_luan": k, "so_luong": int(v)} for k, v in counted.items())
         return pd.DataFrame(rows, columns=["doi_tuong", "ket_luan", "so_luong"])
 
@@ -115,14 +122,13 @@ def _members(dataset: Dataset, data: YearData, evaluator: Evaluator, rules: Rule
     judged = _judge(n, chosen, [(base, applies, score)], {r.id: applies for r in chosen}, values)
     members = dataset.dang_vien.iloc[data.member_slice_or_rows]
     chi_bo = data.member_chi_bo
-    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
     table = pd.DataFrame(
         {
-            "ma_dang_vien": data.member_ids(rows.index),
-            "ho_ten": members["ho_ten"].to_numpy(dtype=object),
-            "ma_chi_bo": dataset.org_ids[chi_bo],
-            "ten_chi_bo": names[chi_bo],
-            "ma_tccsd": _ids_or_blank(dataset, dataset.tccsd_of[chi_bo]),
+            "ma_dang_vien": categorical(data.member_codes[rows.index], dataset.member_ids),
+            "ho_ten": members["ho_ten"].reset_index(drop=True).array,
+            "ma_chi_bo": _org_ids(dataset, chi_bo),
+            "ten_chi_bo": _org_names(dataset, chi_bo),
+            "ma_tccsd": _org_ids(dataset, dataset.tccsd_of[chi_bo]),
         }
     )
     score_column = score if score is not None else np.full(n, np.nan)
@@ -153,15 +159,14 @@ def _units(dataset: Dataset, data: YearData, evaluator: Evaluator, rules: RuleSe
         bases.append((base, mask, score))
     applies = {r.id: np.isin(cap, r.levels) for r in chosen}
     judged = _judge(n, chosen, bases, applies, values)
-    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
-    parent = data.parent[present]
+    cap_codes, caps = pd.factorize(cap)
     table = pd.DataFrame(
         {
-            "ma_to_chuc": dataset.org_ids[present],
-            "ten_to_chuc": names[present],
-            "cap": cap,
-            "ten_cap": np.asarray([CAP.labels.get(c, c) for c in cap], dtype=object),
-            "ten_cap_tren": np.where(parent >= 0, names[np.clip(parent, 0, None)], ""),
+            "ma_to_chuc": _org_ids(dataset, present),
+            "ten_to_chuc": _org_names(dataset, present),
+            "cap": categorical(cap_codes, caps),
+            "ten_cap": categorical(cap_codes, [CAP.labels.get(c, c) for c in caps]),  # one label per level
+            "ten_cap_tren": _org_names(dataset, data.parent[present]),
         }
     )
     score_column = data.unit_column("diem_danh_gia")[present] if "diem_danh_gia" in dataset.don_vi_nam else None
@@ -169,9 +174,19 @@ def _units(dataset: Dataset, data: YearData, evaluator: Evaluator, rules: RuleSe
                    judged, chosen, rules)  # fmt: skip
 
 
-def _ids_or_blank(dataset: Dataset, positions: np.ndarray) -> np.ndarray:
-    ids = np.asarray(dataset.org_ids, dtype=object)
-    return np.where(positions >= 0, ids[np.clip(positions, 0, None)], "")
+def _org_ids(dataset: Dataset, positions: np.ndarray) -> pd.Categorical:
+    """Ids of organisations by position ("" where the position is -1), as a categorical."""
+    return categorical(np.where(positions >= 0, positions, len(dataset.org_ids)), np.append(dataset.org_ids, ""))
+
+
+def _org_names(dataset: Dataset, positions: np.ndarray) -> pd.Categorical:
+    """Names of organisations by position ("" where -1); two organisations may share a name."""
+    codes, unique = pd.factorize(dataset.to_chuc["ten_to_chuc"].fillna(""))
+    names = np.asarray(unique, dtype=object)
+    if "" in set(names):  # an organisation without a name: "" is already a category
+        blank = int(np.flatnonzero(names == "")[0])
+        return categorical(np.where(positions >= 0, codes[np.clip(positions, 0, None)], blank), names)
+    return categorical(np.where(positions >= 0, codes[np.clip(positions, 0, None)], len(names)), np.append(names, ""))
 
 
 # --- the judgement -----------------------------------------------------------------------------
@@ -200,8 +215,11 @@ def _judge(
             known = mask & ~np.isnan(band)
             lo[known] = hi[known] = band[known]
             by_score[known] = band[known]
+    if len(chosen) > MAX_RULES:
+        raise ValueError(f"Một tệp quy định có tối đa {MAX_RULES} quy tắc cho một cấp (có {len(chosen)}).")
+    index = {rule.id: i for i, rule in enumerate(chosen)}
     fires: dict[str, np.ndarray] = {}
-    unknown = np.full(n, "", dtype=object)
+    unknown = np.zeros(n, dtype=np.int64)
     bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rule in chosen:
         where = applies[rule.id]
@@ -210,7 +228,7 @@ def _judge(
         holds = where & (when == 1)
         missing = where & (np.isnan(when) | (holds & (rule.bound is not None) & np.isnan(bound)))
         fires[rule.id] = holds & ~missing
-        unknown = _append(unknown, missing, rule.id)
+        unknown |= missing.astype(np.int64) << index[rule.id]
         low = bound if rule.effect in ("rating", "at_least") else np.zeros(n)
         high = bound if rule.effect in ("rating", "at_most") else np.full(n, TOP)
         bounds[rule.id] = (low, high)
@@ -219,10 +237,9 @@ def _judge(
             for target in rule.lifts:
                 if target in fires:
                     fires[target] = fires[target] & ~fires[rule.id]
-    index = {rule.id: i for i, rule in enumerate(chosen)}
     bound_hi, bound_lo = np.full(n, -1), np.full(n, -1)
     conflict = np.zeros(n, dtype=bool)
-    conflict_rules = np.full(n, "", dtype=object)
+    conflict_rules = np.zeros(n, dtype=np.int64)
     for rank in sorted({r.rank for r in chosen}):
         at_rank = [r for r in chosen if r.rank == rank]
         r_lo, r_hi = np.zeros(n), np.full(n, TOP)
@@ -241,22 +258,38 @@ def _judge(
         clash = any_fired & (r_lo > r_hi)
         if clash.any():
             for rule in at_rank:
-                conflict_rules = _append(conflict_rules, clash & fires[rule.id], rule.id)
+                conflict_rules |= (clash & fires[rule.id]).astype(np.int64) << index[rule.id]
         conflict |= clash
         apply = any_fired & ~clash
         new_lo, new_hi = np.clip(lo, r_lo, r_hi), np.clip(hi, r_lo, r_hi)
         bound_hi = np.where(apply & (new_hi < hi), who_hi, bound_hi)
         bound_lo = np.where(apply & (new_lo > lo), who_lo, bound_lo)
         lo, hi = np.where(apply, new_lo, lo), np.where(apply, new_hi, hi)
-    fired_text = np.full(n, "", dtype=object)
+    fired = np.zeros(n, dtype=np.int64)
     for rule in chosen:
-        fired_text = _append(fired_text, fires[rule.id], rule.id)
-    return _Judged(lo, hi, by_score, conflict, conflict_rules, bound_hi, bound_lo, fired_text, unknown)
+        fired |= fires[rule.id].astype(np.int64) << index[rule.id]
+    return _Judged(lo, hi, by_score, conflict, conflict_rules, bound_hi, bound_lo, fired, unknown)
 
 
-def _append(text: np.ndarray, where: np.ndarray, item: str) -> np.ndarray:
-    """Add `item` to a "; "-separated list where `where` holds (whole arrays)."""
-    return np.where(where, np.where(text == "", item, text + "; " + item), text)
+def categorical(codes: np.ndarray, labels: Sequence[str] | np.ndarray | pd.Index) -> pd.Categorical:
+    """Text column from codes into distinct labels (the labels must differ from one another); an
+    Index of labels (the dataset's member ids) is used as it is, not copied."""
+    categories = labels if isinstance(labels, pd.Index) else pd.Index(np.asarray(labels, dtype=object))
+    column = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), dtype=pd.CategoricalDtype(categories))
+    return cast("pd.Categorical", column)
+
+
+def _keyed(keys: np.ndarray, label: Callable[[int], str]) -> pd.Categorical:
+    """Text for integer keys, `label` called once per distinct key (a handful), not per row."""
+    distinct, codes = np.unique(keys, return_inverse=True)
+    labels = [label(int(k)) for k in distinct]
+    unique_labels, relabel = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    return categorical(relabel[codes], unique_labels)
+
+
+def _rule_list(mask: int, ids: list[str]) -> str:
+    """ "; "-separated ids of the rules whose bit is set in `mask`."""
+    return "; ".join(rule_id for bit, rule_id in enumerate(ids) if mask >> bit & 1)
 
 
 def _rule_text(rule: Rule) -> str:
@@ -275,34 +308,42 @@ def _finish(
     by_score = ~np.isnan(judged.by_score)
     conclusion = np.select(
         [~rated, judged.conflict, above, below & (judged.bound_lo < 0) & by_score, below],
-        [UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE],
-        OK,
-    ).astype(object)
-    texts = np.array([_rule_text(r) for r in chosen] + [""], dtype=object)
-    band_text = ""
+        [CONCLUSIONS.index(c) for c in (UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE)],
+        CONCLUSIONS.index(OK),
+    )
+    ids = [r.id for r in chosen]
+    texts = ["", *(_rule_text(r) for r in chosen)]
     base = next((b for b in rules.bases if b.method == "diem"), None)
+    band = len(texts)  # key of the score bands' text
     if base is not None and base.source is not None:
-        band_text = f"Khung điểm ({base.source.document.split(' của ')[0]} — {base.source.section})"
-    reason = np.where(
-        above,
-        texts[np.where(judged.bound_hi >= 0, judged.bound_hi, -1)],
-        np.where(below, np.where(judged.bound_lo >= 0, texts[np.where(judged.bound_lo >= 0, judged.bound_lo, -1)],
-                                 band_text), ""),
-    )  # fmt: skip
-    reason = np.where(judged.conflict, "Các quy tắc cùng bậc mâu thuẫn: " + judged.conflict_rules, reason)
-    lo_label, hi_label = _LABELS[lo.astype(np.int64)], _LABELS[hi.astype(np.int64)]
-    allowed = np.where(lo == hi, lo_label, np.where(lo == 0, "tối đa " + hi_label, lo_label + "–" + hi_label))
-    allowed = np.where(judged.conflict, "", allowed)
+        texts.append(f"Khung điểm ({base.source.document.split(' của ')[0]} — {base.source.section})")
+    else:
+        texts.append("")
+    # key 0: no reason; 1..k: the rule that set the bound; band: the score bands; above that: a conflict's rules
+    below_key = np.where(judged.bound_lo >= 0, judged.bound_lo + 1, band)
+    key = np.where(above, judged.bound_hi + 1, np.where(below, below_key, 0))
+    key = np.where(judged.conflict, len(texts) + judged.conflict_rules, key)
+    conflict_text = "Các quy tắc cùng bậc mâu thuẫn: "
+    reason = _keyed(key, lambda k: texts[k] if k < len(texts) else conflict_text + _rule_list(k - len(texts), ids))
+    lo_code, hi_code = lo.astype(np.int64), hi.astype(np.int64)
+    size = len(RATING_ORDER)
+
+    def allowed_text(k: int) -> str:
+        if k == size * size:
+            return ""
+        low, high = _LABELS[k // size], _LABELS[k % size]
+        return str(low if low == high else ("tối đa " + high if k // size == 0 else f"{low}–{high}"))
+
     out = table.copy()
-    out["xep_loai"] = _LABELS[np.where(rated, e, -1).astype(np.int64)]
+    out["xep_loai"] = categorical(np.where(rated, e, _BLANK), _LABELS)
     out["diem_danh_gia"] = score
-    out["xep_loai_theo_diem"] = _LABELS[np.where(by_score, np.nan_to_num(judged.by_score), -1).astype(np.int64)]
-    out["muc_cao_nhat"] = np.where(judged.conflict, "", hi_label)
-    out["muc_duoc_phep"] = allowed
-    out["ket_luan"] = conclusion
+    out["xep_loai_theo_diem"] = categorical(np.where(by_score, np.nan_to_num(judged.by_score), _BLANK), _LABELS)
+    out["muc_cao_nhat"] = categorical(np.where(judged.conflict, _BLANK, hi_code), _LABELS)
+    out["muc_duoc_phep"] = _keyed(np.where(judged.conflict, size * size, lo_code * size + hi_code), allowed_text)
+    out["ket_luan"] = categorical(conclusion, CONCLUSIONS)
     out["can_cu"] = reason
-    out["quy_tac_ap_dung"] = judged.fired
-    out["chua_kiem_tra"] = judged.unknown
+    out["quy_tac_ap_dung"] = _keyed(judged.fired, lambda m: _rule_list(m, ids))
+    out["chua_kiem_tra"] = _keyed(judged.unknown, lambda m: _rule_list(m, ids))
     return out
 
 
