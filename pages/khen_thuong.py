@@ -1,65 +1,153 @@
 """Khen thưởng: the year's ratings checked against the rules in force (chosen by year), the 20% quota
-under both readings, and the award shortlist with every reason — downloadable as XLSX and Word."""
+under both readings, the award shortlist with every reason, and the year-end sơ kết — each
+downloadable as XLSX and as a Word document with the letterhead the user fills in."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from pages.common import caption, loaded, result, sidebar
-from scoring.awards import TIE_RULE, shortlist
-from scoring.compliance import check_compliance
+from pages.common import Loaded, caption, criterion_table, loaded, result, sidebar
+from scoring.awards import TIE_RULE, Shortlist, shortlist
+from scoring.compliance import ComplianceReport, check_compliance
+from scoring.compliance_views import (
+    compliance_workbook_sheets,
+    findings_view,
+    over_quota,
+    quota_view,
+    shortlist_view,
+)
 from scoring.criteria.rules import RulesError
-from scoring.io.documents import Letterhead, shortlist_docx, shortlist_xlsx
+from scoring.io.documents import Letterhead, shortlist_docx, shortlist_xlsx, so_ket_docx, so_ket_xlsx, summary_table
 from scoring.io.excel import XLSX_MIME
-from scoring.views import workbook
+from scoring.views import board, workbook
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LEGEND = (
+    "HTXSNV: hoàn thành xuất sắc nhiệm vụ · HTTNV: hoàn thành tốt nhiệm vụ · HTNV: hoàn thành nhiệm vụ · "
+    "KHTNV: không hoàn thành nhiệm vụ"
+)
+
+
+@st.cache_resource(show_spinner="Đang kiểm tra xếp loại theo quy định…", max_entries=16)
+def _report(key: str, year: int, _state: Loaded) -> ComplianceReport:
+    return check_compliance(_state.dataset, year)
+
+
+@st.cache_resource(show_spinner="Đang lập danh sách đề nghị…", max_entries=16)
+def _shortlist(key: str, year: int, _state: Loaded, _report: ComplianceReport) -> Shortlist:
+    return shortlist(_state.dataset, result(year, _state), _report.ratings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _check_file(key: str, year: int, _report: ComplianceReport) -> bytes:
+    return workbook(compliance_workbook_sheets(_report))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _shortlist_xlsx(key: str, year: int, _chosen: Shortlist) -> bytes:
+    return shortlist_xlsx(_chosen)
+
 
 state = loaded()
-year, _ = sidebar()
+year, cap_tren = sidebar()
 st.title(f"Khen thưởng và kiểm tra xếp loại năm {year}")
 caption()
 try:
-    with st.spinner("Đang kiểm tra xếp loại theo quy định…"):
-        report = check_compliance(state.dataset, year)
+    report = _report(state.key, year, state)
 except RulesError as exc:
     st.error("Không dùng được quy định xếp loại: " + "; ".join(p.message for p in exc.problems))
     st.stop()
-st.caption(f"Quy định áp dụng (chọn theo năm): {report.rules.label}. {report.quota_note}")
+st.caption(f"Quy định áp dụng (chọn theo năm): {report.rules.label}. {LEGEND}.")
 
-checked, awards = st.tabs(["Kiểm tra xếp loại", "Đề nghị khen thưởng"])
+with st.expander("Thông tin in trên văn bản Word (tên cơ quan, số, ngày ký, người ký)"):
+    left, right = st.columns(2)
+    head = Letterhead(
+        cap_tren=left.text_input("Tên đảng bộ cấp trên", Letterhead.cap_tren),
+        co_quan=left.text_input("Cơ quan ban hành", Letterhead.co_quan),
+        so=left.text_input("Số văn bản", Letterhead.so),
+        dia_danh=right.text_input("Địa danh", Letterhead.dia_danh),
+        ngay=right.date_input("Ngày ký", date.today(), format="DD/MM/YYYY"),
+        nguoi_ky=right.text_input("Họ tên người ký", ""),
+        chuc_vu=right.text_input("Chức vụ người ký", Letterhead.chuc_vu),
+    )
+
+checked, awards, summary = st.tabs(["Kiểm tra xếp loại", "Đề nghị khen thưởng", "Sơ kết năm"])
 with checked:
+    findings = report.ratings.findings
+    members_over, member_groups = over_quota(report.member_quota)
+    collectives_over, collective_groups = over_quota(report.collective_quota)
+    columns = st.columns(3)
+    columns[0].metric("Xếp loại không đúng quy định", f"{len(findings):,}".replace(",", "."))
+    columns[1].metric(
+        "TCCSĐ vượt tỷ lệ xuất sắc (đảng viên)", f"{members_over}/{member_groups}" if member_groups else "—"
+    )
+    columns[2].metric("Nhóm vượt tỷ lệ xuất sắc (tập thể)",
+                      f"{collectives_over}/{collective_groups}" if collective_groups else "—")  # fmt: skip
     counts = report.ratings.counts()
     st.dataframe(counts.rename(columns={"doi_tuong": "Đối tượng", "ket_luan": "Kết luận", "so_luong": "Số lượng"}),
                  hide_index=True)  # fmt: skip
-    findings = report.ratings.findings
     st.subheader(f"Xếp loại không đúng quy định ({len(findings)})")
-    st.dataframe(findings, hide_index=True, width="stretch")
-    for title, table in (("Tỷ lệ xuất sắc của đảng viên (theo TCCSĐ)", report.member_quota),
-                         ("Tỷ lệ xuất sắc của tập thể (theo nhóm)", report.collective_quota)):  # fmt: skip
+    if findings.empty:
+        st.success("Mọi xếp loại đã nhập đều nằm trong mức quy định cho phép.")
+    else:
+        st.dataframe(findings_view(findings), hide_index=True, width="stretch")
+    st.subheader("Tỷ lệ hoàn thành xuất sắc nhiệm vụ (không quá 20%)")
+    st.caption(report.quota_note)
+    for title, table in (("Đảng viên, theo từng TCCSĐ", report.member_quota),
+                         ("Tập thể, theo từng nhóm thi đua", report.collective_quota)):  # fmt: skip
         if table is not None and not table.empty:
-            st.subheader(title)
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.markdown(f"**{title}**")
+            st.dataframe(quota_view(table), hide_index=True, width="stretch")
     st.download_button(
         "Tải kết quả kiểm tra (Excel)",
-        workbook({"Sai quy định": findings, "Tổ chức": report.ratings.units, "Đảng viên": report.ratings.members}),
+        _check_file(state.key, year, report),
         file_name=f"kiem_tra_xep_loai_{year}.xlsx",
         mime=XLSX_MIME,
+        on_click="ignore",
     )
 with awards:
     if not state.criteria.awards:
         st.info("Tệp tiêu chí đang dùng không có mục «awards» (danh hiệu và chỉ tiêu khen thưởng).")
-        st.stop()
-    with st.spinner("Đang lập danh sách…"):
-        chosen = shortlist(state.dataset, result(year, state), report.ratings)
-    st.caption(f"{state.criteria.awards_note or ''} {TIE_RULE}")
-    for award in chosen.awards:
-        rows = chosen.table[chosen.table["khen_thuong"] == award.id]
-        picked = rows[rows["de_nghi"]]
-        with st.expander(f"{award.title}: {len(picked)} đề nghị, {len(rows) - len(picked)} không đề nghị"):
-            st.dataframe(rows.drop(columns=["khen_thuong", "danh_hieu"]), hide_index=True, width="stretch")
-    left, right = st.columns(2)
-    name = f"danh_sach_khen_thuong_{year}"
-    left.download_button("Tải danh sách (Excel)", shortlist_xlsx(chosen), file_name=f"{name}.xlsx", mime=XLSX_MIME)
-    right.download_button("Tải danh sách (Word)", shortlist_docx(chosen, Letterhead()),
-                          file_name=f"{name}.docx", mime=DOCX_MIME)  # fmt: skip
+    else:
+        chosen = _shortlist(state.key, year, state, report)
+        st.caption(f"{state.criteria.awards_note or ''} {TIE_RULE}")
+        first_year = min(state.dataset.years)
+        for award in chosen.awards:
+            rows = chosen.table[chosen.table["khen_thuong"] == award.id]
+            picked, missed = rows[rows["de_nghi"]], rows[~rows["de_nghi"]]
+            with st.expander(f"{award.title}: {len(picked)} đề nghị, {len(missed)} không đề nghị"):
+                if award.kind == "nam_lien" and year - award.years + 1 < first_year:
+                    st.info(f"Dữ liệu có từ năm {first_year}: chưa ai có đủ {award.years} năm để xét đến năm {year}.")
+                st.markdown(f"**Đề nghị ({len(picked)})**")
+                st.dataframe(shortlist_view(picked), hide_index=True, width="stretch")
+                st.markdown(f"**Không đề nghị ({len(missed)}), kèm lý do**")
+                st.dataframe(shortlist_view(missed), hide_index=True, width="stretch")
+        left, right = st.columns(2)
+        name = f"danh_sach_khen_thuong_{year}"
+        left.download_button("Tải danh sách (Excel)", _shortlist_xlsx(state.key, year, chosen),
+                             file_name=f"{name}.xlsx", mime=XLSX_MIME, on_click="ignore")  # fmt: skip
+        right.download_button("Tải danh sách (Word)", shortlist_docx(chosen, head), file_name=f"{name}.docx",
+                              mime=DOCX_MIME, on_click="ignore")  # fmt: skip
+with summary:
+    if cap_tren is None:
+        st.warning("Dữ liệu không có đảng bộ cấp trên cơ sở nào: chưa lập được sơ kết.")
+    else:
+        previous = result(year - 1, state) if year - 1 in state.dataset.years else None
+        targets = board(result(year, state), previous, cap_tren)
+        orgs = state.dataset.to_chuc
+        unit_name = str(orgs.loc[orgs["ma_to_chuc"].astype(str) == cap_tren, "ten_to_chuc"].iloc[0])
+        table = summary_table(targets)
+        met = int((table["Đánh giá"] == "Đạt").sum())
+        st.subheader(f"Sơ kết năm {year} — {unit_name}")
+        st.caption("Đảng bộ cấp trên cơ sở chọn ở thanh bên.")
+        st.metric("Số chỉ tiêu của kế hoạch đạt", f"{met}/{len(table)}")
+        criterion_table(table)
+        st.markdown("**Kiểm tra xếp loại theo quy định**")
+        st.markdown("\n".join(f"- {line.strip()}" for line in report.summary()[2:]))
+        left, right = st.columns(2)
+        left.download_button("Tải sơ kết (Excel)", so_ket_xlsx(year, targets, report), file_name=f"so_ket_{year}.xlsx",
+                             mime=XLSX_MIME, on_click="ignore")  # fmt: skip
+        right.download_button("Tải sơ kết (Word)", so_ket_docx(year, unit_name, targets, report, head),
+                              file_name=f"so_ket_{year}.docx", mime=DOCX_MIME, on_click="ignore")  # fmt: skip

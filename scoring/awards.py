@@ -31,8 +31,11 @@ def _ratings_matrix(
     return matrix
 
 
-def _streaks(matrix: np.ndarray, best_code: int, years: np.ndarray, categories: list[str], length: int) -> pd.DataFrame:
-    """Trailing run of `best_code` up to the last column; the year and rating that broke it."""
+def _streaks(
+    matrix: np.ndarray, best_code: int, years: np.ndarray, categories: list[str], length: int, first_year: int
+) -> pd.DataFrame:
+    """Trailing run of `best_code` up to the last column; the year and rating that broke it (a year
+    before `first_year`, the first year of the data, did not break it: the data are too short)."""
     best = matrix == best_code
     run = np.cumprod(best[:, ::-1], axis=1).sum(axis=1)  # consecutive best ratings counted back from the end
     met = run >= length
@@ -41,17 +44,24 @@ def _streaks(matrix: np.ndarray, best_code: int, years: np.ndarray, categories: 
     labels = np.asarray([XEP_LOAI.labels.get(c, c) for c in categories] + ["không có xếp loại"], dtype=object)
     last = int(years[-1])
     first = last - length + 1
+    too_short = (broken_at >= 0) & (years[np.clip(broken_at, 0, None)] < first_year)
     reason = np.where(
         met,
         f"{BEST} {length} năm liền {first}–{last}",
         np.where(
-            broken_at >= 0,
-            "Chuỗi đứt năm "
-            + years[np.clip(broken_at, 0, None)].astype(str).astype(object)
-            + " ("
-            + labels[code_then]
-            + ")",
-            f"Chưa đủ {length} năm dữ liệu",
+            too_short,
+            f"Chưa đủ {length} năm dữ liệu (dữ liệu có từ năm {first_year}); "
+            + run.astype(str).astype(object)
+            + f" năm {BEST} liền đến {last}",
+            np.where(
+                broken_at >= 0,
+                "Chuỗi đứt năm "
+                + years[np.clip(broken_at, 0, None)].astype(str).astype(object)
+                + " ("
+                + labels[code_then]
+                + ")",
+                f"Chưa đủ {length} năm dữ liệu",
+            ),
         ),
     )
     broke = pd.array(years[np.clip(broken_at, 0, None)], dtype="Int64")
@@ -78,7 +88,8 @@ def streaks(dataset: Dataset, year: int, length: int = 5, best_only: bool = Fals
     now = _present(codes[member_year == year], len(ids))
     if best_only:
         now = now[matrix[now, -1] == categories.index(BEST)]
-    member_table = _streaks(matrix[now], categories.index(BEST), years, categories, length)
+    first_year = min(dataset.years) if dataset.years else year
+    member_table = _streaks(matrix[now], categories.index(BEST), years, categories, length, first_year)
     member_table.insert(0, "ma_dang_vien", np.asarray(ids[now], dtype=object))
 
     units = dataset.don_vi_nam
@@ -89,7 +100,7 @@ def streaks(dataset: Dataset, year: int, length: int = 5, best_only: bool = Fals
     present = _present(org[unit_year == year], len(dataset.to_chuc))
     if best_only:
         present = present[unit_matrix[present, -1] == unit_categories.index(BEST)]
-    org_table = _streaks(unit_matrix[present], unit_categories.index(BEST), years, unit_categories, length)
+    org_table = _streaks(unit_matrix[present], unit_categories.index(BEST), years, unit_categories, length, first_year)
     org_table.insert(0, "ma_to_chuc", dataset.org_ids[present])
     return member_table, org_table
 

@@ -282,6 +282,7 @@ def kiem_tra_xep_loai(
     """Kiểm tra xếp loại đã nhập theo quy định có hiệu lực trong năm và tỷ lệ xuất sắc 20% (mã 0: đúng
     quy định, 1: có trường hợp sai hoặc vượt tỷ lệ)."""
     from scoring.compliance import check_compliance
+    from scoring.compliance_views import compliance_workbook_sheets
     from scoring.views import workbook
 
     if xuat is not None and (xuat.suffix.lower() != ".xlsx" or not xuat.parent.is_dir()):
@@ -298,15 +299,7 @@ def kiem_tra_xep_loai(
                 f"  {row.ma} {row.ten}: {row.xep_loai} — {row.ket_luan} (được phép: {row.muc_duoc_phep}); {row.can_cu}"
             )
     if xuat is not None:
-        sheets: dict[str, pd.DataFrame] = {
-            "Sai quy định": findings,
-            "Tổ chức": report.ratings.units,
-            "Đảng viên": report.ratings.members,
-        }
-        if report.member_quota is not None:
-            sheets["Tỷ lệ XS đảng viên"] = report.member_quota
-        if report.collective_quota is not None:
-            sheets["Tỷ lệ XS tập thể"] = report.collective_quota
+        sheets = compliance_workbook_sheets(report)
         sheets["Quy định"] = pd_rules_table(report.rules)
         xuat.write_bytes(workbook(sheets))
         typer.echo(f"Đã ghi {xuat}")

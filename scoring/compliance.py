@@ -134,10 +134,15 @@ class ComplianceReport:
     def quota_note(self) -> str:
         quota = self.rules.quota
         if quota is None:
-            return "Tệp quy định không đặt chỉ tiêu tỷ lệ xuất sắc."
+            return "Quy định này không đặt tỷ lệ hoàn thành xuất sắc nhiệm vụ."
         applied = READINGS[quota.reading].format(share=quota.share_text)
+        whom = (
+            "đảng viên và tập thể"
+            if quota.collectives is not None
+            else "đảng viên (quy định này không đặt tỷ lệ cho tập thể)"
+        )
         return (
-            f"Tỷ lệ xuất sắc: báo cáo cả hai cách đọc; tệp quy định áp dụng cách đọc «{applied}»; "
+            f"Tỷ lệ xuất sắc của {whom}: báo cáo theo cả hai cách hiểu; cách hiểu đang áp dụng: «{applied}»; "
             f"{ROUNDING_TEXT[quota.rounding]}."
         )
 

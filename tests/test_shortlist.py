@@ -126,6 +126,13 @@ def test_docx_is_a_party_document(listed: Shortlist, tmp_path: Path) -> None:
     assert [c.text for c in first.rows[0].cells] == ["STT", "Tên tổ chức", "Đơn vị", "Thành tích"]
     assert [r.cells[0].text for r in first.rows[1:4]] == ["1", "2", "3"][: len(first.rows) - 1]
     assert len(tables[0].rows) - 1 + sum(len(t.rows) - 1 for t in tables[1:]) == len(listed.proposed)
+    # A4 landscape; the table fits between the margins; header row repeated on each page; Vietnamese
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (29.7, 21.0)
+    usable = section.page_width.cm - section.left_margin.cm - section.right_margin.cm
+    assert abs(sum(c.width.cm for c in first.columns) - usable) < 0.1
+    assert first.rows[0]._tr.trPr.xml.count("tblHeader") == 1
+    assert 'w:val="vi-VN"' in document.styles["Normal"].element.xml
     path = tmp_path / "danh_sach.docx"
     path.write_bytes(content)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

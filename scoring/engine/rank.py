@@ -127,7 +127,7 @@ def _org_groups(
         return [(everyone, np.zeros(len(positions), dtype=np.int64), [level], ["Các đảng bộ cấp trên cơ sở"])]
     owner = tccsd[positions] if level in ("chi_bo_truc_thuoc", "dang_bo_bo_phan") else top[positions]
     scopes, code = np.unique(owner, return_inverse=True)
-    joiner = " thuộc " if level in ("chi_bo_truc_thuoc", "dang_bo_bo_phan") else " — "
+    joiner = " — "  # «Chi bộ trực thuộc — Đảng bộ X» (with « thuộc » it read «trực thuộc thuộc»)
     keys = list(np.char.add(f"{level}@", ids[scopes].astype(str)))
     labels = list(np.char.add(CAP.labels[level] + joiner, names[scopes].astype(str)))
     groups = [(everyone, code, keys, labels)]

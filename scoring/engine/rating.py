@@ -38,7 +38,7 @@ ABOVE = "Cao hơn mức cho phép"
 BELOW = "Thấp hơn mức theo điểm"
 BELOW_RULE = "Thấp hơn mức tối thiểu"
 CONFLICT = "Xung đột quy tắc"
-UNRATED = "Không xếp loại"
+UNRATED = "Miễn hoặc chưa xếp loại (không kiểm tra)"
 FINDINGS = (ABOVE, BELOW, BELOW_RULE, CONFLICT)
 CONCLUSIONS = (OK, UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE)
 _LABELS = np.array([*RATING_ORDER, ""], dtype=object)

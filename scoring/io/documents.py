@@ -14,6 +14,8 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from scoring.awards import TIE_RULE, Shortlist
@@ -52,7 +54,14 @@ def _document(head: Letterhead, landscape: bool = True) -> object:
     style = document.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(13)
+    language = style.element.get_or_add_rPr()
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")  # spelling and hyphenation in Vietnamese, not en-US
+    language.append(lang)
+    document.core_properties.author = head.co_quan
+    document.core_properties.language = "vi-VN"
     section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4 (python-docx starts on US Letter)
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
@@ -80,17 +89,35 @@ def _title(document: object, title: str, subtitle: str) -> None:
         _run(paragraph, text, bold=bold, size=size)
 
 
+def _row_flag(row: object, tag: str) -> None:
+    """Set a row property (`w:tblHeader`: repeat on every page; `w:cantSplit`: keep on one page)."""
+    properties = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    flag = OxmlElement(tag)
+    flag.set(qn("w:val"), "true")
+    properties.append(flag)
+
+
 def _table(document: object, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
+    """A bordered table with fixed column widths (Word and LibreOffice both honour them), the header
+    row repeated on every page, rows kept whole, and the first column (STT) centred."""
     table = document.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    _row_flag(table.rows[0], "w:tblHeader")
     for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
         cell.width = Cm(width)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _run(cell.paragraphs[0], text, bold=True, size=12)
     for values in rows:
-        cells = table.add_row().cells
-        for cell, text, width in zip(cells, values, widths, strict=True):
+        row = table.add_row()
+        _row_flag(row, "w:cantSplit")
+        for position, (cell, text, width) in enumerate(zip(row.cells, values, widths, strict=True)):
             cell.width = Cm(width)
+            if position == 0:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             _run(cell.paragraphs[0], text, size=12)
 
 
@@ -132,7 +159,7 @@ def shortlist_docx(shortlist: Shortlist, head: Letterhead) -> bytes:
             [str(i), str(r.ten), str(r.don_vi), str(r.thanh_tich)]
             for i, r in enumerate(rows.itertuples(index=False), start=1)  # rows of a signed list, not the engine
         ]
-        _table(document, ["STT", who, "Đơn vị", "Thành tích"], body, [1.3, 6.5, 7.5, 10.5])
+        _table(document, ["STT", who, "Đơn vị", "Thành tích"], body, [1.2, 6.5, 7.5, 10.5])  # 25,7 cm
     note = document.add_paragraph()  # type: ignore[attr-defined]
     _run(note, f"Danh sách gồm {len(proposed)} đề nghị. {TIE_RULE}", italic=True, size=11)
     _signature(document, head)
