@@ -54,6 +54,11 @@ def generate(
     # a second stream for the columns added later (QĐ 124/366): the first stream, and so every
     # figure generated before them, stays the same for a given seed
     units = _unit_years(rng, orgs, members, years, np.random.default_rng([seed, 366]))
+    # a third stream for the figures of the other plans (Chương trình 26-CTr/ĐU, «Chi bộ 4 tốt»)
+    plans = np.random.default_rng([seed, 26])
+    units = _plan_figures(units, orgs, years, plans)
+    handed_in = plans.random(members.table.num_rows) < np.where(members.table["vi_pham"].to_numpy(), 0.7, 0.985)
+    members.table = members.table.append_column("bai_thu_hoach", pa.array(handed_in))
     to_chuc = pd.DataFrame(
         {
             "ma_to_chuc": orgs.ids,
@@ -350,6 +355,38 @@ def _unit_years(
             )
         )
     return pd.concat(blocks, ignore_index=True)
+
+
+def _plan_figures(units: pd.DataFrame, orgs: _Orgs, years: list[int], rng: np.random.Generator) -> pd.DataFrame:
+    """The unit-year figures the other plans read: quán triệt, quy chế dân chủ, quy định tiếp đảng
+    viên, Hội nghị người lao động (TCCSĐ), «Chi bộ 4 tốt» (chi bộ, mostly those rated HTTNV+), members
+    sent to cao cấp / trung cấp lý luận chính trị and đơn thư received, resolved on time, vượt cấp (TCCSĐ)."""
+    cap = np.tile(orgs.cap, len(years))
+    n = len(cap)
+    top = cap == "cap_tren_co_so"
+    tccsd = np.isin(cap, ["dang_bo_co_so", "chi_bo_co_so"])
+    chi_bo = np.isin(cap, ["chi_bo_co_so", "chi_bo_truc_thuoc"])
+    good = units["xep_loai"].isin(["HTTNV", "HTXSNV"]).to_numpy()
+    received = rng.poisson(0.3, n)
+    on_time = rng.binomial(received, 0.95)
+    above = rng.binomial(received, 0.04)
+
+    def only(values: np.ndarray, where: np.ndarray, dtype: str = "Int64") -> pd.Series:
+        series: pd.Series = pd.Series(values).astype(dtype)
+        return series.where(where)
+
+    return units.assign(
+        quan_triet_nghi_quyet=only(rng.random(n) < 0.985, ~top, "boolean"),
+        co_quy_che_dan_chu=only(rng.random(n) < 0.97, tccsd, "boolean"),
+        co_quy_dinh_tiep_dang_vien=only(rng.random(n) < 0.93, tccsd, "boolean"),
+        hoi_nghi_nguoi_lao_dong=only(rng.random(n) < 0.95, tccsd, "boolean"),
+        chi_bo_4_tot=only(good & (rng.random(n) < 0.8), chi_bo, "boolean"),
+        so_cu_hoc_cao_cap_llct=only(rng.poisson(0.06, n), tccsd),
+        so_cu_hoc_trung_cap_llct=only(rng.poisson(0.12, n), tccsd),
+        don_thu_nhan=only(received, tccsd),
+        don_thu_dung_han=only(on_time, tccsd),
+        don_thu_vuot_cap=only(above, tccsd),
+    )
 
 
 def _roll_up(parent: np.ndarray, values: np.ndarray) -> np.ndarray:

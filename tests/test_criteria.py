@@ -182,3 +182,40 @@ def test_trend_targets(target: str, now: list[float], before: list[float], met: 
 def test_bad_targets(target: str) -> None:
     with pytest.raises(TargetError):
         parse_target(target, Type.NUMBER)
+
+
+PLAN_SEEDS = {  # each plan file and the seed its quotes are taken from (None: summaries only)
+    "hai_chan_ba_mui.yaml": "004_cb66bda5281f350e.txt",
+    "nq34_vcci.yaml": "003_a7b9f1726d7cbe11.txt",
+    "chi_bo_4_tot.yaml": "003_a7b9f1726d7cbe11.txt",
+}
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("name", sorted(PLAN_SEEDS))
+def test_every_plan_file_checks_sums_to_100_and_quotes_its_seed(name: str) -> None:
+    """`thidua criteria check` accepts the file; every level it scores totals 100 points; every quote not
+    marked «(tóm tắt)» is found word for word in the seed it cites."""
+    path = ROOT / "criteria" / name
+    run = CliRunner().invoke(app, ["criteria", "check", str(path)])
+    assert run.exit_code == 0, run.output
+    criteria = load_criteria(path)
+    levels = {level for c in criteria.criteria for level in c.levels}
+    for level in levels:
+        assert sum(c.points for c in criteria.for_level(level)) == 100, level
+    seed = ROOT.parent / "shared" / "seeds" / PLAN_SEEDS[name]
+    if not seed.exists():
+        pytest.skip("../shared/seeds không có bên cạnh kho mã")
+    plan = _squeezed(seed.read_text(encoding="utf-8"))
+    for c in criteria.criteria:
+        if "(tóm tắt)" not in c.source.quote:
+            assert _squeezed(c.source.quote) in plan, (c.id, c.source.quote)
+
+
+def test_plan_files_listed_in_the_criteria_readme() -> None:
+    readme = (ROOT / "criteria" / "README.md").read_text(encoding="utf-8")
+    for path in (ROOT / "criteria").glob("*.yaml"):
+        assert f"`{path.name}`" in readme, path.name

@@ -305,6 +305,8 @@ def _criterion(
         phrase=model.phrase,
         source=model.source,
         line=reader.line(path),
+        from_year=model.in_force.from_year if model.in_force else None,
+        to_year=model.in_force.to_year if model.in_force else None,
     )
 
 

@@ -64,6 +64,7 @@ class CriterionModel(Strict):
     phrase: str | None = None
     source: SourceModel
     note: str | None = None
+    in_force: InForceModel | None = None  # a dated target ("đến năm 2026 …"): scored only in these years
 
 
 class AwardModel(Strict):
@@ -138,6 +139,11 @@ class Criterion:
     phrase: str | None
     source: SourceModel
     line: int = 0
+    from_year: int | None = None  # a dated target: not applicable outside [from_year, to_year]
+    to_year: int | None = None
+
+    def applies_in(self, year: int) -> bool:
+        return (self.from_year is None or year >= self.from_year) and (self.to_year is None or year <= self.to_year)
 
 
 @dataclass(frozen=True)

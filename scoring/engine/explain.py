@@ -187,6 +187,10 @@ def sentences(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Eva
     else:
         tail = f"chỉ tiêu {target.describe()}"
     text = text + "; " + tail + _bound(criterion, verdict) + ": " + verdict.words
+    if not criterion.applies_in(evaluator.year.year):  # a dated target: say from when it counts
+        when = f"từ năm {criterion.from_year}" if criterion.from_year else ""
+        until = f"đến năm {criterion.to_year}" if criterion.to_year else ""
+        text = text + f" (chỉ tiêu chấm {' '.join(w for w in (when, until) if w)})"
     partial = (verdict.earned != 0) & (verdict.earned != criterion.points)
     if partial.any():  # partial points or a deduction: say how many points it gave
         text[partial] = text[partial] + "; được " + _vn_points(verdict.earned[partial]) + " điểm"

@@ -62,6 +62,8 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
         not_applicable = exempt if not_applicable is None else not_applicable | exempt
     if not_applicable is not None:
         state[not_applicable & (state == NO_DATA)] = NOT_APPLICABLE
+    if not criterion.applies_in(evaluator.year.year):  # a dated target, not yet (or no longer) in force
+        state[:] = NOT_APPLICABLE
     earned = (state == MET) * float(criterion.points)
     if criterion.partial:
         placed = state == MET
