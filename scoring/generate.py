@@ -371,7 +371,7 @@ def _plan_figures(units: pd.DataFrame, orgs: _Orgs, years: list[int], rng: np.ra
     on_time = rng.binomial(received, 0.95)
     above = rng.binomial(received, 0.04)
 
-    def only(values: np.ndarray, where: np.ndarray, dtype: str = "Int64") -> pd.Series:
+    def only(values: np.ndarray, where: np.ndarray, dtype: Any = "Int64") -> pd.Series:
         series: pd.Series = pd.Series(values).astype(dtype)
         return series.where(where)
 
