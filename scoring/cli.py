@@ -15,6 +15,7 @@ import pandas as pd
 import typer
 
 from scoring.criteria import Problem, check_criteria
+from scoring.criteria.model import Task
 from scoring.criteria.rules import RuleSet
 from scoring.dataset import Dataset, validate_dataset
 from scoring.io.readers import unusable_file_message
@@ -110,6 +111,18 @@ def parse_years(text: str) -> list[int]:
     return years
 
 
+def bundled_tasks() -> tuple[Task, ...]:
+    """The tasks of the plans shipped in criteria/ (those with a «tasks» section), each from the
+    first year of its plan."""
+    from scoring.criteria.loader import load_criteria
+
+    found: list[Task] = []
+    for path in sorted(CRITERIA_FOLDER.glob("*.yaml")):
+        plan = load_criteria(path)
+        found.extend(plan.tasks)
+    return tuple(found)
+
+
 @app.command("sinh-du-lieu")
 def sinh_du_lieu(
     out: Annotated[Path, typer.Argument(help="Thư mục sẽ tạo (phải chưa có hoặc rỗng).")],
@@ -124,6 +137,13 @@ def sinh_du_lieu(
     so_tccsd: Annotated[
         int | None, typer.Option("--so-tccsd", help="Số tổ chức cơ sở đảng (mặc định: theo số đảng viên).")
     ] = None,
+    nhiem_vu: Annotated[
+        bool,
+        typer.Option(
+            "--nhiem-vu/--khong-nhiem-vu",
+            help="Sinh cả bảng Nhiệm vụ cho các kế hoạch có mục «tasks» trong thư mục criteria/.",
+        ),
+    ] = True,
 ) -> None:
     """Sinh bộ dữ liệu tổng hợp như thật (một hoặc nhiều đảng bộ cấp trên cơ sở)."""
     from scoring.generate import GenerationError, Profile, generate
@@ -139,7 +159,8 @@ def sinh_du_lieu(
     started = time.perf_counter()
     try:
         profile = Profile(bo_phan=dang_bo_bo_phan)
-        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd, profile=profile)
+        tasks = bundled_tasks() if nhiem_vu else ()
+        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd, profile=profile, tasks=tasks)
         files = write_tables(tables, out, dinh_dang)
     except (OutputError, GenerationError) as exc:
         raise _fail_usage(str(exc)) from exc
@@ -243,6 +264,7 @@ def score_command(
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+CRITERIA_FOLDER = ROOT / "criteria"
 DEFAULT_RULES = ROOT / "criteria" / "quy_dinh"
 
 

@@ -16,7 +16,7 @@ from scoring import tree
 from scoring.domain import TCCSD_LEVELS
 from scoring.io.coerce import coerce_table, empty_frame
 from scoring.io.readers import RawTable, finish_table, read_tables
-from scoring.schema import DANG_VIEN, DON_VI_NAM, TABLES, TO_CHUC, TableSpec
+from scoring.schema import DANG_VIEN, DON_VI_NAM, NHIEM_VU, OPTIONAL_TABLES, TABLES, TO_CHUC, TableSpec
 from scoring.validation import checks
 from scoring.validation.report import Location, ValidationReport
 
@@ -44,6 +44,8 @@ class Dataset:
     dang_vien: pd.DataFrame
     don_vi_nam: pd.DataFrame
     source: str = ""
+    #: optional: one row per organisation × task × year (empty when the data has no such table)
+    nhiem_vu: pd.DataFrame = field(default_factory=lambda: empty_frame(NHIEM_VU))
     report: ValidationReport = field(default_factory=ValidationReport, repr=False)
 
     @cached_property
@@ -139,9 +141,10 @@ def dataset_from_frames(
     files are checked; rows are numbered as in a sheet with its header on row 1."""
     report = ValidationReport()
     raw: dict[str, RawTable] = {}
-    for spec in TABLES:
+    for spec in (*TABLES, *OPTIONAL_TABLES):
         if spec.name not in tables:
-            report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}» ({spec.name}).")
+            if spec not in OPTIONAL_TABLES:
+                report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}» ({spec.name}).")
             continue
         frame = tables[spec.name]
         header = [str(c) for c in frame.columns]
@@ -161,7 +164,7 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
     frames: dict[str, pd.DataFrame] = {}
     invalid: dict[str, dict[str, np.ndarray]] = {}
     where: dict[str, Location] = {}
-    for spec in TABLES:
+    for spec in (*TABLES, *OPTIONAL_TABLES):
         invalid[spec.name] = {}
         if spec.name in raw:
             frames[spec.name], invalid[spec.name] = coerce_table(raw[spec.name], report)
@@ -169,7 +172,7 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
         else:
             frames[spec.name] = empty_frame(spec)
             where[spec.name] = Location(source, spec.title)
-    for spec in TABLES:
+    for spec in (*TABLES, *OPTIONAL_TABLES):
         if spec.name in raw:
             checks.check_rows(spec, frames[spec.name], where[spec.name], report, invalid[spec.name])
             checks.check_duplicates(spec, frames[spec.name], where[spec.name], report)
@@ -183,15 +186,18 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
             checks.check_members(to_chuc, members, where["dang_vien"], report)
         if "don_vi_nam" in raw:
             checks.check_unit_years(to_chuc, units, where["don_vi_nam"], report)
-    if not report.ok or len(raw) < len(TABLES):
+        if "nhiem_vu" in raw:
+            checks.check_tasks(to_chuc, frames["nhiem_vu"], where["nhiem_vu"], report)
+    if not report.ok or any(spec.name not in raw for spec in TABLES):
         return None, report
-    linked = {spec.name: _link_references(spec, frames[spec.name], to_chuc) for spec in TABLES}
+    linked = {spec.name: _link_references(spec, frames[spec.name], to_chuc) for spec in (*TABLES, *OPTIONAL_TABLES)}
     dataset = Dataset(
         to_chuc=_finish_to_chuc(linked["to_chuc"], parent),
         dang_vien=linked["dang_vien"],
         don_vi_nam=linked["don_vi_nam"],
         source=source,
         report=report,
+        nhiem_vu=linked["nhiem_vu"],
     )
     checks.coverage_warnings(
         cap=dataset.to_chuc["cap"].to_numpy(dtype=object),

@@ -116,6 +116,20 @@ XEP_LOAI = Vocabulary(
     },
     null_codes=("MIEN",),
 )
+KET_QUA_NHIEM_VU = Vocabulary(
+    "ket_qua_nhiem_vu",
+    {
+        "hoan_thanh": "Hoàn thành",
+        "dang_thuc_hien": "Đang thực hiện",
+        "chua_thuc_hien": "Chưa thực hiện",
+    },
+    {
+        "hoan_thanh": ("Đã hoàn thành", "Xong", "Đã thực hiện", "Đã làm", "HT"),
+        "dang_thuc_hien": ("Đang làm", "Đang triển khai", "Chưa xong"),
+        "chua_thuc_hien": ("Chưa làm", "Chưa triển khai", "Không thực hiện", "Chưa"),
+    },
+)
+
 #: Rating order, worst first; the engine compares ratings on these integer codes.
 RATING_ORDER = ("KHTNV", "HTNV", "HTTNV", "HTXSNV")
 

@@ -9,6 +9,7 @@ name from year to year, with a few percent leaving and joining each year.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring.criteria.model import Task
 from scoring.names import agency_names, department_names, person_names
 
 MEMBER_RATINGS = ("KHTNV", "HTNV", "HTTNV", "HTXSNV")
@@ -44,8 +46,10 @@ def generate(
     seed: int = 2021,
     n_tccsd: int | None = None,
     profile: Profile = Profile(),
+    tasks: Sequence[Task] = (),
 ) -> dict[str, pa.Table]:
-    """Tables `to_chuc`, `dang_vien`, `don_vi_nam` (Arrow) with about `n_members` members each year."""
+    """Tables `to_chuc`, `dang_vien`, `don_vi_nam` (Arrow) with about `n_members` members each year,
+    and `nhiem_vu` when plan tasks are given (`CriteriaSet.tasks`)."""
     if n_members < 100:
         raise GenerationError("Cần ít nhất 100 đảng viên.")
     rng = np.random.default_rng(seed)
@@ -68,11 +72,60 @@ def generate(
             "loai_hinh": pd.Series(orgs.loai_hinh).where(np.isin(orgs.cap, ["dang_bo_co_so", "chi_bo_co_so"])),
         }
     )
-    return {
+    tables = {
         "to_chuc": pa.Table.from_pandas(to_chuc, preserve_index=False),
         "dang_vien": members.table,
         "don_vi_nam": pa.Table.from_pandas(units, preserve_index=False),
     }
+    if tasks:  # a fourth stream: the tables above stay the same with or without tasks
+        frame = _tasks(tasks, orgs, years, np.random.default_rng([seed, 21]))
+        tables["nhiem_vu"] = pa.Table.from_pandas(frame, preserve_index=False)
+    return tables
+
+
+_EVERY_YEAR = {"hang_nam": "hằng năm", "thuong_xuyen": "thường xuyên"}
+
+
+def _tasks(tasks: Sequence[Task], orgs: _Orgs, years: list[int], rng: np.random.Generator) -> pd.DataFrame:
+    """One row per (unit given the task, task, year it falls due): about 93% done, most on time,
+    a few late; a date for dated tasks, evidence for most done ones. A loop over the plan's tasks
+    and years (a few dozen), whole arrays over the units."""
+    blocks = []
+    for year in years:
+        year_end = np.datetime64(f"{year}-12-31", "D")
+        for task in tasks:
+            if not task.due_in(year):
+                continue
+            given = np.flatnonzero(np.isin(orgs.cap, task.levels))
+            n = len(given)
+            due = year_end if task.deadline in _EVERY_YEAR else np.datetime64(task.deadline, "D")
+            done = rng.random(n) < 0.93
+            late = rng.random(n) < 0.1
+            offset = np.where(late, rng.integers(1, 60, n), -rng.integers(0, 40, n)).astype("timedelta64[D]")
+            finished = np.minimum(due + offset, year_end)
+            dated = task.deadline != "thuong_xuyen" or rng.random() < 0.3
+            blocks.append(
+                pd.DataFrame(
+                    {
+                        "ma_to_chuc": orgs.ids[given],
+                        "ma_nhiem_vu": task.id,
+                        "nam": year,
+                        "han": _EVERY_YEAR.get(task.deadline, task.han),
+                        "ket_qua": np.where(
+                            done, "Hoàn thành", np.where(rng.random(n) < 0.6, "Đang thực hiện", "Chưa thực hiện")
+                        ),
+                        "ngay_hoan_thanh": pd.to_datetime(np.where(done & dated, finished, np.datetime64("NaT"))).date,
+                        "ten_nhiem_vu": task.title,
+                        "minh_chung": np.where(
+                            done & (rng.random(n) < 0.9),
+                            pd.Series(rng.integers(1, 300, n)).astype(str).to_numpy() + "-KH/ĐU",
+                            None,
+                        ),
+                    }
+                )
+            )
+    columns = ["ma_to_chuc", "ma_nhiem_vu", "nam", "han", "ket_qua", "ngay_hoan_thanh", "ten_nhiem_vu", "minh_chung"]
+    return pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=columns)
 
 
 @dataclass

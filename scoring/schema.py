@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, XEP_LOAI, Vocabulary
+from scoring.domain import CAP, DOI_TUONG, KET_QUA_NHIEM_VU, LOAI_HINH, XEP_LOAI, Vocabulary
 from scoring.text import fold
 
 
@@ -18,6 +18,8 @@ class Kind(Enum):
     POINTS = "điểm 0–100"
     FLAG = "có/không"
     CODE = "mã danh mục"
+    DATE = "ngày"
+    DEADLINE = "hạn"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class ColumnSpec:
             Kind.SCORE: "số từ 0 đến 10, ví dụ 8,5",
             Kind.POINTS: "số từ 0 đến 100, ví dụ 92,5",
             Kind.FLAG: "x / có / 1 / TRUE (có) hoặc không / 0 / FALSE / để trống (không)",
+            Kind.DATE: "một ngày, ví dụ 15/03/2022 hoặc 2022-03-15 (ô định dạng Ngày của Excel cũng được)",
+            Kind.DEADLINE: (
+                "một ngày (15/03/2022), một tháng (tháng 01/2022), một quý (quý I/2022), «hằng năm» hoặc «thường xuyên»"
+            ),
         }[self.kind]
 
 
@@ -315,4 +321,53 @@ DON_VI_NAM = TableSpec(
     aliases=("Don vi nam", "Số liệu đơn vị", "Đơn vị - năm", "Tổ chức năm"),
 )
 
+NHIEM_VU = TableSpec(
+    "nhiem_vu",
+    "Nhiệm vụ",
+    (
+        ColumnSpec("ma_to_chuc", "Mã tổ chức", Kind.ID, True, ("Mã đơn vị", "Đơn vị", "Mã"), references_to_chuc=True),
+        ColumnSpec("ma_nhiem_vu", "Mã nhiệm vụ", Kind.ID, True, ("Nhiệm vụ số", "Số thứ tự nhiệm vụ", "Mã NV")),
+        ColumnSpec("nam", "Năm", Kind.YEAR, True, ("Năm đánh giá",)),
+        ColumnSpec(
+            "han",
+            "Thời hạn",
+            Kind.DEADLINE,
+            True,
+            ("Hạn", "Thời gian hoàn thành", "Thời gian thực hiện", "Hạn hoàn thành"),
+            note="ngày, tháng (hạn là ngày cuối tháng), quý (ngày cuối quý), «hằng năm» (31/12) hoặc «thường xuyên»",
+        ),
+        ColumnSpec(
+            "ket_qua",
+            "Kết quả",
+            Kind.CODE,
+            True,
+            ("Kết quả thực hiện", "Tình trạng", "Tiến độ"),
+            vocabulary=KET_QUA_NHIEM_VU,
+            may_be_blank=True,
+        ),
+        ColumnSpec(
+            "ngay_hoan_thanh",
+            "Ngày hoàn thành",
+            Kind.DATE,
+            False,
+            ("Ngày xong", "Hoàn thành ngày", "Ngày thực hiện xong"),
+            note="để trống nếu chưa hoàn thành; nhiệm vụ «thường xuyên» có thể để trống",
+        ),
+        ColumnSpec("ten_nhiem_vu", "Tên nhiệm vụ", Kind.TEXT, False, ("Nội dung nhiệm vụ", "Nội dung", "Nhiệm vụ")),
+        ColumnSpec(
+            "minh_chung",
+            "Minh chứng",
+            Kind.TEXT,
+            False,
+            ("Văn bản minh chứng", "Số văn bản", "Tài liệu kiểm chứng"),
+            note="số, ký hiệu văn bản hoặc đường dẫn tài liệu chứng minh kết quả",
+        ),
+    ),
+    key=("ma_to_chuc", "ma_nhiem_vu", "nam"),
+    aliases=("Nhiem vu", "Nhiệm vụ của đơn vị", "Theo dõi nhiệm vụ", "Danh sách nhiệm vụ"),
+)
+
 TABLES: tuple[TableSpec, ...] = (TO_CHUC, DANG_VIEN, DON_VI_NAM)
+#: Tables a dataset may have; when absent they are empty (no plan that reads them can be scored).
+OPTIONAL_TABLES: tuple[TableSpec, ...] = (NHIEM_VU,)
+ALL_TABLES: tuple[TableSpec, ...] = (*TABLES, *OPTIONAL_TABLES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import xlsxwriter
@@ -12,14 +13,18 @@ from xlsxwriter.utility import xl_col_to_name
 
 from scoring.domain import BOOLEAN_FALSE, BOOLEAN_TRUE
 from scoring.io.excel import HEADER, SAFE_TEXT
-from scoring.schema import TABLES, ColumnSpec, Kind, TableSpec
+from scoring.schema import ALL_TABLES, ColumnSpec, Kind, TableSpec
 
 TEMPLATE_ROWS = 200_000  # rows that carry the drop-downs and number checks
 LIST_SHEET = "Danh mục"
 
 INSTRUCTIONS = (
     ("Mẫu nhập liệu thi đua «Hai chân – Ba mũi»", "title"),
-    ("Tệp gồm ba trang tính, mỗi trang một bảng. Giữ nguyên dòng tiêu đề; mỗi dòng bên dưới là một bản ghi.", ""),
+    (
+        "Mỗi trang tính một bảng; ba trang đầu bắt buộc, trang Nhiệm vụ chỉ cần cho các kế hoạch chấm theo nhiệm vụ. "
+        "Giữ nguyên dòng tiêu đề; mỗi dòng bên dưới là một bản ghi.",
+        "",
+    ),
     (
         "• Tổ chức: mỗi tổ chức đảng một dòng (đảng bộ cấp trên cơ sở, đảng bộ cơ sở, chi bộ cơ sở, "
         "đảng bộ bộ phận, chi bộ trực thuộc) với mã cấp trên trực tiếp.",
@@ -27,6 +32,11 @@ INSTRUCTIONS = (
     ),
     ("• Đảng viên: mỗi đảng viên mỗi năm một dòng; «Mã chi bộ» là mã ở trang Tổ chức.", ""),
     ("• Đơn vị năm: mỗi tổ chức mỗi năm một dòng: xếp loại và số liệu quần chúng, kiểm tra, đơn thư.", ""),
+    (
+        "• Nhiệm vụ (không bắt buộc): mỗi đơn vị × nhiệm vụ × năm một dòng: mã nhiệm vụ như trong tệp tiêu chí "
+        "(ví dụ kl21.03), thời hạn, kết quả, ngày hoàn thành, minh chứng.",
+        "",
+    ),
     ("Quy ước", "heading"),
     ("• Cột có mũi tên: chọn trong danh sách; cũng chấp nhận chữ viết tắt (HTTNV), có hay không dấu.", ""),
     (
@@ -79,7 +89,7 @@ def _write(path: Path) -> None:
     }
     guide = book.add_worksheet("Hướng dẫn")
     lists = _list_sheet(book)
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         _table_sheet(book, spec, fmt, lists)
     _guide_sheet(guide, fmt)
     book.get_worksheet_by_name(LIST_SHEET).hide()
@@ -91,7 +101,7 @@ def _list_sheet(book: xlsxwriter.Workbook) -> dict[str, str]:
     """The drop-down values, one column each, on a hidden sheet; returns name -> range formula."""
     sheet = book.add_worksheet(LIST_SHEET)
     ranges: dict[str, str] = {}
-    vocabularies = {c.vocabulary.name: c.vocabulary for t in TABLES for c in t.columns if c.vocabulary}
+    vocabularies = {c.vocabulary.name: c.vocabulary for t in ALL_TABLES for c in t.columns if c.vocabulary}
     entries: dict[str, list[str]] = {name: list(v.labels.values()) for name, v in vocabularies.items()}
     entries["co_khong"] = [BOOLEAN_TRUE[0], BOOLEAN_FALSE[0]]
     for col, (name, values) in enumerate(entries.items()):
@@ -147,6 +157,9 @@ def _validation(column: ColumnSpec, lists: dict[str, str]) -> dict[str, object] 
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10, **message}
     if column.kind is Kind.POINTS:
         return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **message}
+    if column.kind is Kind.DATE:
+        return {"validate": "date", "criteria": "between", "minimum": date(1930, 1, 1), "maximum": date(2100, 12, 31),
+                **message}  # fmt: skip
     return None
 
 
@@ -162,7 +175,7 @@ def _guide_sheet(sheet: xlsxwriter.worksheet.Worksheet, fmt: dict[str, xlsxwrite
     header = ("Trang tính", "Cột (tiêu đề)", "Bắt buộc", "Giá trị cần nhập")
     sheet.write_row(row, 0, header, fmt["header"])
     row += 1
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         for column in spec.columns:
             note = column.expected() + (f" — {column.note}" if column.note else "")
             sheet.write_row(row, 0, (spec.title, column.title, "có" if column.required else "", note), fmt[""])

@@ -80,7 +80,23 @@ def build_tables(case: dict[str, Any]) -> dict[str, pd.DataFrame]:
         if o["cap"] == "cap_tren_co_so" and o["ma"] not in given
     ]
     unit_frame = pd.DataFrame(units)
-    return {"to_chuc": pd.DataFrame(orgs), "dang_vien": pd.DataFrame(members), "don_vi_nam": unit_frame}
+    tables = {"to_chuc": pd.DataFrame(orgs), "dang_vien": pd.DataFrame(members), "don_vi_nam": unit_frame}
+    if "nhiem_vu" in case:  # {ma, nv, han, ket_qua, ngay, minh_chung}: one task of one unit in the year
+        tables["nhiem_vu"] = pd.DataFrame(
+            [
+                {
+                    "ma_to_chuc": t["ma"],
+                    "ma_nhiem_vu": t["nv"],
+                    "nam": t.get("nam", year),
+                    "han": t.get("han", "hằng năm"),
+                    "ket_qua": t.get("ket_qua"),
+                    "ngay_hoan_thanh": t.get("ngay"),
+                    "minh_chung": t.get("minh_chung"),
+                }
+                for t in case["nhiem_vu"]
+            ]
+        )
+    return tables
 
 
 @pytest.mark.parametrize("case", _load_cases())

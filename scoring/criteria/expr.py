@@ -32,6 +32,10 @@ class ExprError(ValueError):
 
 MEMBER = "dang_vien"
 UNIT = "don_vi"
+TASK = "nhiem_vu"
+#: populations whose rows are not organisations: each row hangs from one organisation (a member
+#: from its chi bộ, a task from the unit it was given to) and is rolled up the tree from there
+LEAVES = (MEMBER, TASK)
 
 #: Populations an aggregation can range over, with the organisation levels they contain.
 POPULATIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +46,7 @@ POPULATIONS: dict[str, tuple[str, ...]] = {
     "tccsd": ("dang_bo_co_so", "chi_bo_co_so"),
     "dang_bo_co_so": ("dang_bo_co_so",),
     "dang_bo_bo_phan": ("dang_bo_bo_phan",),
+    "nhiem_vu": (),
 }
 POPULATION_NOUNS = {
     "dang_vien": "đảng viên",
@@ -51,7 +56,21 @@ POPULATION_NOUNS = {
     "tccsd": "TCCSĐ",
     "dang_bo_co_so": "đảng bộ cơ sở",
     "dang_bo_bo_phan": "đảng bộ bộ phận",
+    "nhiem_vu": "nhiệm vụ",
 }
+
+
+def split_population(population: str) -> tuple[str, str | None]:
+    """ "nhiem_vu[kl21.3]" -> ("nhiem_vu", "kl21.3"); other populations have no subset."""
+    if population.endswith("]") and "[" in population:
+        base, subset = population[:-1].split("[", 1)
+        return base, subset
+    return population, None
+
+
+def population_noun(population: str) -> str:
+    base, subset = split_population(population)
+    return POPULATION_NOUNS[base] + (f" «{subset}»" if subset else "")
 
 
 @dataclass(frozen=True)
@@ -74,7 +93,17 @@ def _columns_of(specs: tuple) -> dict[str, ColumnInfo]:  # type: ignore[type-arg
     return found
 
 
+#: Columns of a task row, worked out from the nhiem_vu table (`YearData.task_column`).
+TASK_COLUMNS = {
+    "hoan_thanh": "đã hoàn thành (kết quả «Hoàn thành»)",
+    "dung_han": "hoàn thành đúng hạn (ngày hoàn thành không muộn hơn hạn; «thường xuyên»: hoàn thành trong năm)",
+    "qua_han": "quá hạn (hoàn thành muộn, hoặc chưa hoàn thành khi hạn đã qua; «thường xuyên»: chưa thực hiện)",
+    "so_ngay_tre": "số ngày trễ so với hạn (chưa hoàn thành: tính đến 31/12 của năm)",
+    "co_minh_chung": "có minh chứng (số văn bản, tài liệu)",
+}
+
 ROW_COLUMNS: dict[str, dict[str, ColumnInfo]] = {
+    TASK: {name: ColumnInfo(Type.NUMBER if name == "so_ngay_tre" else Type.BOOL) for name in TASK_COLUMNS},
     MEMBER: _columns_of(DANG_VIEN.columns),
     UNIT: {
         **_columns_of(DON_VI_NAM.columns),
@@ -217,7 +246,7 @@ class _Translator:
             return self._code(n.id)
         if n.id in POPULATIONS or n.id in FUNCTIONS:
             raise ExprError(f"«{n.id}» là tên tập hợp hoặc hàm, không dùng như một cột")
-        where = "đảng viên" if self.context == MEMBER else "tổ chức (bảng Đơn vị năm và Tổ chức)"
+        where = {MEMBER: "đảng viên", TASK: "nhiệm vụ"}.get(self.context, "tổ chức (bảng Đơn vị năm và Tổ chức)")
         raise ExprError(f"không có cột «{n.id}» ở dòng {where}; các cột có: {', '.join(sorted(columns))}")
 
     def _code(self, code: str) -> Constant:
@@ -305,12 +334,16 @@ class _Translator:
         return self._aggregate(n.func.id, n.args, text)
 
     def _aggregate(self, func: str, args: list[ast.expr], text: str) -> Node:
-        if self.context == MEMBER:
-            raise ExprError(f"«{text}»: ở cấp đảng viên không có tập hợp con để tính {func}(...)")
+        if self.context in LEAVES:
+            where = "cấp đảng viên" if self.context == MEMBER else "dòng nhiệm vụ"
+            raise ExprError(f"«{text}»: ở {where} không có tập hợp con để tính {func}(...)")
         needs_inner, inner_type, result = AGGREGATIONS[func]
-        if not args or not isinstance(args[0], ast.Name) or args[0].id not in POPULATIONS:
+        if args and isinstance(args[0], ast.Subscript):  # nhiem_vu["kl21.3"]: one task of the plan
+            population = self._task_subset(args[0], text)
+        elif not args or not isinstance(args[0], ast.Name) or args[0].id not in POPULATIONS:
             raise ExprError(f"«{text}»: tham số đầu của {func} là một tập hợp: {', '.join(POPULATIONS)}")
-        population = args[0].id
+        else:
+            population = args[0].id
         wanted = 3 if func == "ratio" else 2
         if len(args) > wanted or (needs_inner and len(args) != wanted):
             if func == "ratio":
@@ -320,7 +353,8 @@ class _Translator:
             else:
                 shape = f"{func}(tập_hợp) hoặc {func}(tập_hợp, điều_kiện)"
             raise ExprError(f"«{text}»: viết {shape}")
-        row_context = MEMBER if population == "dang_vien" else UNIT
+        base = split_population(population)[0]
+        row_context = base if base in LEAVES else UNIT
         inner: Node | None = None
         second: Node | None = None
         for position, arg in enumerate(args[1:], start=1):
@@ -335,6 +369,16 @@ class _Translator:
             else:
                 second = node
         return Aggregate(result, func, population, inner, second)
+
+    def _task_subset(self, n: ast.Subscript, text: str) -> str:
+        if not (isinstance(n.value, ast.Name) and n.value.id == TASK):
+            raise ExprError(f'«{text}»: chỉ tập hợp nhiem_vu mới chọn được phần tử, ví dụ nhiem_vu["kl21.3"]')
+        key = n.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.strip()):
+            raise ExprError(f'«{text}»: trong ngoặc vuông là mã nhiệm vụ trong ngoặc kép, ví dụ nhiem_vu["kl21.3"]')
+        if any(c in key.value for c in "[]"):
+            raise ExprError(f"«{text}»: mã nhiệm vụ không chứa dấu ngoặc vuông")
+        return f"{TASK}[{key.value.strip()}]"
 
 
 def _same_kind(left: Node, right: Node, text: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from scoring.criteria.expr import MEMBER, UNIT, Aggregate, Arith, ExprError, Node, Type, parse
+from scoring.criteria.expr import MEMBER, UNIT, Aggregate, Arith, ExprError, Node, Type, parse, split_population
 from scoring.criteria.model import (
     LEVEL_ORDER,
     LEVELS,
@@ -24,6 +24,8 @@ from scoring.criteria.model import (
     Criterion,
     CriterionModel,
     HeaderModel,
+    Task,
+    TaskModel,
 )
 from scoring.criteria.targets import TargetError, parse_target
 
@@ -169,6 +171,9 @@ def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
         if criterion is not None:
             compiled.append(criterion)
     awards = _awards(header.awards, reader, data) if header is not None and header.awards is not None else ()
+    tasks = _tasks(header.tasks, header.in_force.from_year, reader, data) if header is not None else ()
+    if tasks:
+        _check_task_ids(items, compiled, {t.id for t in tasks}, reader, data)
     if header is None or reader.problems:
         return None
     by_level = {lvl: tuple(c for c in compiled if lvl in c.levels) for lvl in LEVEL_ORDER}
@@ -185,7 +190,58 @@ def _compile(data: dict[str, Any], reader: _Reader) -> CriteriaSet | None:
         by_level={k: v for k, v in by_level.items() if v},
         awards=awards,
         awards_note=header.awards.note if header.awards is not None else None,
+        tasks=tasks,
     )
+
+
+def _tasks(models: list[TaskModel], from_year: int, reader: _Reader, data: dict[str, Any]) -> tuple[Task, ...]:
+    from scoring.io.coerce import parse_deadline
+
+    found: list[Task] = []
+    seen: set[str] = set()
+    for index, item in enumerate(models):
+        path: Path_ = ("tasks", index)
+        if item.id in seen:
+            reader.problem((*path, "id"), f"mã nhiệm vụ «{item.id}» đã dùng", data)
+        seen.add(item.id)
+        deadline = parse_deadline(item.han)
+        if deadline is None:
+            reader.problem(
+                (*path, "han"),
+                f"không hiểu thời hạn «{item.han}»; viết «tháng 01/2022», «quý I/2022», «15/03/2022», "
+                "«năm 2022», «hằng năm» hoặc «thường xuyên»",
+                data,
+            )
+            continue
+        levels = _levels(item.level, path, reader, data)
+        found.append(Task(item.id, item.title, item.han, deadline, levels, item.section, from_year))
+    return tuple(found)
+
+
+def _check_task_ids(
+    items: list[Any], compiled: list[Criterion], known: set[str], reader: _Reader, data: dict[str, Any]
+) -> None:
+    """Every nhiem_vu["…"] in a metric names a task of the file's `tasks` (a typo would score nothing)."""
+    positions = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    for criterion in compiled:
+        for population in _populations(criterion.metric):
+            subset = split_population(population)[1]
+            if subset is not None and subset not in known:
+                path: Path_ = ("criteria", positions.get(criterion.id, 0), "metric")
+                reader.problem(path, f"nhiệm vụ «{subset}» không có trong mục «tasks» của tệp", data)
+
+
+def _populations(node: Node) -> list[str]:
+    """The populations the aggregations of a metric range over, at any depth."""
+    found: list[str] = []
+    if isinstance(node, Aggregate):
+        found.append(node.population)
+    for value in vars(node).values():
+        if isinstance(value, Node):
+            found.extend(_populations(value))
+        elif isinstance(value, tuple):
+            found.extend(p for v in value if isinstance(v, Node) for p in _populations(v))
+    return found
 
 
 def _levels(

@@ -83,6 +83,16 @@ class AwardsModel(Strict):
     consecutive: list[AwardModel] = Field(default_factory=list)
 
 
+class TaskModel(Strict):
+    """A task of a plan («nhiệm vụ trọng tâm»): its deadline as the plan writes it and who is given it."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1)]
+    title: Text
+    han: Text  # "tháng 01/2022", "quý I/2022", "hằng năm", "thường xuyên"…
+    level: str | list[str]  # the levels given the task (cap_tren_co_so, tccsd…)
+    section: str | None = None
+
+
 class HeaderModel(Strict):
     title: Text
     document: Text
@@ -91,6 +101,27 @@ class HeaderModel(Strict):
     points_note: str | None = None
     groups: dict[str, Text]
     awards: AwardsModel | None = None
+    tasks: list[TaskModel] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A plan's task: `deadline` is the parsed form ("2022-01-31", "hang_nam", "thuong_xuyen")."""
+
+    id: str
+    title: str
+    han: str
+    deadline: str
+    levels: tuple[str, ...]
+    section: str | None = None
+    from_year: int | None = None  # the plan's first year: no task falls due before it
+
+    def due_in(self, year: int) -> bool:
+        """Whether a unit has this task in `year`: a dated task in its year, a yearly or ongoing one
+        every year of the plan."""
+        if self.from_year is not None and year < self.from_year:
+            return False
+        return self.deadline in ("hang_nam", "thuong_xuyen") or self.deadline.startswith(f"{year}-")
 
 
 @dataclass(frozen=True)
@@ -162,6 +193,7 @@ class CriteriaSet:
     by_level: dict[str, tuple[Criterion, ...]] = field(default_factory=dict)
     awards: tuple[Award, ...] = ()
     awards_note: str | None = None
+    tasks: tuple[Task, ...] = ()
 
     def for_level(self, level: str) -> tuple[Criterion, ...]:
         return self.by_level.get(level, ())

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.criteria.expr import (
+    LEAVES,
     MEMBER,
     POPULATIONS,
+    TASK,
     Aggregate,
     Arith,
     Column,
@@ -27,6 +29,7 @@ from scoring.criteria.expr import (
     Not,
     OwnUnit,
     Previous,
+    split_population,
 )
 from scoring.engine.year import YearData
 
@@ -62,6 +65,11 @@ def member_rows(year: YearData) -> Rows:
     return Rows(MEMBER, year.member_positions, (), "đảng viên")
 
 
+def task_rows(year: YearData, subset: str | None = None) -> Rows:
+    """The year's tasks (all, or those with id `subset`)."""
+    return Rows(TASK, year.task_subset(subset), (), f"nhiệm vụ[{subset}]" if subset else "nhiệm vụ")
+
+
 @dataclass(frozen=True)
 class Parts:
     """The pieces an aggregation was made of, per owner row: what the explanations quote.
@@ -83,7 +91,7 @@ class Evaluator:
         # criteria is computed once
         self._memo: dict[tuple[Node, str], np.ndarray] = {}
         self._parts: dict[tuple[Node, str], Parts] = {}
-        self._partials: dict[tuple[str, Node | None, Node | None], _Partials] = {}
+        self._partials: dict[tuple[str, Node | None, Node | None, str], _Partials] = {}
         self._owners: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self._previous_evaluator: Evaluator | None = earlier
 
@@ -106,13 +114,18 @@ class Evaluator:
         return self._parts[(node, rows.key)]
 
     def population(self, population: str) -> Rows:
-        if population == "dang_vien":
+        base, subset = split_population(population)
+        if base == MEMBER:
             return member_rows(self.year)
+        if base == TASK:
+            return task_rows(self.year, subset)
         return unit_rows(self.year, POPULATIONS[population])
 
     def owners(self, rows: Rows, population: str) -> np.ndarray:
         """For each row of `population`, its owner's index within `rows` (or -1); computed once per pair."""
-        return self._ownership(rows, population)[0] - 1
+        base, subset = split_population(population)
+        owned = self._ownership(rows, base)[0] - 1
+        return owned[self.year.task_subset(subset)] if base == TASK and subset is not None else owned
 
     def _ownership(self, rows: Rows, population: str) -> tuple[np.ndarray, np.ndarray]:
         """(owner's index within `rows` plus one — 0 for rows without an owner — for each row of
@@ -151,6 +164,8 @@ class Evaluator:
             if rows.kind == MEMBER:
                 column = self.year.member_column(node.name)
                 return column if rows.index is self.year.member_positions else column[rows.index]
+            if rows.kind == TASK:
+                return self.year.task_column(node.name)[rows.index]
             return self.year.unit_column(node.name)[rows.index]
         if isinstance(node, Constant):  # one value seen as many (no memory per row)
             return np.broadcast_to(np.float64(node.value), (len(rows),))
@@ -187,8 +202,8 @@ class Evaluator:
     def _aggregate(self, node: Aggregate, rows: Rows) -> np.ndarray:
         n = len(rows)
         key = (node, rows.key)
-        if node.population == MEMBER and rows.kind != MEMBER:
-            sums = self._member_sums(node, rows)
+        if split_population(node.population)[0] in LEAVES and rows.kind not in LEAVES:
+            sums = self._leaf_sums(node, rows)
         else:
             sums = self._direct_sums(node, rows)
         present, counted, missing, total = sums.present, sums.counted, sums.missing, sums.total
@@ -228,20 +243,25 @@ class Evaluator:
         assert total is not None and missing is not None
         return _Sums(present, present - missing, missing, total, bottom, extreme)
 
-    def _member_sums(self, node: Aggregate, rows: Rows) -> _Sums:
-        """Sums over members, in two steps: the members of each chi bộ once per formula (one pass
-        over millions of rows, shared by every level), then those per-chi-bộ sums rolled up the
-        tree onto `rows` (a pass over the organisations only)."""
+    def _leaf_sums(self, node: Aggregate, rows: Rows) -> _Sums:
+        """Sums over members (or tasks), in two steps: the members of each chi bộ (the tasks of
+        each unit) once per formula (one pass over millions of rows, shared by every level), then
+        those per-organisation sums rolled up the tree onto `rows` (a pass over the organisations only)."""
         shifted = self._org_ownership(rows)
         n = len(rows)
 
         def roll(per_org: np.ndarray) -> np.ndarray:
             return np.bincount(shifted, weights=per_org, minlength=n + 1)[1:]
 
-        present = roll(self.year.members_per_org)
+        base, subset = split_population(node.population)
+        if base == MEMBER:
+            per_org = self.year.members_per_org
+        else:
+            per_org = np.bincount(self._attach(base, subset), minlength=self.year.n_org + 1)[:-1].astype(np.float64)
+        present = roll(per_org)
         if node.inner is None:
             return _Sums(present, present, np.zeros(n), present)
-        total, bottom, missing, extreme = self._member_partials(node)
+        total, bottom, missing, extreme = self._leaf_partials(node)
         if extreme is not None:
             valid = (shifted > 0) & ~np.isnan(extreme)
             extreme = _extreme(node.func, n, shifted[valid] - 1, extreme[valid])
@@ -250,16 +270,31 @@ class Evaluator:
             present, present - missing, missing, roll(total), None if bottom is None else roll(bottom), extreme
         )
 
-    def _member_partials(self, node: Aggregate) -> _Partials:
-        """Per organisation position, over its own members: sum of the formula (and of the ratio's
-        denominator), how many had no value, and the min/max for those functions."""
-        key = (node.func, node.inner, node.second)
+    def _attach(self, base: str, subset: str | None) -> np.ndarray:
+        """Per row of a leaf population (members, or all the year's tasks), the organisation it hangs
+        from; tasks outside `subset` go to one extra bin (n_org) that is dropped."""
+        if base == MEMBER:
+            return self.year.member_chi_bo
+        org = self.year.task_org
+        if subset is None:
+            return org
+        inside = np.zeros(len(org), dtype=bool)
+        inside[self.year.task_subset(subset)] = True
+        return np.where(inside, org, self.year.n_org)
+
+    def _leaf_partials(self, node: Aggregate) -> _Partials:
+        """Per organisation position, over its own members (tasks): sum of the formula (and of the
+        ratio's denominator), how many had no value, and the min/max for those functions."""
+        key = (node.func, node.inner, node.second, node.population)
         if key not in self._partials:
             assert node.inner is not None
-            members = member_rows(self.year)
-            inner = self.value(node.inner, members)
-            second = self.value(node.second, members) if node.second is not None else None
-            self._partials[key] = _group_sums(node.func, self.year.member_chi_bo, self.year.n_org, inner, second)
+            base, subset = split_population(node.population)
+            leaves = member_rows(self.year) if base == MEMBER else task_rows(self.year)
+            inner = self.value(node.inner, leaves)
+            second = self.value(node.second, leaves) if node.second is not None else None
+            n_org = self.year.n_org
+            sums = _group_sums(node.func, self._attach(base, subset), n_org + 1, inner, second)
+            self._partials[key] = tuple(None if part is None else part[:n_org] for part in sums)  # type: ignore[assignment]
         return self._partials[key]
 
     def _org_ownership(self, rows: Rows) -> np.ndarray:

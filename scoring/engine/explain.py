@@ -14,7 +14,7 @@ import numpy as np
 
 from scoring.criteria.expr import (
     MEMBER,
-    POPULATION_NOUNS,
+    TASK,
     Aggregate,
     Arith,
     Column,
@@ -27,6 +27,8 @@ from scoring.criteria.expr import (
     OwnUnit,
     Previous,
     Type,
+    population_noun,
+    split_population,
 )
 from scoring.criteria.model import Criterion
 from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
@@ -40,8 +42,15 @@ FLAG_PHRASES = {
     "vi_pham": "vi phạm",
     "la_bi_thu": "là bí thư",
     "vi_pham_don_vi": "có vi phạm trong cơ quan, đơn vị",
+    "hoan_thanh": "đã hoàn thành",
+    "dung_han": "hoàn thành đúng hạn",
+    "qua_han": "quá hạn",
+    "co_minh_chung": "có minh chứng",
 }
-_TITLES = {c.name: c.title for spec in (TO_CHUC, DANG_VIEN, DON_VI_NAM) for c in spec.columns}
+_TITLES = {
+    **{c.name: c.title for spec in (TO_CHUC, DANG_VIEN, DON_VI_NAM) for c in spec.columns},
+    "so_ngay_tre": "Số ngày trễ hạn",
+}
 _RATING_NOUN = {"xep_loai": "", "xep_loai_co_quan": "cơ quan, đơn vị ", "xep_loai_doan_the": "đoàn thể "}
 _CODE_LABELS = {**CAP.labels, **LOAI_HINH.labels, **DOI_TUONG.labels}
 _AGGREGATE_WORDS = {"mean": "bình quân", "min": "thấp nhất", "max": "cao nhất", "sum": "tổng"}
@@ -80,7 +89,7 @@ def phrase_of(node: Node) -> str:
         labels = ", ".join(_CODE_LABELS.get(label, label).lower() for label in _labels(node))
         return f"{phrase_of(node.item)} {'không ' if node.negate else ''}thuộc: {labels}"
     if isinstance(node, Aggregate):
-        noun = POPULATION_NOUNS[node.population]
+        noun = population_noun(node.population)
         inner = phrase_of(node.inner) if node.inner is not None else ""
         if node.func == "share":
             return f"tỷ lệ {noun} {inner}"
@@ -225,7 +234,7 @@ def _body(criterion: Criterion, node: Node, rows: Rows, values: np.ndarray, eval
     shown = format_value(criterion, values)
     if isinstance(node, Aggregate) and node.func in ("share", "count", "ratio") and node.inner is not None:
         parts = evaluator.parts(node, rows)
-        noun = POPULATION_NOUNS[node.population]
+        noun = population_noun(node.population)
         counts = _obj(format_int(parts.numerator)) + "/" + _obj(format_int(parts.denominator))
         if node.func == "ratio":
             text = counts + f" {phrase or phrase_of(node)}" + " (" + shown + ")"
@@ -250,7 +259,7 @@ def _body(criterion: Criterion, node: Node, rows: Rows, values: np.ndarray, eval
     text = label[0].upper() + label[1:] + ": " + shown
     if isinstance(node, Aggregate) and node.inner is not None:
         parts = evaluator.parts(node, rows)
-        text = _with_missing(text, parts.missing, POPULATION_NOUNS[node.population])
+        text = _with_missing(text, parts.missing, population_noun(node.population))
     return text
 
 
@@ -309,11 +318,17 @@ def offenders(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Eva
     else:
         bad = target.met(inner) == 0
     pick = bad & (owner >= 0) & failed[owner]
-    if population == "dang_vien":
+    base = split_population(population)[0]
+    if base == MEMBER:
         ids = evaluator.year.member_ids(np.flatnonzero(pick))
+    elif base == TASK:  # a task by its id and the unit it was given to: «kl21.3 (CS004)»; one task: the unit
+        tasks = evaluator.population(population).index[pick]
+        year = evaluator.year
+        units = year.org_ids[year.task_org[tasks]].astype(str).astype(object)
+        ids = units if split_population(population)[1] else year.task_ids[tasks] + " (" + units + ")"
     else:
         ids = evaluator.year.org_ids[evaluator.population(population).index[pick]]
-    return _first_ids(owner[pick], ids.astype(str), len(rows), POPULATION_NOUNS[population])
+    return _first_ids(owner[pick], ids.astype(str), len(rows), population_noun(population))
 
 
 def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int, noun: str) -> np.ndarray:

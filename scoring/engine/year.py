@@ -144,6 +144,88 @@ class YearData:
         """How many members each organisation position has directly (a chi bộ's own members)."""
         return np.bincount(self.member_chi_bo, minlength=self.n_org).astype(np.float64)
 
+    # --- tasks (optional table nhiem_vu) ---------------------------------------------------------
+
+    @cached_property
+    def _task_frame(self) -> pd.DataFrame:
+        tasks = self.dataset.nhiem_vu
+        return tasks[(tasks["nam"] == self.year).to_numpy(dtype=bool, na_value=False)]
+
+    @cached_property
+    def task_org(self) -> np.ndarray:
+        """Organisation position of the unit each task of the year was given to."""
+        codes = self._task_frame["ma_to_chuc"]
+        if not isinstance(codes.dtype, pd.CategoricalDtype):  # an empty table (no nhiem_vu in the data)
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(codes.cat.codes.to_numpy(), dtype=np.int64)
+
+    @cached_property
+    def task_positions(self) -> np.ndarray:
+        return np.arange(len(self.task_org))
+
+    @cached_property
+    def task_ids(self) -> np.ndarray:
+        """`ma_nhiem_vu` of each task of the year."""
+        return self._task_frame["ma_nhiem_vu"].astype(str).to_numpy(dtype=object)
+
+    def task_subset(self, subset: str | None) -> np.ndarray:
+        """Positions of the year's tasks with id `subset` (all of them for None)."""
+        if subset is None:
+            return self.task_positions
+        return np.flatnonzero(self.task_ids == subset)
+
+    def task_column(self, name: str) -> np.ndarray:
+        """A task row column (`scoring.criteria.expr.TASK_COLUMNS`), 1/0/NaN or a number of days."""
+        return self._task_columns[name]
+
+    @cached_property
+    def _task_columns(self) -> dict[str, np.ndarray]:
+        """Done, done on time, overdue, days late, with evidence — on whole arrays.
+
+        The deadline is the last day the plan allows (a month or quarter ends on its last day);
+        «hằng năm» is 31/12 of the year; a «thường xuyên» task is on time when done within the year.
+        A task done without a completion date is on time only if ongoing (else unknown); a task not
+        done is late by the days from its deadline to 31/12 when the deadline fell inside the year."""
+        tasks = self._task_frame
+        n = len(tasks)
+        if n == 0:
+            return {name: np.zeros(0) for name in ("hoan_thanh", "dung_han", "qua_han", "so_ngay_tre", "co_minh_chung")}
+        result = tasks["ket_qua"].astype(object).to_numpy()
+        reported = pd.notna(result)
+        done = reported & (result == "hoan_thanh")
+        deadline = tasks["han"].astype(str).to_numpy(dtype=object)
+        ongoing = deadline == "thuong_xuyen"
+        year_end = np.datetime64(f"{self.year}-12-31", "D")
+        dated = ~np.isin(deadline, ["thuong_xuyen", "hang_nam"])
+        due = np.full(n, year_end)
+        due[dated] = pd.to_datetime(pd.Series(deadline[dated]), format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
+        finished = tasks["ngay_hoan_thanh"].to_numpy().astype("datetime64[D]")
+        has_day = ~np.isnat(finished)
+        late_done = np.where(has_day, (finished - due).astype(np.int64), 0).clip(0)
+        late_open = np.maximum((year_end - due).astype(np.int64), 0)
+        days = np.where(done, np.where(has_day | ongoing, late_done, np.nan), late_open.astype(np.float64))
+        days = np.where(reported, days, np.nan)
+        on_time = np.where(done, np.where(ongoing | has_day, (days == 0) * 1.0, np.nan), 0.0)
+        on_time = np.where(reported, on_time, np.nan)
+        evidence = tasks["minh_chung"].astype(object).to_numpy()
+        has_evidence = pd.notna(evidence) & (evidence != "")
+        late = np.where(np.isnan(days), np.nan, (days > 0) * 1.0)
+        # not done at the year's end: overdue if its deadline fell within the year; an ongoing task
+        # («thường xuyên») still in progress is not overdue, one never started is
+        open_overdue = np.where(ongoing, result == "chua_thuc_hien", due <= year_end) * 1.0
+        overdue = np.where(reported, np.where(done, late, open_overdue), np.nan)
+        return {
+            "hoan_thanh": np.where(reported, done * 1.0, np.nan),
+            "dung_han": on_time,
+            "qua_han": overdue,
+            "so_ngay_tre": days,
+            "co_minh_chung": has_evidence * 1.0,
+        }
+
+    @cached_property
+    def tasks_per_org(self) -> np.ndarray:
+        return np.bincount(self.task_org, minlength=self.n_org).astype(np.float64)
+
     # --- who is under whom ---------------------------------------------------------------------
 
     def nearest(self, caps: tuple[str, ...]) -> np.ndarray:
@@ -162,6 +244,8 @@ class YearData:
             nearest = self.nearest(caps)
             if population == "dang_vien":
                 start = self.member_chi_bo  # a chi bộ owns its own members
+            elif population == "nhiem_vu":
+                start = self.task_org  # a unit owns the tasks given to it
             else:
                 start = self.parent[self.orgs_of(POPULATIONS[population])]  # strictly below
             self._owner_cache[key] = nearest[start]  # start -1 (no parent) reads the -1 at the end

@@ -5,8 +5,11 @@ millions of cells holds only a few distinct ratings or years), then spread back 
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from collections.abc import Callable
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -14,9 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.domain import RATING_ORDER, boolean_lookup
-from scoring.io.readers import RawTable
+from scoring.io.readers import DATE_CELL, RawTable
 from scoring.schema import ColumnSpec, Kind, TableSpec
-from scoring.text import fold
+from scoring.text import fold, strip_diacritics
 from scoring.validation.report import ValidationReport
 
 _BAD = object()  # marks a value that could not be parsed
@@ -89,6 +92,8 @@ def dtype_of(spec: ColumnSpec) -> object:
         Kind.SCORE: "Float64",
         Kind.POINTS: "Float64",
         Kind.FLAG: "boolean",
+        Kind.DATE: "datetime64[s]",
+        Kind.DEADLINE: "str",
     }[spec.kind]
 
 
@@ -222,10 +227,79 @@ def _parse_flag(text: str) -> object:
     return _BOOLEANS.get(key, _BAD) if key else _BOOLEANS.get(text.strip(), _BAD)
 
 
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]00:00(?::00)?)?$")
+_MONTH = re.compile(r"^(?:thang|t)?\s*(\d{1,2})\s*(?:/|-|nam)\s*(\d{4})$")
+_QUARTER = re.compile(r"^(?:quy|q)\s*(i{1,3}|iv|[1-4])\s*(?:/|-|nam)\s*(\d{4})$")
+_HALF = re.compile(r"^6 thang (dau|cuoi) nam\s*(\d{4})$")
+_YEAR_ONLY = re.compile(r"^(?:nam|trong nam|cuoi nam)\s*(\d{4})$")
+_EVERY_YEAR = {"hang nam", "moi nam", "ca nam", "trong nam", "hangnam", "cuoi nam"}
+_ONGOING = {"thuong xuyen", "lien tuc", "thuongxuyen"}
+
+
+def _day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_end(year: int, month: int) -> date | None:
+    if not 1 <= month <= 12:
+        return None
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _parse_date(text: str) -> object:
+    """15/03/2022, 15-03-2022, 2022-03-15 (an Excel date cell reads as 2022-03-15 00:00:00)."""
+    cleaned = text.removesuffix(DATE_CELL).strip().lower()
+    if (found := _ISO.match(cleaned)) is not None:
+        y, m, d = (int(g) for g in found.groups())
+    elif (found := _DATE.match(cleaned)) is not None:
+        d, m, y = (int(g) for g in found.groups())
+    else:
+        return _BAD
+    value = _day(y, m, d)
+    return _BAD if value is None or not 1930 <= y <= 2100 else pd.Timestamp(value)
+
+
+def _parse_deadline(text: str) -> object:
+    """A deadline as the plans write it, kept as the last day it allows ("2022-03-31"), or
+    "hang_nam" (31/12 of the row's year) / "thuong_xuyen" (ongoing: done within the year)."""
+    text = text.removesuffix(DATE_CELL)
+    key = re.sub(r"\s+", " ", strip_diacritics(text).lower().replace(".", "")).strip()
+    if key in _ONGOING:
+        return "thuong_xuyen"
+    if key in _EVERY_YEAR:
+        return "hang_nam"
+    day = _parse_date(text)
+    if isinstance(day, pd.Timestamp):
+        return day.date().isoformat()
+    last: date | None = None
+    if (found := _MONTH.match(key)) is not None:
+        last = _month_end(int(found.group(2)), int(found.group(1)))
+    elif (found := _QUARTER.match(key)) is not None:
+        last = _month_end(int(found.group(2)), 3 * _ROMAN[found.group(1)])
+    elif (found := _HALF.match(key)) is not None:
+        last = _month_end(int(found.group(2)), 6 if found.group(1) == "dau" else 12)
+    elif (found := _YEAR_ONLY.match(key)) is not None:
+        last = _month_end(int(found.group(1)), 12)
+    return _BAD if last is None or not 1930 <= last.year <= 2100 else last.isoformat()
+
+
+def parse_deadline(text: str) -> str | None:
+    """A deadline as the plans write it, parsed (see `_parse_deadline`); None when not understood."""
+    value = _parse_deadline(text)
+    return value if isinstance(value, str) else None
+
+
 _PARSERS: dict[Kind, Callable[[str], object]] = {
     Kind.YEAR: _parse_year,
     Kind.COUNT: _parse_int,
     Kind.SCORE: _parse_score,
     Kind.POINTS: _parse_score,
     Kind.FLAG: _parse_flag,
+    Kind.DATE: _parse_date,
+    Kind.DEADLINE: _parse_deadline,
 }

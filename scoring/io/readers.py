@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from scoring.schema import TABLES, TableSpec
+from scoring.schema import OPTIONAL_TABLES, TABLES, TableSpec
 from scoring.text import fold
 from scoring.validation.report import Location, ValidationReport
 
@@ -52,7 +52,7 @@ def read_tables(path: Path, report: ValidationReport) -> dict[str, RawTable]:
         p for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith("~$")
     )
     tables: dict[str, RawTable] = {}
-    for spec in TABLES:
+    for spec in (*TABLES, *OPTIONAL_TABLES):
         file = _find_table_file(path, spec)
         if file is None:
             continue
@@ -226,8 +226,10 @@ def _read_workbook(file: Path, report: ValidationReport) -> dict[str, RawTable]:
     tables: dict[str, RawTable] = {}
     try:
         sheets = {fold(name): name for name in book.sheetnames}
-        for spec in TABLES:
+        for spec in (*TABLES, *OPTIONAL_TABLES):
             sheet = next((sheets[n] for n in spec.sheet_names() if n in sheets), None)
+            if sheet is None and spec in OPTIONAL_TABLES:
+                continue  # an optional table (nhiệm vụ): only the plans that read it need it
             if sheet is None:
                 report.error(
                     where,
@@ -299,6 +301,10 @@ def _two_row_header(top: list[str], below: tuple[object, ...], known: dict[str, 
     return combined if gain > 0 else None
 
 
+#: how an Excel date cell reads as text: a date column accepts it, a year or count column reports it
+DATE_CELL = " (ô định dạng Ngày)"
+
+
 def _cell_text(value: object) -> str | None:
     if value is None:
         return None
@@ -307,7 +313,7 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 2024 and mã 123 as 2024.0 / 123.0
     if isinstance(value, datetime.datetime | datetime.date):
-        return f"{value:%d/%m/%Y} (ô định dạng Ngày)"
+        return f"{value:%d/%m/%Y}{DATE_CELL}"
     text = str(value).strip()
     return text or None
 
@@ -350,6 +356,8 @@ def finish_table(
         row_numbers = row_numbers[keep]
     data = pa.table({name: table.column(i) for name, i in chosen.items()})
     where = Location(where.file, where.sheet, int(row_numbers[0]) if len(row_numbers) else 2, headers, row_numbers)
+    if data.num_rows == 0 and spec in OPTIONAL_TABLES:
+        return None  # an optional table left empty (the template's Nhiệm vụ sheet): as if absent
     missing = [c for c in spec.required if c.name not in chosen]
     for col in missing:
         report.error(

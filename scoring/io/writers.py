@@ -1,6 +1,6 @@
-"""Write the three tables as a CSV folder, a Parquet folder or one XLSX workbook — atomically:
-everything goes to a temporary folder beside the target, which is renamed into place at the end,
-so a failure never leaves a half-written output."""
+"""Write the tables (the three, and nhiem_vu when there is one) as a CSV folder, a Parquet folder or
+one XLSX workbook — atomically: everything goes to a temporary folder beside the target, which is
+renamed into place at the end, so a failure never leaves a half-written output."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from scoring.io.excel import SAFE_TEXT
-from scoring.schema import TABLES
+from scoring.schema import ALL_TABLES
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -69,21 +69,21 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
     with atomic_folder(out) as staging:
         if fmt == "xlsx":
             write_workbook(tables, staging / WORKBOOK_NAME)
-        for spec in TABLES if fmt != "xlsx" else ():
+        for spec in [t for t in ALL_TABLES if t.name in tables] if fmt != "xlsx" else ():
             frame = tables[spec.name]
             if fmt == "csv":
                 pacsv.write_csv(to_arrow(frame), staging / f"{spec.name}.csv")
             else:
                 table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
                 pq.write_table(table, staging / f"{spec.name}.parquet", compression="zstd")
-    names = [WORKBOOK_NAME] if fmt == "xlsx" else [f"{s.name}.{fmt}" for s in TABLES]
+    names = [WORKBOOK_NAME] if fmt == "xlsx" else [f"{s.name}.{fmt}" for s in ALL_TABLES if s.name in tables]
     return [out / n for n in names]
 
 
 def write_workbook(tables: dict[str, pd.DataFrame | pa.Table], path: Path) -> None:
     """One sheet per table with the Vietnamese column titles the template uses."""
     with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
-        for spec in TABLES:
+        for spec in [t for t in ALL_TABLES if t.name in tables]:
             frame = to_arrow(tables[spec.name]).to_pandas()
             titles = {c.name: c.title for c in spec.columns}
             frame = frame.rename(columns=titles).astype(object).where(frame.notna().to_numpy(), None)

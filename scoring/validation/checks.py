@@ -68,6 +68,21 @@ def _row_rules(table: str) -> list[RowRule]:
                 "Có số cuộc kiểm tra, giám sát đã thực hiện nhưng không có kế hoạch (kế hoạch trống hoặc 0).",
                 lambda d: ~((d["kiem_tra_thuc_hien"] > 0) & ~(d["kiem_tra_ke_hoach"] > 0).fillna(False)).fillna(False),
             ),
+            RowRule(
+                "don_thu_dung_han_vuot",
+                "don_thu_dung_han",
+                "Số đơn thư giải quyết đúng hạn lớn hơn số đơn thư nhận trong năm.",
+                lambda d: ~((d["don_thu_dung_han"] > d["don_thu_nhan"]) & (d["don_thu_nhan"] >= 0)).fillna(False),
+            ),
+        ]
+    if table == "nhiem_vu":
+        return [
+            RowRule(
+                "ngay_hoan_thanh_chua_lam",
+                "ngay_hoan_thanh",
+                "Có ngày hoàn thành nhưng kết quả ghi «Chưa thực hiện».",
+                lambda d: ~(d["ngay_hoan_thanh"].notna() & (d["ket_qua"] == "chua_thuc_hien")).fillna(False),
+            ),
         ]
     return []
 
@@ -119,7 +134,10 @@ def check_rows(
             rows = group["index"].astype("int64").to_numpy()
             if check == "not_nullable" and str(column) in invalid:
                 rows = rows[~invalid[str(column)][rows]]
-            shown = frame[str(column)].astype(object).to_numpy()[rows]
+            values = frame[str(column)]
+            if pd.api.types.is_datetime64_any_dtype(values):  # a date as the user wrote it: 15/06/2024
+                values = values.dt.strftime("%d/%m/%Y")
+            shown = values.astype(object).to_numpy()[rows]
             report.error(where, message, rows=rows, column=str(column), values=shown)
 
 
@@ -279,6 +297,11 @@ def check_unit_years(to_chuc: pd.DataFrame, units: pd.DataFrame, where: Location
         column="ma_to_chuc",
         values=units["ma_to_chuc"].to_numpy()[unknown],
     )
+
+
+def check_tasks(to_chuc: pd.DataFrame, tasks: pd.DataFrame, where: Location, report: ValidationReport) -> None:
+    """Every task row names an organisation of the tree."""
+    check_unit_years(to_chuc, tasks, where, report)
 
 
 def coverage_warnings(
