@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mau"
 CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
 TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
+#: the plans shipped with the tool (criteria/*.yaml), the Hai chân – Ba mũi plan first
+PLANS = sorted((ROOT / "criteria").resolve().glob("*.yaml"), key=lambda p: (p.name != CRITERIA.name, p.name))
 
 
 @dataclass
@@ -75,14 +77,49 @@ def results(state: Loaded | None = None) -> dict[int, ScoreResult]:
     return {year: result(year, state) for year in state.dataset.years}
 
 
+@st.cache_resource(show_spinner="Đang đọc tệp tiêu chí…")
+def _plan(path: str, digest: str) -> CriteriaSet:
+    return load_criteria(path)
+
+
+def _plan_picker(state: Loaded) -> None:
+    """The plan to score by: one of the bundled files, or the file the user uploaded. Choosing one
+    keeps the data and swaps the criteria (every page follows; caches are keyed by both)."""
+    current = Path(state.criteria.path).resolve()
+    options = [str(p) for p in PLANS]
+    if str(current) not in options:
+        options.append(str(current))  # a file uploaded on the Dữ liệu page
+    titles = {str(p): _plan(str(p), _digest(p)).title for p in PLANS}
+    chosen = st.selectbox(
+        "Kế hoạch thi đua",
+        options,
+        key="ke_hoach",
+        index=options.index(str(current)) if str(current) in options else 0,
+        format_func=lambda k: titles.get(k, f"{state.criteria.title} (tệp đã tải lên)"),
+    )
+    if chosen != str(current) and chosen in titles:
+        path = Path(chosen)
+        criteria = _plan(chosen, _digest(path))
+        data_key = state.key.split("|")[0]
+        st.session_state["loaded"] = Loaded(
+            state.dataset,
+            criteria,
+            state.data_label,
+            f"{path.relative_to(ROOT.resolve())} — {criteria.label}",
+            f"{data_key}|{path.stem}:{_digest(path)}",
+        )
+        st.rerun()
+
+
 def sidebar() -> tuple[int, str | None]:
-    """The choices every page shares — year and đảng bộ cấp trên cơ sở — drawn by each page and
+    """The choices every page shares — plan, year and đảng bộ cấp trên cơ sở — drawn by each page and
     kept in the session (outside the widgets) so that switching pages keeps them."""
     state = loaded()
     years = state.dataset.years[::-1]
     tops = cap_tren_choices(state.dataset)
     with st.sidebar:
-        st.markdown("**Thi đua «Hai chân – Ba mũi»**")
+        st.markdown("**Thi đua — chấm điểm theo kế hoạch**")
+        _plan_picker(state)
         year = st.session_state.get("nam_da_chon")
         year = st.selectbox("Năm", years, index=years.index(year) if year in years else 0)
         top = st.session_state.get("cap_tren_da_chon")
@@ -98,6 +135,12 @@ def sidebar() -> tuple[int, str | None]:
             else None
         )
     st.session_state["nam_da_chon"], st.session_state["cap_tren_da_chon"] = year, top
+    if not state.criteria.in_force(int(year)):
+        until = f"–{state.criteria.to_year}" if state.criteria.to_year else " trở đi"
+        st.sidebar.warning(
+            f"Kế hoạch đang chọn có hiệu lực từ năm {state.criteria.from_year}{until}; năm {year} nằm ngoài thời gian "
+            "đó nên nhiều tiêu chí sẽ không có số liệu."
+        )
     return int(year), top
 
 

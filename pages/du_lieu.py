@@ -25,7 +25,8 @@ state = loaded()
 st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
 st.markdown(
     "Tải lên **một tệp Excel** có ba trang (tổ chức, đảng viên, số liệu đơn vị theo năm) hoặc **ba tệp CSV** "
-    f"`to_chuc.csv`, `dang_vien.csv`, `don_vi_nam.csv`; mỗi tệp tối đa {LIMIT_MB} MB. Công thức và macro trong "
+    f"`to_chuc.csv`, `dang_vien.csv`, `don_vi_nam.csv`; mỗi tệp tối đa {LIMIT_MB} MB. Kế hoạch chấm theo nhiệm vụ "
+    "cần thêm trang «Nhiệm vụ» hoặc tệp `nhiem_vu.csv` (không bắt buộc). Công thức và macro trong "
     "tệp Excel không bao giờ được chạy: chỉ đọc giá trị đã lưu."
 )
 files = st.file_uploader("Bộ dữ liệu", type=["xlsx", "csv"], accept_multiple_files=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,6 +13,11 @@ from scoring.views import board, cap_tren_choices, org_ranking, scorecard, what_
 from tests.conftest import ROOT
 
 CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")
+
+
+def _year_box(at: AppTest) -> Any:
+    """The sidebar's «Năm» select box (the plan picker comes first)."""
+    return next(box for box in at.sidebar.selectbox if box.label == "Năm")
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +45,11 @@ def test_overview_board_is_the_library_board(sample: Dataset) -> None:
     assert (
         shown["Thay đổi so với năm trước"].round(9).tolist() == expected["Thay đổi so với năm trước"].round(9).tolist()
     )
-    at.sidebar.selectbox[0].select(2023).run()
+    _year_box(at).select(2023).run()
     assert not at.exception
     earlier = board(score(sample, CRITERIA, 2023), score(sample, CRITERIA, 2022), top)
     assert at.dataframe[0].value["Giá trị"].tolist() == earlier["Giá trị"].tolist()
-    at.sidebar.selectbox[0].select(2025).run()
+    _year_box(at).select(2025).run()
 
 
 def test_ranking_filters_and_search_ignore_diacritics(app: AppTest, sample: Dataset) -> None:
@@ -113,7 +120,7 @@ def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) 
     from scoring.engine import score
 
     at = _open(app, "khen_thuong")
-    year = int(at.sidebar.selectbox[0].value)
+    year = int(_year_box(at).value)
     assert at.title[0].value == f"Khen thưởng và kiểm tra xếp loại năm {year}"
     report = check_compliance(sample, year)
     findings = [d.value for d in at.dataframe if "Căn cứ" in d.value.columns]
@@ -134,3 +141,23 @@ def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) 
         "Tải kết quả kiểm tra (Excel)", "Tải danh sách (Excel)", "Tải danh sách (Word)", "Tải sơ kết (Excel)",
         "Tải sơ kết (Word)",
     }  # fmt: skip
+
+
+def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
+    """Choosing «Kết luận 21» in the sidebar: the board lists that plan's criteria with the library's
+    values for the year; the award page says the plan has no awards section."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    plan = ROOT / "criteria" / "kl21_dang_uy_khoi.yaml"
+    at.sidebar.selectbox(key="ke_hoach").select(str(plan.resolve())).run()
+    _year_box(at).select(2022).run()
+    assert not at.exception, at.exception
+    criteria = load_criteria(plan)
+    top = next(iter(cap_tren_choices(sample)))
+    expected = board(score(sample, criteria, 2022), score(sample, criteria, 2021), top)
+    shown = at.dataframe[0].value
+    assert shown["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()
+    assert shown["Kết quả"].tolist() == expected["Kết quả"].tolist()
+    assert "nhiem_vu.nv01" in shown["Mã tiêu chí"].tolist()
+    at.switch_page("pages/khen_thuong.py").run()
+    assert not at.exception
+    assert any("không có mục «awards»" in i.value for i in at.info)
