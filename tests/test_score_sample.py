@@ -171,3 +171,24 @@ def test_cli_score_on_broken_data_prints_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Tốt lắm" in result.output
     assert not (tmp_path / "kq").exists()
+
+
+PLAN_FILES = sorted((ROOT / "criteria").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("plan", PLAN_FILES, ids=[p.stem for p in PLAN_FILES])
+def test_cli_scores_the_sample_by_every_bundled_plan(tmp_path: Path, plan: Path) -> None:
+    """`thidua score` on the bundled sample with each plan, in its last year in force that the sample
+    holds: every criterion of the plan scored, and some met and some not (the sample exercises it)."""
+    from scoring import load_criteria
+
+    criteria = load_criteria(plan)
+    years = [y for y in (2021, 2022, 2023, 2024, 2025) if criteria.in_force(y)]
+    year = years[-1]
+    out = tmp_path / "kq"
+    result = runner.invoke(app, ["score", str(SAMPLE), "--criteria", str(plan), "--nam", str(year), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out / "ket_qua_tieu_chi.csv")
+    assert set(rows["ma_tieu_chi"]) == {c.id for c in criteria.criteria}
+    met = rows["dat"].dropna().astype(str)
+    assert {"True", "False"} <= set(met), plan.name  # the sample has units meeting and missing the plan
