@@ -207,6 +207,13 @@ def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí Y
     for level, chosen in criteria.by_level.items():
         points = f"{sum(c.points for c in chosen):g}".replace(".", ",")
         typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {points} điểm")
+    if criteria.tasks:  # plans scored from the Nhiệm vụ table: what each unit must report
+        typer.echo(f"Nhiệm vụ ({len(criteria.tasks)}), báo trong bảng Nhiệm vụ:")
+        for item in criteria.tasks:
+            typer.echo(f"  {item.id} — hạn: {item.han}; giao cho: {', '.join(item.levels)} — {item.title}")
+    dated = [c for c in criteria.criteria if c.from_year or c.to_year]
+    for c in dated:
+        typer.echo(f"  chỉ tiêu có mốc thời gian: {c.id} chấm {c.from_year or '…'}–{c.to_year or '…'}")
 
 
 @app.command("score")
