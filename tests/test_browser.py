@@ -139,7 +139,7 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
 def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
     page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
-    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']").first
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']")
     broken = ROOT / "tests" / "broken" / "chi_bo_khong_ton_tai"
     uploader.set_input_files([str(p) for p in sorted(broken.glob("*.csv"))])
     expect(page.get_by_text("Dữ liệu có lỗi, chưa thể chấm điểm")).to_be_visible(timeout=60_000)
@@ -150,7 +150,7 @@ def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page
     page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # a new session: the sample again
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
     valid = ROOT / "tests" / "data" / "hop_le"
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+    page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']").set_input_files(
         [str(p) for p in sorted(valid.glob("*.csv"))]
     )
     expect(page.get_by_text("Dữ liệu hợp lệ", exact=False).first).to_be_visible(timeout=60_000)

@@ -189,6 +189,8 @@ PLAN_SEEDS = {  # each plan file and the seed its quotes are taken from (None: s
     "nq34_vcci.yaml": "003_a7b9f1726d7cbe11.txt",
     "chi_bo_4_tot.yaml": "003_a7b9f1726d7cbe11.txt",
     "kl21_dang_uy_khoi.yaml": "001_f48e0f285acd8aa3.txt",
+    "kl21_cong_doan.yaml": "000_11d472f9ce649278.txt",
+    "tuyen_truyen_2022.yaml": "002_1d6f40f77551b3da.txt",
 }
 
 

@@ -153,8 +153,11 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     if year not in dataset.years:
         held = ", ".join(str(y) for y in dataset.years) or "không có năm nào"
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
-    now, before = YearData(dataset, year), YearData(dataset, year - 1)
-    earlier = Evaluator(before, YearData(dataset, year - 2))  # shared: trends read it, rank changes score it
+    # a plan with a «tasks» section sees only its own rows of the Nhiệm vụ table (the data may hold
+    # several plans' tasks for the same units)
+    tasks = frozenset(t.id for t in criteria.tasks) or None
+    now, before = YearData(dataset, year, tasks), YearData(dataset, year - 1, tasks)
+    earlier = Evaluator(before, YearData(dataset, year - 2, tasks))  # shared: trends read it, rank changes score it
     current = Evaluator(now, before, earlier)
     scored, levels = _score_year(criteria, current)
     current.forget()  # verdicts are kept; explanations recompute what they need, when asked

@@ -31,9 +31,11 @@ def as_float(series: pd.Series) -> np.ndarray:
 class YearData:
     """The arrays of one year; `available` is False when the dataset has no row for that year."""
 
-    def __init__(self, dataset: Dataset, year: int) -> None:
+    def __init__(self, dataset: Dataset, year: int, tasks: frozenset[str] | None = None) -> None:
         self.dataset = dataset
         self.year = year
+        #: the task ids of the plan scored (None: every row of the Nhiệm vụ table)
+        self.tasks = tasks
         members = dataset.dang_vien
         self.member_rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
         first = int(self.member_rows[0]) if len(self.member_rows) else 0
@@ -149,7 +151,10 @@ class YearData:
     @cached_property
     def _task_frame(self) -> pd.DataFrame:
         tasks = self.dataset.nhiem_vu
-        return tasks[(tasks["nam"] == self.year).to_numpy(dtype=bool, na_value=False)]
+        keep = (tasks["nam"] == self.year).to_numpy(dtype=bool, na_value=False)
+        if self.tasks is not None:
+            keep &= tasks["ma_nhiem_vu"].isin(self.tasks).to_numpy(dtype=bool, na_value=False)
+        return tasks[keep]
 
     @cached_property
     def task_org(self) -> np.ndarray:
