@@ -214,7 +214,7 @@ def _tasks(models: list[TaskModel], from_year: int, reader: _Reader, data: dict[
             )
             continue
         levels = _levels(item.level, path, reader, data)
-        found.append(Task(item.id, item.title, item.han, deadline, levels, item.section, from_year))
+        found.append(Task(item.id, item.title, item.han, deadline, levels, item.section, from_year, item.required))
     return tuple(found)
 
 

@@ -91,6 +91,9 @@ class TaskModel(Strict):
     han: Text  # "tháng 01/2022", "quý I/2022", "hằng năm", "thường xuyên"…
     level: str | list[str]  # the levels given the task (cap_tren_co_so, tccsd…)
     section: str | None = None
+    #: every unit of `level` must report it (a missing row is unknown); false for an option a unit may
+    #: take or not (a form of propaganda): a missing row then means not done
+    required: bool = True
 
 
 class HeaderModel(Strict):
@@ -115,6 +118,7 @@ class Task:
     levels: tuple[str, ...]
     section: str | None = None
     from_year: int | None = None  # the plan's first year: no task falls due before it
+    required: bool = True
 
     def due_in(self, year: int) -> bool:
         """Whether a unit has this task in `year`: a dated task in its year, a yearly or ongoing one

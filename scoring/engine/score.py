@@ -155,7 +155,7 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
         raise ScoringError(f"Dữ liệu không có năm {year}; các năm có: {held}.")
     # a plan with a «tasks» section sees only its own rows of the Nhiệm vụ table (the data may hold
     # several plans' tasks for the same units)
-    tasks = frozenset(t.id for t in criteria.tasks) or None
+    tasks = criteria.tasks
     now, before = YearData(dataset, year, tasks), YearData(dataset, year - 1, tasks)
     earlier = Evaluator(before, YearData(dataset, year - 2, tasks))  # shared: trends read it, rank changes score it
     current = Evaluator(now, before, earlier)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.criteria.expr import MEMBER, Aggregate
+from scoring.criteria.expr import MEMBER, TASK, Aggregate, split_population
 from scoring.criteria.model import Criterion
 from scoring.engine.evaluate import Evaluator, Rows
 
@@ -57,6 +57,15 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
             could_change = parts.missing > 0
             flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
             state[could_change & flips] = NO_DATA
+        elif node.func == "share" and split_population(node.population)[0] == TASK:
+            # a task not reported is unknown, not left out: the verdict stands only if it is the same
+            # whether every unreported task turns out done or not (members not rated are left out)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                every = parts.denominator + parts.missing
+                worst = np.where(every > 0, parts.numerator / every, np.nan)
+                best = np.where(every > 0, (parts.numerator + parts.missing) / every, np.nan)
+            open_ = (parts.missing > 0) & (target.met(worst, previous) != target.met(best, previous))
+            state[open_ & ((state == MET) | (state == NOT_MET))] = NO_DATA
     if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
         exempt = evaluator.year.member_unrated[rows.index]  # exempt (miễn)
         not_applicable = exempt if not_applicable is None else not_applicable | exempt

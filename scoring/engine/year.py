@@ -9,6 +9,7 @@ of levels, by walking the tree one level at a time (`tree.ancestor_where`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from scoring import tree
 from scoring.criteria.expr import POPULATIONS
+from scoring.criteria.model import Task
 from scoring.dataset import Dataset
 
 
@@ -31,11 +33,11 @@ def as_float(series: pd.Series) -> np.ndarray:
 class YearData:
     """The arrays of one year; `available` is False when the dataset has no row for that year."""
 
-    def __init__(self, dataset: Dataset, year: int, tasks: frozenset[str] | None = None) -> None:
+    def __init__(self, dataset: Dataset, year: int, tasks: Sequence[Task] = ()) -> None:
         self.dataset = dataset
         self.year = year
-        #: the task ids of the plan scored (None: every row of the Nhiệm vụ table)
-        self.tasks = tasks
+        #: the tasks of the plan scored (none: every row of the Nhiệm vụ table is read as it is)
+        self.tasks = tuple(tasks)
         members = dataset.dang_vien
         self.member_rows = np.flatnonzero((members["nam"] == year).to_numpy(dtype=bool, na_value=False))
         first = int(self.member_rows[0]) if len(self.member_rows) else 0
@@ -152,9 +154,38 @@ class YearData:
     def _task_frame(self) -> pd.DataFrame:
         tasks = self.dataset.nhiem_vu
         keep = (tasks["nam"] == self.year).to_numpy(dtype=bool, na_value=False)
-        if self.tasks is not None:
-            keep &= tasks["ma_nhiem_vu"].isin(self.tasks).to_numpy(dtype=bool, na_value=False)
-        return tasks[keep]
+        if not self.tasks:
+            return tasks[keep]
+        # a plan with a «tasks» section: only its rows (the table may hold several plans' tasks), and
+        # a blank row for every unit given a task due this year that did not report it ("chưa báo"):
+        # unknown, never counted as done — nor dropped as if the unit had not been given the task
+        keep &= tasks["ma_nhiem_vu"].isin([t.id for t in self.tasks]).to_numpy(dtype=bool, na_value=False)
+        rows = tasks[keep]
+        if not isinstance(rows["ma_to_chuc"].dtype, pd.CategoricalDtype):
+            return rows
+        codes = rows["ma_to_chuc"].cat.codes.to_numpy()
+        ids = rows["ma_nhiem_vu"].astype(str).to_numpy(dtype=object)
+        blanks = []
+        for task in self.tasks:  # a plan has a few dozen tasks; each is one array pass over the units
+            if not task.required or not task.due_in(self.year):
+                continue
+            given = self.orgs_of(task.levels)
+            given = given[self.active[given]]
+            missing = given[~np.isin(given, codes[ids == task.id])]
+            if len(missing):
+                blanks.append(pd.DataFrame({"org": missing, "ma_nhiem_vu": task.id, "han": task.deadline}))
+        if not blanks:
+            return rows
+        added = pd.concat(blanks, ignore_index=True)
+        filler = pd.DataFrame(
+            {
+                "ma_to_chuc": pd.Categorical.from_codes(added["org"].to_numpy(), dtype=rows["ma_to_chuc"].dtype),
+                "ma_nhiem_vu": added["ma_nhiem_vu"].astype(rows["ma_nhiem_vu"].dtype),
+                "nam": pd.Series(np.full(len(added), self.year)).astype(rows["nam"].dtype),
+                "han": added["han"].astype(rows["han"].dtype),
+            }
+        )
+        return pd.concat([rows, filler], ignore_index=True)
 
     @cached_property
     def task_org(self) -> np.ndarray:
@@ -213,7 +244,7 @@ class YearData:
         on_time = np.where(done, np.where(ongoing | has_day, (days == 0) * 1.0, np.nan), 0.0)
         on_time = np.where(reported, on_time, np.nan)
         evidence = tasks["minh_chung"].astype(object).to_numpy()
-        has_evidence = pd.notna(evidence) & (evidence != "")
+        has_evidence = np.where(reported, pd.notna(evidence) & (evidence != ""), np.nan)
         late = np.where(np.isnan(days), np.nan, (days > 0) * 1.0)
         # not done at the year's end: overdue if its deadline fell within the year; an ongoing task
         # («thường xuyên») still in progress is not overdue, one never started is
