@@ -223,3 +223,18 @@ def test_plan_files_listed_in_the_criteria_readme() -> None:
     readme = (ROOT / "criteria" / "README.md").read_text(encoding="utf-8")
     for path in (ROOT / "criteria").glob("*.yaml"):
         assert f"`{path.name}`" in readme, path.name
+
+
+@pytest.mark.parametrize("name", sorted(set(PLAN_SEEDS) - {"hai_chan_ba_mui.yaml"}))
+def test_every_criterion_has_a_case_meeting_it_and_one_missing_it(name: str) -> None:
+    """tests/cases/<plan>.yaml holds, for every criterion of the plan, a unit that meets it and one that
+    does not (the Hai chân – Ba mũi cases are split by level across the other case files)."""
+    criteria = load_criteria(ROOT / "criteria" / name)
+    cases = yaml.safe_load((ROOT / "tests" / "cases" / name).read_text(encoding="utf-8"))
+    verdicts: dict[str, set[object]] = {}
+    for case in cases:
+        assert case["tieu_chi"] == f"criteria/{name}", case["ten"]
+        for want in case.get("ket_qua", []):
+            verdicts.setdefault(want["tieu_chi"], set()).add(want.get("dat"))
+    lacking = [c.id for c in criteria.criteria if not {True, False} <= verdicts.get(c.id, set())]
+    assert not lacking, lacking
