@@ -47,6 +47,13 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def criteria_key(criteria: CriteriaSet) -> str:
+    """The criteria part of a cache key: the file (an upload has its own temporary path) and its content."""
+    path = Path(criteria.path)
+    content = _digest(path) if path.is_file() else criteria.version
+    return f"{hashlib.sha256(str(path).encode()).hexdigest()[:8]}:{content}"
+
+
 def loaded() -> Loaded:
     """The uploaded data and criteria if the user loaded some (Dữ liệu page), else the sample."""
     if "loaded" not in st.session_state:
@@ -56,7 +63,7 @@ def loaded() -> Loaded:
             criteria,
             f"{SAMPLE.relative_to(ROOT)} (dữ liệu mẫu một Đảng bộ Khối)",
             f"{CRITERIA.relative_to(ROOT)} — {criteria.label}",
-            f"mau:{_digest(SAMPLE)}:{_digest(CRITERIA)}",
+            f"mau:{_digest(SAMPLE)}|{criteria_key(criteria)}",
         )
     value: Loaded = st.session_state["loaded"]
     return value
@@ -90,23 +97,21 @@ def _plan_picker(state: Loaded) -> None:
     if str(current) not in options:
         options.append(str(current))  # a file uploaded on the Dữ liệu page
     titles = {str(p): _plan(str(p), _digest(p)).title for p in PLANS}
-    chosen = st.selectbox(
+    chosen = st.selectbox(  # no key: the default follows the plan in use (an upload changes it)
         "Kế hoạch thi đua",
         options,
-        key="ke_hoach",
         index=options.index(str(current)) if str(current) in options else 0,
         format_func=lambda k: titles.get(k, f"{state.criteria.title} (tệp đã tải lên)"),
     )
     if chosen != str(current) and chosen in titles:
         path = Path(chosen)
         criteria = _plan(chosen, _digest(path))
-        data_key = state.key.split("|")[0]
         st.session_state["loaded"] = Loaded(
             state.dataset,
             criteria,
             state.data_label,
             f"{path.relative_to(ROOT.resolve())} — {criteria.label}",
-            f"{data_key}|{path.stem}:{_digest(path)}",
+            f"{state.key.split('|')[0]}|{criteria_key(criteria)}",
         )
         st.rerun()
 

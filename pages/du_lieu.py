@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import TEMPLATE, Loaded, caption, loaded, sidebar
+from pages.common import TEMPLATE, Loaded, caption, criteria_key, loaded, sidebar
 from scoring import CriteriaError, load_criteria, validate_dataset
 from scoring.io.excel import XLSX_MIME
 
@@ -76,8 +76,8 @@ if files or criteria_file:
         digest = hashlib.sha256()  # caches follow the content, not the upload
         for f in [*files, *([criteria_file] if criteria_file else [])]:
             digest.update(f.name.encode() + b"\0" + f.getvalue())
-        st.session_state["loaded"] = Loaded(
-            dataset, criteria, data_label, criteria_label, f"tai_len:{digest.hexdigest()[:16]}"
+        st.session_state["loaded"] = Loaded(  # the key names the data and the criteria: caches follow both
+            dataset, criteria, data_label, criteria_label, f"tai_len:{digest.hexdigest()[:16]}|{criteria_key(criteria)}"
         )
         st.session_state["vua_doi_du_lieu"] = True
         st.session_state.pop("nam_da_chon", None)

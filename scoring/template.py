@@ -86,6 +86,7 @@ def _write(path: Path) -> None:
             {"bold": True, "bg_color": "#F4B183", "text_wrap": True, "valign": "vcenter", "border": 1}
         ),
         "": book.add_format({"text_wrap": True}),
+        "text": book.add_format({"num_format": "@"}),
     }
     guide = book.add_worksheet("Hướng dẫn")
     lists = _list_sheet(book)
@@ -120,7 +121,9 @@ def _table_sheet(
     sheet.freeze_panes(1, 0)
     for col, column in enumerate(spec.columns):
         sheet.write(0, col, column.title, fmt["header" if column.required else "optional"])
-        sheet.set_column(col, col, max(14, min(len(column.title) + 2, 32)))
+        # a deadline is text («tháng 01/2022»): Excel would turn «01/2022» into the date 01/01/2022
+        text = fmt["text"] if column.kind in (Kind.DEADLINE, Kind.ID) else None
+        sheet.set_column(col, col, max(14, min(len(column.title) + 2, 32)), text)
         sheet.write_comment(0, col, _comment(column), {"x_scale": 2, "y_scale": 1.5})
         validation = _validation(column, lists)
         if validation:

@@ -54,3 +54,14 @@ def test_filled_template_loads(tmp_path: Path) -> None:
     expected = load_dataset(VALID)
     pd.testing.assert_frame_equal(filled.to_chuc, expected.to_chuc)
     pd.testing.assert_frame_equal(filled.dang_vien, expected.dang_vien)
+
+
+def test_deadline_and_id_columns_are_text_so_excel_keeps_what_is_typed() -> None:
+    """«01/2022» typed in Thời hạn must stay text (Excel would make it the date 01/01/2022); ids keep leading zeros."""
+    book = openpyxl.load_workbook(TEMPLATE)
+    sheet = book["Nhiệm vụ"]
+    headers = [c.value for c in sheet[1]]
+    for title in ("Thời hạn", "Mã tổ chức", "Mã nhiệm vụ"):
+        index = headers.index(title) + 1  # openpyxl groups adjacent columns of the same format: A:B
+        formats = [d.number_format for d in sheet.column_dimensions.values() if d.min <= index <= d.max]
+        assert formats == ["@"], title

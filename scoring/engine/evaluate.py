@@ -226,6 +226,17 @@ class Evaluator:
             else:  # sum
                 result = np.where(has, total, np.nan)
         self._parts[key] = Parts(total, counted, missing)
+        if split_population(node.population)[0] == TASK:
+            # a task given but not reported is unknown: the value stands only if the reported rows
+            # decide it (a failed task already makes all(...) false); otherwise it is NaN, so that a
+            # formula built on it (share(tccsd, count(nhiem_vu[…], …) >= 1)) is not taken as met.
+            # At the top of a criterion, `verdict.judge` reads the parts to decide what can be decided.
+            undecided = missing > 0
+            if node.func == "all":
+                undecided &= ~(result == 0)
+            elif node.func == "any":
+                undecided &= ~(result == 1)
+            result = np.where(undecided, np.nan, result)
         return result
 
     def _direct_sums(self, node: Aggregate, rows: Rows) -> _Sums:

@@ -82,7 +82,8 @@ def phrase_of(node: Node) -> str:
             return FLAG_PHRASES.get(node.name, _TITLES.get(node.name, node.name).lower())
         return _TITLES.get(node.name, node.name).lower()
     if isinstance(node, Not):
-        return "không " + phrase_of(node.operand)
+        said = phrase_of(node.operand)
+        return "chưa " + said.removeprefix("đã ") if said.startswith("đã ") else "không " + said  # «chưa hoàn thành»
     if isinstance(node, Logic):
         return (" và " if node.op == "and" else " hoặc ").join(phrase_of(p) for p in node.parts)
     if isinstance(node, InList):

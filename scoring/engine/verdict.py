@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.criteria.expr import MEMBER, TASK, Aggregate, split_population
+from scoring.criteria.expr import MEMBER, TASK, Aggregate, Node, split_population
 from scoring.criteria.model import Criterion
 from scoring.engine.evaluate import Evaluator, Rows
 
@@ -41,6 +41,14 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
     """Value, last year's value (trend targets), state and points earned, for every row."""
     node, target = criterion.metric, criterion.target
     value = evaluator.value(node, rows)
+    on_tasks = isinstance(node, Aggregate) and split_population(node.population)[0] == TASK and node.inner is not None
+    if on_tasks and isinstance(node, Aggregate) and node.func in ("share", "count", "sum"):
+        # the reported tasks' figure (NaN inside formulas when some are not reported); the rules
+        # below decide whether the unreported ones could still change the verdict
+        parts = evaluator.parts(node, rows)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reported = parts.numerator / np.where(parts.denominator > 0, parts.denominator, np.nan)
+        value = reported if node.func == "share" else np.where(parts.denominator > 0, parts.numerator, value)
     previous = evaluator.previous_value(node, rows) if target.needs_previous else None
     ok, missing = target.check(value, previous)
     state = ok.view(np.int8)  # MET 1, NOT_MET 0
@@ -57,7 +65,7 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
             could_change = parts.missing > 0
             flips = (state == NOT_MET) if target.higher_is_better and target.kind != "range" else (state == MET)
             state[could_change & flips] = NO_DATA
-        elif node.func == "share" and split_population(node.population)[0] == TASK:
+        elif node.func == "share" and (on_tasks or _reads_tasks(node.inner)):
             # a task not reported is unknown, not left out: the verdict stands only if it is the same
             # whether every unreported task turns out done or not (members not rated are left out)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -85,3 +93,13 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
         cut = np.minimum(criterion.deduction.max, criterion.deduction.per * beyond)
         earned = np.where(state == NOT_MET, -cut, earned)
     return Verdict(value, previous, state, earned + 0.0)
+
+
+def _reads_tasks(node: Node) -> bool:
+    """Whether a formula aggregates tasks anywhere inside (a unit whose tasks are not all reported
+    is then unknown, and a share over such units must not leave it out as if it had no figure)."""
+    if isinstance(node, Aggregate) and split_population(node.population)[0] == TASK:
+        return True
+    children = [v for v in vars(node).values() if isinstance(v, Node)]
+    children += [c for v in vars(node).values() if isinstance(v, tuple) for c in v if isinstance(c, Node)]
+    return any(_reads_tasks(child) for child in children)

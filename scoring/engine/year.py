@@ -159,8 +159,13 @@ class YearData:
         # a plan with a «tasks» section: only its rows (the table may hold several plans' tasks), and
         # a blank row for every unit given a task due this year that did not report it ("chưa báo"):
         # unknown, never counted as done — nor dropped as if the unit had not been given the task
-        keep &= tasks["ma_nhiem_vu"].isin([t.id for t in self.tasks]).to_numpy(dtype=bool, na_value=False)
-        rows = tasks[keep]
+        # rows of the plan's tasks due this year (ids compared without case: «KL21.03» is kl21.03); a task
+        # due another year is not scored this year even if a unit reported it early
+        due = {t.id.lower(): t.id for t in self.tasks if t.due_in(self.year)}
+        ids_lower = tasks["ma_nhiem_vu"].astype(str).str.lower()
+        keep &= ids_lower.isin(list(due)).to_numpy(dtype=bool, na_value=False)
+        rows = tasks[keep].copy()
+        rows["ma_nhiem_vu"] = ids_lower[keep].map(due).astype(rows["ma_nhiem_vu"].dtype)
         if not isinstance(rows["ma_to_chuc"].dtype, pd.CategoricalDtype):
             return rows
         codes = rows["ma_to_chuc"].cat.codes.to_numpy()
@@ -230,6 +235,11 @@ class YearData:
         reported = pd.notna(result)
         done = reported & (result == "hoan_thanh")
         deadline = tasks["han"].astype(str).to_numpy(dtype=object)
+        if self.tasks:  # the plan's deadline, not the one copied into the row (a unit cannot move it)
+            planned = {t.id: t.deadline for t in self.tasks}
+            deadline = (
+                tasks["ma_nhiem_vu"].astype(str).map(planned).fillna(tasks["han"].astype(str)).to_numpy(dtype=object)
+            )
         ongoing = deadline == "thuong_xuyen"
         year_end = np.datetime64(f"{self.year}-12-31", "D")
         dated = ~np.isin(deadline, ["thuong_xuyen", "hang_nam"])
