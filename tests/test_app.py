@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +163,22 @@ def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
     at.switch_page("pages/khen_thuong.py").run()
     assert not at.exception
     assert any("không có mục «awards»" in i.value for i in at.info)
+
+
+def test_an_uploaded_criteria_file_stays_in_use_across_runs(sample: Dataset, tmp_path: Path) -> None:
+    """The plan picker offers the uploaded file and keeps it (it used to swap the bundled plan back in)."""
+    from pages.common import Loaded
+
+    uploaded = tmp_path / "tieu_chi_rieng.yaml"
+    uploaded.write_bytes((ROOT / "tests" / "data" / "tieu_chi_thu.yaml").read_bytes())
+    criteria = load_criteria(uploaded)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.session_state["loaded"] = Loaded(
+        sample, criteria, "tải lên", f"{uploaded.name} — {criteria.label}", "tai_len:x|y"
+    )
+    at.run()
+    at.run()
+    assert not at.exception
+    assert Path(at.session_state["loaded"].criteria.path) == uploaded
+    picker = next(box for box in at.sidebar.selectbox if box.label == "Kế hoạch thi đua")
+    assert picker.value == str(uploaded.resolve())
