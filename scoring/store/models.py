@@ -1,0 +1,88 @@
+"""The tables (SQLAlchemy 2.0 declarative). The schema itself is created and changed only by the
+Alembic migrations in `scoring/store/migrations`; these classes describe it for the queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ToChuc(Base):
+    """The organisation tree the accounts are scoped by (imported from a dataset's Tổ chức table)."""
+
+    __tablename__ = "to_chuc"
+
+    ma_to_chuc: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ten_to_chuc: Mapped[str] = mapped_column(String(300))
+    cap: Mapped[str] = mapped_column(String(32))
+    ma_cap_tren: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loai_hinh: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class TaiKhoan(Base):
+    __tablename__ = "tai_khoan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ten_dang_nhap: Mapped[str] = mapped_column(String(64), unique=True)
+    mat_khau_bam: Mapped[str] = mapped_column(String(255))
+    vai_tro: Mapped[str] = mapped_column(String(32))
+    ma_to_chuc: Mapped[str | None] = mapped_column(String(64), ForeignKey("to_chuc.ma_to_chuc"), nullable=True)
+    ho_ten: Mapped[str] = mapped_column(String(200), default="")
+    bi_khoa: Mapped[bool] = mapped_column(Boolean, default=False)
+    tao_luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BaoCao(Base):
+    """One unit's self-assessment for one year: the current version (its history is in BaoCaoPhienBan)."""
+
+    __tablename__ = "bao_cao"
+    __table_args__ = (UniqueConstraint("ma_to_chuc", "nam", name="uq_bao_cao_don_vi_nam"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ma_to_chuc: Mapped[str] = mapped_column(String(64), ForeignKey("to_chuc.ma_to_chuc"))
+    nam: Mapped[int] = mapped_column(Integer)
+    trang_thai: Mapped[str] = mapped_column(String(16))
+    phien_ban: Mapped[int] = mapped_column(Integer)
+    du_lieu: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ly_do_tra_lai: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cap_nhat_boi: Mapped[str] = mapped_column(String(64))
+    cap_nhat_luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BaoCaoPhienBan(Base):
+    """Every version a submission went through (drafts, submissions, returns, approvals)."""
+
+    __tablename__ = "bao_cao_phien_ban"
+    __table_args__ = (UniqueConstraint("bao_cao_id", "phien_ban", name="uq_phien_ban"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bao_cao_id: Mapped[int] = mapped_column(Integer, ForeignKey("bao_cao.id"))
+    phien_ban: Mapped[int] = mapped_column(Integer)
+    trang_thai: Mapped[str] = mapped_column(String(16))
+    du_lieu: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ly_do_tra_lai: Mapped[str | None] = mapped_column(Text, nullable=True)
+    boi: Mapped[str] = mapped_column(String(64))
+    luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NhatKy(Base):
+    """The audit log: who did what, when, to what, the value before and after; denied attempts too."""
+
+    __tablename__ = "nhat_ky"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tai_khoan: Mapped[str] = mapped_column(String(64))
+    hanh_dong: Mapped[str] = mapped_column(String(64))
+    doi_tuong: Mapped[str] = mapped_column(String(200))
+    truoc: Mapped[Any] = mapped_column(JSON, nullable=True)
+    sau: Mapped[Any] = mapped_column(JSON, nullable=True)
+    duoc_phep: Mapped[bool] = mapped_column(Boolean)
+    ghi_chu: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,423 @@
+"""The workflow's library layer: every read and write takes the acting account, and access is decided
+here — not in the pages — so a user never sees, downloads or changes another unit's member data.
+
+Roles: `quan_tri` (Ban Tuyên giáo: everything), `cap_uy_co_so` (its TCCSĐ and the chi bộ under it),
+`chi_bo` (its own chi bộ), `xem` (read-only summaries: states and counts, no member data).
+
+A submission (one unit, one year) moves Nháp → Đã gửi → Trả lại (with a reason) / Đã duyệt. Every
+write is a compare-and-set on the version the user last saw: a stale save is refused with a message,
+never silently overwritten; the write, its version history and its audit line commit together or
+not at all (a crash mid-save leaves the last good version). Denied attempts are logged too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from scoring.store.db import writer
+from scoring.store.models import BaoCao, BaoCaoPhienBan, NhatKy, TaiKhoan, ToChuc
+
+ROLES = {
+    "quan_tri": "Quản trị (Ban Tuyên giáo)",
+    "cap_uy_co_so": "Cấp ủy cơ sở",
+    "chi_bo": "Chi bộ",
+    "xem": "Chỉ xem",
+}
+STATES = {"nhap": "Nháp", "da_gui": "Đã gửi", "tra_lai": "Trả lại", "da_duyet": "Đã duyệt"}
+NOT_SUBMITTED = "Chưa nộp"
+MIN_PASSWORD = 8
+_HASHER = PasswordHasher()
+
+
+class StoreError(Exception):
+    """A refused action; the message is Vietnamese and says why."""
+
+
+class PermissionDenied(StoreError):
+    pass
+
+
+class StaleVersion(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class Account:
+    ten_dang_nhap: str
+    vai_tro: str
+    ma_to_chuc: str | None = None
+    ho_ten: str = ""
+
+    @property
+    def label(self) -> str:
+        unit = f" — {self.ma_to_chuc}" if self.ma_to_chuc else ""
+        return f"{self.ho_ten or self.ten_dang_nhap} ({ROLES.get(self.vai_tro, self.vai_tro)}{unit})"
+
+
+#: the command line acts as this account (it runs on the server, by whoever administers it)
+SYSTEM = Account("he_thong", "quan_tri", None, "Dòng lệnh quản trị")
+
+
+@dataclass(frozen=True)
+class Submission:
+    ma_to_chuc: str
+    nam: int
+    trang_thai: str
+    phien_ban: int
+    du_lieu: dict[str, Any]
+    ly_do_tra_lai: str | None
+    cap_nhat_boi: str
+    cap_nhat_luc: datetime
+
+    @property
+    def trang_thai_label(self) -> str:
+        return STATES[self.trang_thai]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- the tree and who may do what ---------------------------------------------------------
+
+    def import_tree(self, actor: Account, to_chuc: pd.DataFrame) -> int:
+        """Replace the organisation tree with a dataset's Tổ chức table (quan_tri only)."""
+        self._require(actor, actor.vai_tro == "quan_tri", "nap_to_chuc", "cây tổ chức", "chỉ quản trị nạp cây tổ chức")
+        rows = [
+            {
+                "ma_to_chuc": str(r["ma_to_chuc"]),
+                "ten_to_chuc": str(r["ten_to_chuc"]),
+                "cap": str(r["cap"]),
+                "ma_cap_tren": None if pd.isna(r["ma_cap_tren"]) else str(r["ma_cap_tren"]),
+                "loai_hinh": None if pd.isna(r.get("loai_hinh")) else str(r.get("loai_hinh")),
+            }
+            for r in to_chuc.to_dict("records")
+        ]
+        with self._write() as db:
+            known = set(db.scalars(select(ToChuc.ma_to_chuc)))
+            db.execute(delete(ToChuc).where(ToChuc.ma_to_chuc.not_in([r["ma_to_chuc"] for r in rows])))
+            for row in rows:
+                if row["ma_to_chuc"] in known:
+                    db.execute(update(ToChuc).where(ToChuc.ma_to_chuc == row["ma_to_chuc"]).values(**row))
+                else:
+                    db.execute(insert(ToChuc).values(**row))
+            self._log(db, actor, "nap_to_chuc", "cây tổ chức", None, {"so_to_chuc": len(rows)}, True)
+        return len(rows)
+
+    def _tree(self, db: Connection) -> dict[str, str | None]:
+        return {r.ma_to_chuc: r.ma_cap_tren for r in db.execute(select(ToChuc.ma_to_chuc, ToChuc.ma_cap_tren))}
+
+    @staticmethod
+    def _under(tree: dict[str, str | None], root: str) -> set[str]:
+        """`root` and every organisation below it."""
+        children: dict[str | None, list[str]] = {}
+        for unit, parent in tree.items():
+            children.setdefault(parent, []).append(unit)
+        found, todo = {root}, [root]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    def scope(self, actor: Account) -> set[str]:
+        """The units whose member data `actor` may see and change."""
+        with self.engine.connect() as db:
+            return self._scope(db, actor)
+
+    def _scope(self, db: Connection, actor: Account) -> set[str]:
+        tree = self._tree(db)
+        if actor.vai_tro == "quan_tri":
+            return set(tree)
+        if actor.vai_tro == "cap_uy_co_so" and actor.ma_to_chuc:
+            return self._under(tree, actor.ma_to_chuc)
+        if actor.vai_tro == "chi_bo" and actor.ma_to_chuc:
+            return {actor.ma_to_chuc}
+        return set()
+
+    def _reviewers_scope(self, db: Connection, actor: Account) -> set[str]:
+        """The units whose submissions `actor` reviews: quan_tri every unit; a cấp ủy cơ sở the units
+        strictly below its TCCSĐ (its own submission goes to the level above it)."""
+        if actor.vai_tro == "quan_tri":
+            return set(self._tree(db))
+        if actor.vai_tro == "cap_uy_co_so" and actor.ma_to_chuc:
+            return self._under(self._tree(db), actor.ma_to_chuc) - {actor.ma_to_chuc}
+        return set()
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def create_account(
+        self, actor: Account, username: str, password: str, role: str, unit: str | None = None, name: str = ""
+    ) -> Account:
+        self._require(actor, actor.vai_tro == "quan_tri", "tao_tai_khoan", username, "chỉ quản trị tạo tài khoản")
+        problems = []
+        if role not in ROLES:
+            problems.append(f"vai trò «{role}» không có; dùng một trong: {', '.join(ROLES)}")
+        if role in ("cap_uy_co_so", "chi_bo") and not unit:
+            problems.append(f"vai trò {role} cần mã đơn vị (--don-vi)")
+        if len(password) < MIN_PASSWORD:
+            problems.append(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+        with self._write() as db:
+            if unit and db.scalar(select(ToChuc.ma_to_chuc).where(ToChuc.ma_to_chuc == unit)) is None:
+                problems.append(f"đơn vị «{unit}» không có trong cây tổ chức (nạp cây tổ chức trước)")
+            if db.scalar(select(TaiKhoan.id).where(TaiKhoan.ten_dang_nhap == username)) is not None:
+                problems.append(f"tên đăng nhập «{username}» đã có")
+            if problems:
+                raise StoreError("Không tạo được tài khoản: " + "; ".join(problems) + ".")
+            db.execute(
+                insert(TaiKhoan).values(
+                    ten_dang_nhap=username, mat_khau_bam=_HASHER.hash(password), vai_tro=role,
+                    ma_to_chuc=unit, ho_ten=name, bi_khoa=False, tao_luc=_now(),
+                )
+            )  # fmt: skip
+            self._log(db, actor, "tao_tai_khoan", username, None, {"vai_tro": role, "ma_to_chuc": unit}, True)
+        return Account(username, role, unit, name)
+
+    def reset_password(self, actor: Account, username: str, password: str) -> None:
+        self._require(actor, actor.vai_tro == "quan_tri", "dat_lai_mat_khau", username, "chỉ quản trị đặt lại mật khẩu")
+        if len(password) < MIN_PASSWORD:
+            raise StoreError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        with self._write() as db:
+            done = db.execute(
+                update(TaiKhoan).where(TaiKhoan.ten_dang_nhap == username).values(mat_khau_bam=_HASHER.hash(password))
+            )
+            if done.rowcount == 0:
+                raise StoreError(f"Không có tài khoản «{username}».")
+            self._log(db, actor, "dat_lai_mat_khau", username, None, None, True)
+
+    def authenticate(self, username: str, password: str) -> Account:
+        """The account, if the password matches; every failure gives the same message (and is logged)."""
+        with self.engine.connect() as db:
+            row = db.execute(select(TaiKhoan).where(TaiKhoan.ten_dang_nhap == username)).first()
+        try:
+            ok = row is not None and not row.bi_khoa and _HASHER.verify(row.mat_khau_bam, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or row is None:
+            with self._write() as db:
+                self._log(db, Account(username, "?"), "dang_nhap", username, None, None, False, "sai mật khẩu")
+            raise StoreError("Sai tên đăng nhập hoặc mật khẩu.")
+        return Account(row.ten_dang_nhap, row.vai_tro, row.ma_to_chuc, row.ho_ten)
+
+    def accounts(self, actor: Account) -> pd.DataFrame:
+        self._require(actor, actor.vai_tro == "quan_tri", "xem_tai_khoan", "tài khoản", "chỉ quản trị xem tài khoản")
+        with self.engine.connect() as db:
+            rows = db.execute(select(TaiKhoan.ten_dang_nhap, TaiKhoan.vai_tro, TaiKhoan.ma_to_chuc, TaiKhoan.ho_ten))
+            return pd.DataFrame(rows.all(), columns=["ten_dang_nhap", "vai_tro", "ma_to_chuc", "ho_ten"])
+
+    # --- submissions ----------------------------------------------------------------------------
+
+    def get(self, actor: Account, unit: str, year: int) -> Submission | None:
+        """A unit's submission with its member data (within the actor's scope only)."""
+        with self.engine.connect() as db:
+            allowed = unit in self._scope(db, actor)
+        self._require(
+            actor, allowed, "doc_bao_cao", f"{unit}/{year}", "không được xem số liệu đảng viên của đơn vị này"
+        )
+        with self.engine.connect() as db:
+            row = db.execute(select(BaoCao).where(BaoCao.ma_to_chuc == unit, BaoCao.nam == year)).first()
+        return None if row is None else self._submission(row)
+
+    def save_draft(
+        self, actor: Account, unit: str, year: int, data: dict[str, Any], expected_version: int | None
+    ) -> Submission:
+        """Save the unit's figures as a draft. `expected_version` is the version the user started
+        from (None for a first save); if someone saved since, the save is refused."""
+        if not isinstance(data, dict):
+            raise StoreError("Số liệu phải là một bảng khóa: giá trị.")
+        return self._transition(actor, unit, year, expected_version, "luu_nhap", ("nhap", "tra_lai"), "nhap", data)
+
+    def submit(self, actor: Account, unit: str, year: int, expected_version: int) -> Submission:
+        return self._transition(actor, unit, year, expected_version, "gui", ("nhap", "tra_lai"), "da_gui")
+
+    def return_(self, actor: Account, unit: str, year: int, expected_version: int, reason: str) -> Submission:
+        if not reason.strip():
+            raise StoreError("Trả lại cần ghi lý do để đơn vị sửa.")
+        return self._transition(actor, unit, year, expected_version, "tra_lai", ("da_gui",), "tra_lai", reason=reason)
+
+    def approve(self, actor: Account, unit: str, year: int, expected_version: int) -> Submission:
+        return self._transition(actor, unit, year, expected_version, "duyet", ("da_gui",), "da_duyet")
+
+    def _transition(
+        self,
+        actor: Account,
+        unit: str,
+        year: int,
+        expected: int | None,
+        action: str,
+        from_states: tuple[str, ...],
+        to_state: str,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> Submission:
+        target = f"{unit}/{year}"
+        review = action in ("tra_lai", "duyet")
+        with self.engine.connect() as db:
+            allowed = unit in (self._reviewers_scope(db, actor) if review else self._scope(db, actor))
+        why = "chỉ cấp trên của đơn vị được duyệt hoặc trả lại" if review else "không được sửa số liệu của đơn vị này"
+        self._require(actor, allowed and actor.vai_tro != "xem", action, target, why)
+        with self._write() as db:
+            row = db.execute(select(BaoCao).where(BaoCao.ma_to_chuc == unit, BaoCao.nam == year)).first()
+            now = _now()
+            if row is None:
+                if expected is not None or action != "luu_nhap":
+                    raise StaleVersion(f"Báo cáo {target} chưa có: hãy lưu nháp trước.")
+                assert data is not None
+                created = db.execute(
+                    insert(BaoCao).values(
+                        ma_to_chuc=unit, nam=year, trang_thai=to_state, phien_ban=1, du_lieu=data,
+                        ly_do_tra_lai=None, cap_nhat_boi=actor.ten_dang_nhap, cap_nhat_luc=now,
+                    )
+                )  # fmt: skip
+                key = created.inserted_primary_key
+                assert key is not None
+                new_id, version, before = int(key[0]), 1, None
+            else:
+                if expected is None or row.phien_ban != expected:
+                    raise StaleVersion(
+                        f"Báo cáo {target} đã được {row.cap_nhat_boi} lưu lúc {row.cap_nhat_luc:%H:%M %d/%m/%Y} "
+                        f"(phiên bản {row.phien_ban}) sau khi bạn mở nó: tải lại để xem thay đổi rồi sửa tiếp; "
+                        "lần lưu này không ghi đè."
+                    )
+                if row.trang_thai not in from_states:
+                    allowed_from = " hoặc ".join(STATES[s] for s in from_states)
+                    raise StoreError(
+                        f"Báo cáo {target} đang ở trạng thái «{STATES[row.trang_thai]}»: chỉ làm được việc này khi "
+                        f"ở trạng thái {allowed_from}."
+                    )
+                version = row.phien_ban + 1
+                values: dict[str, Any] = {
+                    "trang_thai": to_state, "phien_ban": version, "cap_nhat_boi": actor.ten_dang_nhap,
+                    "cap_nhat_luc": now, "ly_do_tra_lai": reason,
+                }  # fmt: skip
+                if data is not None:
+                    values["du_lieu"] = data
+                done = db.execute(
+                    update(BaoCao).where(BaoCao.id == row.id, BaoCao.phien_ban == expected).values(**values)
+                )
+                if done.rowcount != 1:  # compare-and-set: someone else got there first
+                    raise StaleVersion(f"Báo cáo {target} vừa được người khác lưu: tải lại rồi thử lại.")
+                new_id = row.id
+                before = {"trang_thai": row.trang_thai, "phien_ban": row.phien_ban}
+            current = db.execute(select(BaoCao).where(BaoCao.id == new_id)).one()
+            db.execute(
+                insert(BaoCaoPhienBan).values(
+                    bao_cao_id=new_id, phien_ban=version, trang_thai=to_state, du_lieu=current.du_lieu,
+                    ly_do_tra_lai=reason, boi=actor.ten_dang_nhap, luc=now,
+                )
+            )  # fmt: skip
+            after = {"trang_thai": to_state, "phien_ban": version, **({"ly_do": reason} if reason else {})}
+            self._log(db, actor, action, target, before, after, True)
+            return self._submission(current)
+
+    def history(self, actor: Account, unit: str, year: int) -> pd.DataFrame:
+        self.get(actor, unit, year)  # the same access rule (and log) as reading the submission
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(BaoCaoPhienBan.phien_ban, BaoCaoPhienBan.trang_thai, BaoCaoPhienBan.boi, BaoCaoPhienBan.luc,
+                       BaoCaoPhienBan.ly_do_tra_lai)
+                .join(BaoCao, BaoCao.id == BaoCaoPhienBan.bao_cao_id)
+                .where(BaoCao.ma_to_chuc == unit, BaoCao.nam == year)
+                .order_by(BaoCaoPhienBan.phien_ban)
+            ).all()  # fmt: skip
+        frame = pd.DataFrame(rows, columns=["phien_ban", "trang_thai", "boi", "luc", "ly_do_tra_lai"])
+        frame["trang_thai"] = frame["trang_thai"].map(STATES)
+        return frame
+
+    def board(self, actor: Account, year: int) -> pd.DataFrame:
+        """Every unit the actor may follow, with the state of its submission for `year` (or «Chưa nộp»):
+        who has not submitted. No member data: the `xem` role sees the whole tree this way."""
+        with self.engine.connect() as db:
+            units = set(self._tree(db)) if actor.vai_tro in ("quan_tri", "xem") else self._scope(db, actor)
+            orgs = db.execute(select(ToChuc.ma_to_chuc, ToChuc.ten_to_chuc, ToChuc.cap)).all()
+            states = {
+                r.ma_to_chuc: (r.trang_thai, r.phien_ban, r.cap_nhat_boi, r.cap_nhat_luc)
+                for r in db.execute(select(BaoCao).where(BaoCao.nam == year))
+            }
+        rows = [
+            {
+                "ma_to_chuc": o.ma_to_chuc,
+                "ten_to_chuc": o.ten_to_chuc,
+                "cap": o.cap,
+                "trang_thai": STATES[states[o.ma_to_chuc][0]] if o.ma_to_chuc in states else NOT_SUBMITTED,
+                "phien_ban": states[o.ma_to_chuc][1] if o.ma_to_chuc in states else None,
+                "cap_nhat_boi": states[o.ma_to_chuc][2] if o.ma_to_chuc in states else None,
+            }
+            for o in orgs
+            if o.ma_to_chuc in units
+        ]
+        return pd.DataFrame(
+            rows, columns=["ma_to_chuc", "ten_to_chuc", "cap", "trang_thai", "phien_ban", "cap_nhat_boi"]
+        )
+
+    def approved(self, actor: Account, year: int) -> dict[str, dict[str, Any]]:
+        """The approved submissions of `year` the actor may read (what the rankings are built from)."""
+        with self.engine.connect() as db:
+            scope = self._scope(db, actor)
+            rows = db.execute(select(BaoCao).where(BaoCao.nam == year, BaoCao.trang_thai == "da_duyet")).all()
+        return {r.ma_to_chuc: dict(r.du_lieu) for r in rows if r.ma_to_chuc in scope}
+
+    def audit(self, actor: Account, limit: int = 1000) -> pd.DataFrame:
+        self._require(actor, actor.vai_tro == "quan_tri", "xem_nhat_ky", "nhật ký", "chỉ quản trị xem nhật ký")
+        with self.engine.connect() as db:
+            rows = db.execute(select(NhatKy).order_by(NhatKy.id.desc()).limit(limit)).all()
+        columns = ["luc", "tai_khoan", "hanh_dong", "doi_tuong", "truoc", "sau", "duoc_phep", "ghi_chu"]
+        return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in rows], columns=columns)
+
+    def count(self, table: type[Any]) -> int:
+        with self.engine.connect() as db:
+            return int(db.scalar(select(func.count()).select_from(table)) or 0)
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with writer(self.engine).begin() as db:
+            yield db
+
+    def _require(self, actor: Account, allowed: bool, action: str, target: str, why: str) -> None:
+        """Refuse (and log, in its own transaction so the line stays) what the actor may not do."""
+        if allowed:
+            return
+        with self._write() as db:
+            self._log(db, actor, action, target, None, None, False, why)
+        raise PermissionDenied(f"Không được phép: {why} ({actor.label}).")
+
+    @staticmethod
+    def _log(
+        db: Connection,
+        actor: Account,
+        action: str,
+        target: str,
+        before: Any,
+        after: Any,
+        allowed: bool,
+        note: str = "",
+    ) -> None:
+        db.execute(
+            insert(NhatKy).values(
+                luc=_now(), tai_khoan=actor.ten_dang_nhap, hanh_dong=action, doi_tuong=target,
+                truoc=before, sau=after, duoc_phep=allowed, ghi_chu=note,
+            )
+        )  # fmt: skip
+
+    @staticmethod
+    def _submission(row: Any) -> Submission:
+        return Submission(
+            row.ma_to_chuc, row.nam, row.trang_thai, row.phien_ban, dict(row.du_lieu), row.ly_do_tra_lai,
+            row.cap_nhat_boi, row.cap_nhat_luc,
+        )  # fmt: skip

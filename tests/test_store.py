@@ -1,0 +1,359 @@
+"""The workflow's storage: permissions by role and unit (every role × action, own unit vs another),
+denied attempts logged, the Nháp → Đã gửi → Trả lại / Đã duyệt cycle with its history, stale saves
+refused, 50 concurrent saves losing nothing, a crash mid-save keeping the last good version, and
+the migrations. Runs on SQLite; on PostgreSQL too when THIDUA_TEST_PG_URL names a server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from scoring.store import Account, PermissionDenied, StaleVersion, Store, StoreError, connect
+from scoring.store.models import BaoCao, BaoCaoPhienBan
+from scoring.store.service import SYSTEM
+
+TREE = pd.DataFrame(
+    [
+        ("K", "Đảng bộ Khối", "cap_tren_co_so", None),
+        ("D", "Đảng bộ Sở Tài chính", "dang_bo_co_so", "K"),
+        ("D1", "Chi bộ Phòng Ngân sách", "chi_bo_truc_thuoc", "D"),
+        ("D2", "Chi bộ Văn phòng", "chi_bo_truc_thuoc", "D"),
+        ("A", "Chi bộ Sở Tư pháp", "chi_bo_co_so", "K"),
+    ],
+    columns=["ma_to_chuc", "ten_to_chuc", "cap", "ma_cap_tren"],
+).assign(loai_hinh=None)
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("THIDUA_TEST_PG_URL") else [])
+
+
+def _fresh_postgres(url: str) -> str:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as db:  # a clean schema for each test
+        db.execute(text("DROP SCHEMA public CASCADE"))
+        db.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+ACCOUNT_ROWS = (
+    ("quantri", "quan_tri", None),
+    ("capuy_d", "cap_uy_co_so", "D"),
+    ("chibo_d1", "chi_bo", "D1"),
+    ("chibo_a", "chi_bo", "A"),
+    ("xem", "xem", None),
+)
+
+
+def _populate(store: Store) -> None:
+    store.import_tree(SYSTEM, TREE)
+    for name, role, unit in ACCOUNT_ROWS:
+        store.create_account(SYSTEM, name, "mat-khau-dai", role, unit)
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated and populated SQLite file (migrations and password hashing are slow by design);
+    each test works on a copy."""
+    path = tmp_path_factory.mktemp("mau") / "thidua.db"
+    engine = connect(f"sqlite:///{path}")
+    _populate(Store(engine))
+    engine.dispose()  # the last connection closing folds the WAL file into the database file
+    assert not path.with_name("thidua.db-wal").exists()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        copy = tmp_path / "thidua.db"
+        shutil.copyfile(sqlite_template, copy)
+        engine = connect(f"sqlite:///{copy}")
+        result = Store(engine)
+    else:
+        engine = connect(_fresh_postgres(os.environ["THIDUA_TEST_PG_URL"]))
+        result = Store(engine)
+        _populate(result)
+    yield result
+    engine.dispose()
+
+
+def who(name: str, store: Store) -> Account:
+    """The account as the login gives it (the password check itself is tested once, below)."""
+    row = next(r for r in ACCOUNT_ROWS if r[0] == name)
+    return Account(row[0], row[1], row[2])
+
+
+DATA = {"don_vi": {"xep_loai": "HTTNV"}, "dang_vien": [{"ma_dang_vien": "DV1", "xep_loai": "HTTNV"}]}
+
+#: (account, unit) pairs allowed to read / edit (save, submit) and to review (return, approve); the rest is denied
+EDIT = (
+    {("quantri", u) for u in ("K", "D", "D1", "D2", "A")}
+    | {("capuy_d", u) for u in ("D", "D1", "D2")}
+    | {("chibo_d1", "D1"), ("chibo_a", "A")}
+)
+REVIEW = {("quantri", u) for u in ("K", "D", "D1", "D2", "A")} | {("capuy_d", "D1"), ("capuy_d", "D2")}
+ACCOUNTS = ("quantri", "capuy_d", "chibo_d1", "chibo_a", "xem")
+UNITS = ("K", "D", "D1", "D2", "A")
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_permissions_matrix_read_save_submit(store: Store, name: str, unit: str) -> None:
+    actor = who(name, store)
+    allowed = (name, unit) in EDIT
+    actions = [
+        lambda: store.get(actor, unit, 2025),
+        lambda: store.save_draft(actor, unit, 2025, DATA, None),
+        lambda: store.submit(actor, unit, 2025, 1),
+    ]
+    for action in actions:
+        if allowed:
+            action()
+        else:
+            with pytest.raises(PermissionDenied, match="Không được phép"):
+                action()
+    log = store.audit(SYSTEM)
+    denied = log[(log["tai_khoan"] == name) & ~log["duoc_phep"].astype(bool)]
+    assert len(denied) == (0 if allowed else 3)  # every denied attempt is in the log
+    if not allowed:
+        assert set(denied["doi_tuong"]) == {f"{unit}/2025"}
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_permissions_matrix_return_and_approve(store: Store, name: str, unit: str) -> None:
+    admin = who("quantri", store)
+    store.save_draft(admin, unit, 2025, DATA, None)
+    store.submit(admin, unit, 2025, 1)
+    actor = who(name, store)
+    if (name, unit) in REVIEW:
+        returned = store.return_(actor, unit, 2025, 2, "thiếu số liệu quần chúng")
+        assert returned.trang_thai == "tra_lai" and returned.ly_do_tra_lai == "thiếu số liệu quần chúng"
+        store.submit(admin, unit, 2025, 3)
+        assert store.approve(actor, unit, 2025, 4).trang_thai == "da_duyet"
+    else:
+        with pytest.raises(PermissionDenied, match="cấp trên"):
+            store.return_(actor, unit, 2025, 2, "lý do")
+        with pytest.raises(PermissionDenied):
+            store.approve(actor, unit, 2025, 2)
+        assert store.get(admin, unit, 2025).trang_thai == "da_gui"  # type: ignore[union-attr]
+
+
+def test_viewer_sees_states_not_member_data(store: Store) -> None:
+    admin, viewer = who("quantri", store), who("xem", store)
+    store.save_draft(admin, "A", 2025, DATA, None)
+    board = store.board(viewer, 2025)
+    assert set(board["ma_to_chuc"]) == set(UNITS)
+    assert dict(zip(board["ma_to_chuc"], board["trang_thai"], strict=True))["A"] == "Nháp"
+    assert (board.drop(columns=["ma_to_chuc"]).map(str).apply(lambda c: c.str.contains("DV1")).sum().sum()) == 0
+    assert store.approved(viewer, 2025) == {}
+    with pytest.raises(PermissionDenied):
+        store.history(viewer, "A", 2025)
+    with pytest.raises(PermissionDenied):
+        store.audit(viewer)
+
+
+def test_submit_return_resubmit_approve_keeps_every_version(store: Store) -> None:
+    chi_bo, cap_uy = who("chibo_d1", store), who("capuy_d", store)
+    first = store.save_draft(chi_bo, "D1", 2025, DATA, None)
+    sent = store.submit(chi_bo, "D1", 2025, first.phien_ban)
+    with pytest.raises(StoreError, match="Đã gửi"):  # a sent report is not edited until it is returned
+        store.save_draft(chi_bo, "D1", 2025, DATA, sent.phien_ban)
+    back = store.return_(cap_uy, "D1", 2025, sent.phien_ban, "Số quần chúng được quán triệt lớn hơn tổng số")
+    fixed = store.save_draft(chi_bo, "D1", 2025, {**DATA, "sua": 1}, back.phien_ban)
+    again = store.submit(chi_bo, "D1", 2025, fixed.phien_ban)
+    done = store.approve(cap_uy, "D1", 2025, again.phien_ban)
+    assert done.trang_thai == "da_duyet" and done.du_lieu["sua"] == 1
+    history = store.history(chi_bo, "D1", 2025)
+    assert history["trang_thai"].tolist() == ["Nháp", "Đã gửi", "Trả lại", "Nháp", "Đã gửi", "Đã duyệt"]
+    assert history["ly_do_tra_lai"].tolist()[2] == "Số quần chúng được quán triệt lớn hơn tổng số"
+    assert history["boi"].tolist() == ["chibo_d1", "chibo_d1", "capuy_d", "chibo_d1", "chibo_d1", "capuy_d"]
+    assert set(store.approved(cap_uy, 2025)) == {"D1"}
+    assert store.approved(who("chibo_a", store), 2025) == {}  # another unit's approved data stays hidden
+    log = store.audit(SYSTEM)
+    assert log[log["doi_tuong"] == "D1/2025"]["hanh_dong"].tolist()[::-1] == [
+        "luu_nhap", "gui", "tra_lai", "luu_nhap", "gui", "duyet",
+    ]  # fmt: skip
+
+
+def test_return_needs_a_reason(store: Store) -> None:
+    admin = who("quantri", store)
+    store.save_draft(admin, "A", 2025, DATA, None)
+    store.submit(admin, "A", 2025, 1)
+    with pytest.raises(StoreError, match="lý do"):
+        store.return_(admin, "A", 2025, 2, "  ")
+
+
+def test_a_stale_save_is_refused_not_overwritten(store: Store) -> None:
+    admin, cap_uy = who("quantri", store), who("capuy_d", store)
+    opened = store.save_draft(cap_uy, "D2", 2025, DATA, None)
+    store.save_draft(admin, "D2", 2025, {"cua": "quan tri"}, opened.phien_ban)  # someone saves first
+    with pytest.raises(StaleVersion, match="tải lại"):
+        store.save_draft(cap_uy, "D2", 2025, {"cua": "cap uy"}, opened.phien_ban)
+    assert store.get(admin, "D2", 2025).du_lieu == {"cua": "quan tri"}  # type: ignore[union-attr]
+    with pytest.raises(StaleVersion):  # a first save when one exists is stale too
+        store.save_draft(cap_uy, "D2", 2025, DATA, None)
+
+
+def test_fifty_concurrent_saves_lose_nothing(store: Store) -> None:
+    """50 threads save the same report, each retrying on a stale version until its save lands: every
+    save is in the history exactly once, in version order, and the last one is current."""
+    admin = who("quantri", store)
+    store.save_draft(admin, "A", 2025, {"luot": -1}, None)
+    errors: list[BaseException] = []
+
+    def worker(number: int) -> None:
+        try:
+            while True:
+                current = store.get(admin, "A", 2025)
+                assert current is not None
+                try:
+                    store.save_draft(admin, "A", 2025, {"luot": number}, current.phien_ban)
+                    return
+                except StaleVersion:
+                    continue
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    history = store.history(admin, "A", 2025)
+    assert history["phien_ban"].tolist() == list(range(1, 52))
+    with store.engine.connect() as db:
+        saved = [r.du_lieu["luot"] for r in db.execute(BaoCaoPhienBan.__table__.select().order_by("phien_ban"))]
+    assert sorted(saved[1:]) == list(range(50))  # each of the 50 saves landed once
+    assert store.get(admin, "A", 2025).du_lieu["luot"] == saved[-1]  # type: ignore[union-attr]
+
+
+def test_fifty_concurrent_first_saves_on_different_units(store: Store) -> None:
+    admin = who("quantri", store)
+    extra = pd.DataFrame(
+        {"ma_to_chuc": [f"X{i}" for i in range(50)], "ten_to_chuc": "Chi bộ", "cap": "chi_bo_co_so", "ma_cap_tren": "K"}
+    ).assign(loai_hinh=None)
+    store.import_tree(SYSTEM, pd.concat([TREE, extra], ignore_index=True))
+    threads = [
+        threading.Thread(target=store.save_draft, args=(admin, f"X{i}", 2025, {"i": i}, None)) for i in range(50)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert store.count(BaoCao) == 50
+    assert {store.get(admin, f"X{i}", 2025).du_lieu["i"] for i in range(50)} == set(range(50))  # type: ignore[union-attr]
+
+
+def test_a_crash_mid_save_keeps_the_last_good_version(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = who("quantri", store)
+    good = store.save_draft(admin, "A", 2025, {"ban": "tot"}, None)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise OSError("mất điện")
+
+    monkeypatch.setattr(Store, "_log", staticmethod(crash))  # fails after the update, before the commit
+    with pytest.raises(OSError):
+        store.save_draft(admin, "A", 2025, {"ban": "do dang"}, good.phien_ban)
+    monkeypatch.undo()
+    after = store.get(admin, "A", 2025)
+    assert after is not None and after.phien_ban == good.phien_ban and after.du_lieu == {"ban": "tot"}
+    assert store.history(admin, "A", 2025)["phien_ban"].tolist() == [1]
+
+
+def test_wrong_password_is_refused_and_logged(store: Store) -> None:
+    with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
+        store.authenticate("chibo_a", "sai-mat-khau")
+    with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
+        store.authenticate("khong_co", "mat-khau-dai")
+    log = store.audit(SYSTEM)
+    failed = log[(log["hanh_dong"] == "dang_nhap") & ~log["duoc_phep"].astype(bool)]
+    assert set(failed["tai_khoan"]) == {"chibo_a", "khong_co"}
+    with store.engine.connect() as db:  # stored hashed, never as typed
+        stored = db.execute(text("SELECT mat_khau_bam FROM tai_khoan WHERE ten_dang_nhap = 'chibo_a'")).scalar_one()
+    assert "mat-khau-dai" not in stored and stored.startswith("$argon2")
+
+
+def test_only_admins_manage_accounts_and_bad_accounts_are_refused(store: Store) -> None:
+    with pytest.raises(PermissionDenied):
+        store.create_account(who("capuy_d", store), "moi", "mat-khau-dai", "chi_bo", "D1")
+    with pytest.raises(StoreError) as refused:
+        store.create_account(SYSTEM, "chibo_a", "ngan", "thu_ky", None)
+    message = str(refused.value)  # every problem at once
+    assert "vai trò «thu_ky» không có" in message and "ít nhất 8 ký tự" in message and "đã có" in message
+    with pytest.raises(StoreError, match="không có trong cây tổ chức"):
+        store.create_account(SYSTEM, "moi", "mat-khau-dai", "chi_bo", "KHONG_CO")
+
+
+def test_migrations_create_the_schema_once(store: Store) -> None:
+    with store.engine.connect() as db:
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+    again = connect(str(store.engine.url.render_as_string(hide_password=False)))  # connecting twice is harmless
+    with again.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM tai_khoan")).scalar_one() == 5
+    again.dispose()
+
+
+def test_backup_and_restore_round_trip_all_or_nothing(store: Store, tmp_path: Path) -> None:
+    from scoring.store.backup import backup, restore
+
+    admin = who("quantri", store)
+    saved = store.save_draft(admin, "A", 2025, DATA, None)
+    store.submit(admin, "A", 2025, saved.phien_ban)
+    archive = tmp_path / "sao_luu.zip"
+    counts = backup(store.engine, archive)
+    assert counts["bao_cao"] == 1 and counts["bao_cao_phien_ban"] == 2 and counts["tai_khoan"] == 5
+    target = Store(connect(f"sqlite:///{tmp_path / 'khoi_phuc.db'}"))
+    restore(target.engine, archive)
+    again = target.get(admin, "A", 2025)
+    assert again is not None and again.trang_thai == "da_gui" and again.du_lieu == DATA
+    assert target.authenticate("chibo_a", "mat-khau-dai").ma_to_chuc == "A"  # hashes restored as they were
+    target.save_draft(admin, "D1", 2025, DATA, None)  # ids continue after the restored ones
+    with pytest.raises(StoreError, match="--ghi-de"):  # a database with data is not overwritten silently
+        restore(target.engine, archive)
+    restore(target.engine, archive, overwrite=True)
+    assert target.get(admin, "D1", 2025) is None
+    broken = tmp_path / "hong.zip"
+    broken.write_bytes(b"khong phai zip")
+    with pytest.raises(StoreError, match="không phải tệp sao lưu"):
+        restore(target.engine, broken, overwrite=True)
+    assert target.get(admin, "A", 2025) is not None  # a failed restore changes nothing
+    target.engine.dispose()
+
+
+def test_cli_accounts_tree_and_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from scoring.cli import app
+
+    runner = CliRunner()
+    db = ["--csdl", f"sqlite:///{tmp_path / 'thidua.db'}"]
+    sample = Path(__file__).resolve().parents[1] / "data" / "mau"
+    result = runner.invoke(app, ["nap-to-chuc", str(sample), *db])
+    assert result.exit_code == 0 and "Đã nạp 423 tổ chức" in result.output, result.output
+    monkeypatch.setenv("THIDUA_MAT_KHAU", "mat-khau-dai")
+    result = runner.invoke(app, ["tai-khoan", "tao", "bithu", "--vai-tro", "chi_bo", "--don-vi", "CB001", *db])
+    assert result.exit_code == 0 and "Đã tạo tài khoản" in result.output, result.output
+    result = runner.invoke(app, ["tai-khoan", "tao", "bithu", "--vai-tro", "thu_ky", *db])
+    assert result.exit_code == 1 and "đã có" in result.output and "vai trò «thu_ky» không có" in result.output
+    monkeypatch.setenv("THIDUA_MAT_KHAU", "mat-khau-moi-dai")
+    assert runner.invoke(app, ["tai-khoan", "dat-lai-mat-khau", "bithu", *db]).exit_code == 0
+    store = Store(connect(db[1]))
+    assert store.authenticate("bithu", "mat-khau-moi-dai").ma_to_chuc == "CB001"
+    listed = runner.invoke(app, ["tai-khoan", "danh-sach", *db])
+    assert "bithu\tChi bộ\tCB001" in listed.output
+    archive = tmp_path / "sao_luu.zip"
+    assert runner.invoke(app, ["sao-luu", str(archive), *db]).exit_code == 0 and archive.exists()
+    refused = runner.invoke(app, ["khoi-phuc", str(archive), *db])
+    assert refused.exit_code == 1 and "--ghi-de" in refused.output
+    assert runner.invoke(app, ["khoi-phuc", str(archive), "--ghi-de", *db]).exit_code == 0
+    store.engine.dispose()
