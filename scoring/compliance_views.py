@@ -9,6 +9,7 @@ import pandas as pd
 
 from scoring.compliance import ComplianceReport
 from scoring.domain import CAP
+from scoring.io.documents import SHORTLIST_HEADERS
 
 LEVEL_NAMES = {**CAP.labels, "dang_vien": "Đảng viên"}
 
@@ -41,19 +42,11 @@ QUOTA_HEADERS = {
     "dat_htt_htxs": "Trong tỷ lệ (× (HTTNV + HTXSNV))",
     "dat": "Trong tỷ lệ (cách hiểu áp dụng)",
 }
-SHORTLIST_VIEW_HEADERS = {
-    "ten": "Họ và tên / tên tổ chức",
-    "ly_do": "Lý do",
-    "don_vi": "Đơn vị",
-    "nhom": "Nhóm thi đua",
-    "xep_loai": "Xếp loại",
-    "tong_diem": "Tổng điểm",
-    "so_tieu_chi_dat": "Số tiêu chí đạt",
-    "thu_tu_trong_nhom": "Thứ tự trong nhóm",
-    "chi_tieu": "Chỉ tiêu của nhóm",
-    "thanh_tich": "Thành tích",
-    "ma": "Mã",
-}
+#: the shortlist's columns on screen: name and reason first (headers as in the XLSX export)
+SHORTLIST_VIEW_ORDER = [
+    "ten", "ly_do", "don_vi", "nhom", "xep_loai", "tong_diem", "so_tieu_chi_dat", "thu_tu_trong_nhom", "chi_tieu",
+    "thanh_tich", "ma",
+]  # fmt: skip
 
 
 def percent_text(values: pd.Series) -> pd.Series:
@@ -106,10 +99,10 @@ def over_quota(table: pd.DataFrame | None) -> tuple[int, int]:
 
 def shortlist_view(rows: pd.DataFrame) -> pd.DataFrame:
     """One award's rows for a reader: name and reason first, rank columns only where they apply."""
-    view = rows[[c for c in SHORTLIST_VIEW_HEADERS if c in rows]].copy()
+    view = rows[[c for c in SHORTLIST_VIEW_ORDER if c in rows]].copy()
     view["tong_diem"] = view["tong_diem"].astype("Float64")
     view = _without_empty(view, ["nhom", "so_tieu_chi_dat", "thu_tu_trong_nhom", "chi_tieu", "thanh_tich"])
-    return view.rename(columns=SHORTLIST_VIEW_HEADERS)
+    return view.rename(columns=SHORTLIST_HEADERS)
 
 
 ROW_HEADERS = {
