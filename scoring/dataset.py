@@ -135,15 +135,17 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
 
 
 def dataset_from_frames(
-    tables: dict[str, pd.DataFrame], source: str = "bộ nhớ"
+    tables: dict[str, pd.DataFrame], source: str = "bộ nhớ", may_lack: tuple[str, ...] = ()
 ) -> tuple[Dataset | None, ValidationReport]:
     """Check in-memory tables (any column titles and value spellings a file may use) exactly as
-    files are checked; rows are numbered as in a sheet with its header on row 1."""
+    files are checked; rows are numbered as in a sheet with its header on row 1. Tables named in
+    `may_lack` may be absent (one unit's submission without members): then no dataset is built,
+    but the report judges what is there."""
     report = ValidationReport()
     raw: dict[str, RawTable] = {}
     for spec in (*TABLES, *OPTIONAL_TABLES):
         if spec.name not in tables:
-            if spec not in OPTIONAL_TABLES:
+            if spec not in OPTIONAL_TABLES and spec.name not in may_lack:
                 report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}» ({spec.name}).")
             continue
         frame = tables[spec.name]

@@ -28,7 +28,9 @@ TREE = pd.DataFrame(
         ("A", "Chi bộ Sở Tư pháp", "chi_bo_co_so", "K"),
     ],
     columns=["ma_to_chuc", "ten_to_chuc", "cap", "ma_cap_tren"],
-).assign(loai_hinh=None)
+).assign(
+    loai_hinh=lambda t: t["cap"].map({"dang_bo_co_so": "co_quan_hanh_chinh", "chi_bo_co_so": "co_quan_hanh_chinh"})
+)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("THIDUA_TEST_PG_URL") else [])
 
 
@@ -91,7 +93,18 @@ def who(name: str, store: Store) -> Account:
     return Account(row[0], row[1], row[2])
 
 
-DATA = {"don_vi": {"xep_loai": "HTTNV"}, "dang_vien": [{"ma_dang_vien": "DV1", "xep_loai": "HTTNV"}]}
+MEMBERS = [
+    {"ma_dang_vien": "DV1", "ho_ten": "Nguyễn Văn An", "xep_loai": "HTTNV", "vi_pham": "0", "quan_triet": "x",
+     "doi_tuong": "cong_chuc"},
+]  # fmt: skip
+DATA = {"don_vi": {"xep_loai": "HTTNV", "so_quan_chung": 20, "so_quan_chung_quan_triet": 18}, "dang_vien": MEMBERS}
+
+
+def payload(unit: str) -> dict[str, object]:
+    """A valid submission: a chi bộ sends its members; a đảng bộ only its own figures."""
+    members = [{**MEMBERS[0], "ma_dang_vien": f"{unit}-1"}] if unit in ("D1", "D2", "A") else []
+    return {**DATA, "dang_vien": members}
+
 
 #: (account, unit) pairs allowed to read / edit (save, submit) and to review (return, approve); the rest is denied
 EDIT = (
@@ -111,7 +124,7 @@ def test_permissions_matrix_read_save_submit(store: Store, name: str, unit: str)
     allowed = (name, unit) in EDIT
     actions = [
         lambda: store.get(actor, unit, 2025),
-        lambda: store.save_draft(actor, unit, 2025, DATA, None),
+        lambda: store.save_draft(actor, unit, 2025, payload(unit), None),
         lambda: store.submit(actor, unit, 2025, 1),
     ]
     for action in actions:
@@ -131,7 +144,7 @@ def test_permissions_matrix_read_save_submit(store: Store, name: str, unit: str)
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_permissions_matrix_return_and_approve(store: Store, name: str, unit: str) -> None:
     admin = who("quantri", store)
-    store.save_draft(admin, unit, 2025, DATA, None)
+    store.save_draft(admin, unit, 2025, payload(unit), None)
     store.submit(admin, unit, 2025, 1)
     actor = who(name, store)
     if (name, unit) in REVIEW:
@@ -241,7 +254,7 @@ def test_fifty_concurrent_first_saves_on_different_units(store: Store) -> None:
     admin = who("quantri", store)
     extra = pd.DataFrame(
         {"ma_to_chuc": [f"X{i}" for i in range(50)], "ten_to_chuc": "Chi bộ", "cap": "chi_bo_co_so", "ma_cap_tren": "K"}
-    ).assign(loai_hinh=None)
+    ).assign(loai_hinh="co_quan_hanh_chinh")
     store.import_tree(SYSTEM, pd.concat([TREE, extra], ignore_index=True))
     threads = [
         threading.Thread(target=store.save_draft, args=(admin, f"X{i}", 2025, {"i": i}, None)) for i in range(50)
@@ -357,3 +370,40 @@ def test_cli_accounts_tree_and_backup(tmp_path: Path, monkeypatch: pytest.Monkey
     assert refused.exit_code == 1 and "--ghi-de" in refused.output
     assert runner.invoke(app, ["khoi-phuc", str(archive), "--ghi-de", *db]).exit_code == 0
     store.engine.dispose()
+
+
+def test_figures_with_errors_are_not_sent_and_say_where(store: Store) -> None:
+    chi_bo = who("chibo_a", store)
+    bad = {
+        "don_vi": {"xep_loai": "Tốt lắm", "so_quan_chung": 10, "so_quan_chung_quan_triet": 12},
+        "dang_vien": [{**MEMBERS[0], "doi_tuong": "sinh_vien"}],
+    }
+    draft = store.save_draft(chi_bo, "A", 2025, bad, None)  # a draft may be incomplete
+    with pytest.raises(StoreError) as refused:
+        store.submit(chi_bo, "A", 2025, draft.phien_ban)
+    message = str(refused.value)
+    assert "Chưa gửi được" in message and "Tốt lắm" in message and "sinh_vien" in message
+    assert "lớn hơn tổng số quần chúng" in message  # every problem at once
+    assert store.get(chi_bo, "A", 2025).trang_thai == "nhap"  # type: ignore[union-attr]
+
+
+def test_approved_submissions_make_the_dataset_the_engine_scores(store: Store) -> None:
+    from scoring import load_criteria, score
+    from scoring.store.assemble import approved_dataset
+
+    admin = who("quantri", store)
+    for unit in ("K", "D", "D1", "D2", "A"):
+        saved = store.save_draft(admin, unit, 2025, payload(unit), None)
+        sent = store.submit(admin, unit, 2025, saved.phien_ban)
+        if unit != "D2":  # D2 is sent but not approved: it stays out
+            store.approve(admin, unit, 2025, sent.phien_ban)
+    dataset, report = approved_dataset(store, admin)
+    assert dataset is not None, report.to_text()
+    assert sorted(dataset.don_vi_nam["ma_to_chuc"].astype(str)) == ["A", "D", "D1", "K"]
+    assert sorted(dataset.dang_vien["ma_chi_bo"].astype(str)) == ["A", "D1"]
+    result = score(
+        dataset, load_criteria(Path(__file__).resolve().parents[1] / "criteria" / "hai_chan_ba_mui.yaml"), 2025
+    )
+    assert "K" in set(result.ket_qua_tieu_chi["ma"].astype(str))
+    own, _ = approved_dataset(store, who("chibo_a", store))  # a chi bộ assembles only its own approved figures
+    assert own is not None and set(own.don_vi_nam["ma_to_chuc"].astype(str)) == {"A"}

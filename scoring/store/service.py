@@ -242,6 +242,14 @@ class Store:
         return self._transition(actor, unit, year, expected_version, "luu_nhap", ("nhap", "tra_lai"), "nhap", data)
 
     def submit(self, actor: Account, unit: str, year: int, expected_version: int) -> Submission:
+        """Send the saved draft up for review; figures with errors (as an upload would report them) are not sent."""
+        from scoring.store.assemble import check_submission
+
+        current = self.get(actor, unit, year)
+        if current is not None and current.phien_ban == expected_version:
+            report = check_submission(self, unit, year, current.du_lieu)
+            if not report.ok:
+                raise StoreError("Chưa gửi được: số liệu có lỗi, sửa rồi gửi lại.\n" + report.to_text())
         return self._transition(actor, unit, year, expected_version, "gui", ("nhap", "tra_lai"), "da_gui")
 
     def return_(self, actor: Account, unit: str, year: int, expected_version: int, reason: str) -> Submission:
