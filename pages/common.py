@@ -4,12 +4,16 @@ others), scoring cached per (data, criteria, year), and the sidebar choices."""
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
+from scoring.store import Account, Store, StoreError, connect, database_url
+from scoring.store.service import ROLES
 from scoring.views import cap_tren_choices
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +59,15 @@ def criteria_key(criteria: CriteriaSet) -> str:
 
 
 def loaded() -> Loaded:
-    """The uploaded data and criteria if the user loaded some (Dữ liệu page), else the sample."""
+    """The uploaded data and criteria if the user loaded some (Dữ liệu page), the approved submissions
+    if the user chose them (refreshed when a submission changes), else the sample."""
+    current = st.session_state.get("loaded")
+    if current is not None and current.key.startswith(APPROVED):
+        user = account()
+        if user is None:
+            del st.session_state["loaded"]  # the approved figures go with the account that read them
+        elif current.key.split("|")[0] != _approved_key(user):
+            use_approved(user, current.criteria, current.criteria_label, quiet=True)
     if "loaded" not in st.session_state:
         dataset, criteria = _sample()
         st.session_state["loaded"] = Loaded(
@@ -140,6 +152,7 @@ def sidebar() -> tuple[int, str | None]:
             else None
         )
     st.session_state["nam_da_chon"], st.session_state["cap_tren_da_chon"] = year, top
+    account_box()
     if not state.criteria.in_force(int(year)):
         until = f"–{state.criteria.to_year}" if state.criteria.to_year else " trở đi"
         st.sidebar.warning(
@@ -147,6 +160,16 @@ def sidebar() -> tuple[int, str | None]:
             "đó nên nhiều tiêu chí sẽ không có số liệu."
         )
     return int(year), top
+
+
+def plan_sidebar() -> CriteriaSet:
+    """The sidebar of the workflow pages: the plan to score by, and the account."""
+    state = loaded()
+    with st.sidebar:
+        st.markdown("**Thi đua — tự đánh giá và duyệt**")
+        _plan_picker(state)
+    account_box()
+    return loaded().criteria
 
 
 def caption() -> None:
@@ -165,3 +188,118 @@ def criterion_table(frame: object) -> None:
             "Giải thích": st.column_config.TextColumn(width="large"),
         },
     )
+
+
+# --- accounts and the workflow database ----------------------------------------------------------
+
+#: minutes without any action after which a session is logged out (THIDUA_PHIEN_PHUT)
+SESSION_MINUTES = float(os.environ.get("THIDUA_PHIEN_PHUT", "30"))
+APPROVED = "csdl:"
+
+
+@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
+def _store(url: str) -> Store:
+    return Store(connect(url))
+
+
+def store() -> Store:
+    """The workflow database: THIDUA_DB_URL, else the SQLite file thidua.db in the working folder."""
+    return _store(database_url())
+
+
+def account() -> Account | None:
+    """The logged-in account, or None; a session idle for longer than SESSION_MINUTES is logged out."""
+    user: Account | None = st.session_state.get("tai_khoan")
+    if user is None:
+        return None
+    now = time.time()
+    if now - st.session_state.get("hoat_dong_luc", now) > SESSION_MINUTES * 60:
+        logout()
+        st.session_state["het_phien"] = True
+        return None
+    st.session_state["hoat_dong_luc"] = now
+    return user
+
+
+def logout() -> None:
+    """Forget the account and everything read with it (approved figures, drafts being edited)."""
+    for key in [k for k in st.session_state if str(k).startswith(("tai_khoan", "hoat_dong_luc", "nhap:"))]:
+        del st.session_state[key]
+    current = st.session_state.get("loaded")
+    if current is not None and current.key.startswith(APPROVED):
+        del st.session_state["loaded"]
+
+
+def login_form() -> None:
+    """User name and password; a success keeps the account in the session and reruns the page."""
+    if st.session_state.pop("het_phien", False):
+        st.warning(f"Phiên làm việc đã hết hạn sau {SESSION_MINUTES:g} phút không thao tác: hãy đăng nhập lại.")
+    with st.form("dang_nhap"):
+        username = st.text_input("Tên đăng nhập")
+        password = st.text_input("Mật khẩu", type="password")
+        sent = st.form_submit_button("Đăng nhập", type="primary")
+    if sent:
+        try:
+            user = store().authenticate(username.strip(), password)
+        except StoreError as error:
+            st.error(str(error))
+            return
+        st.session_state["tai_khoan"] = user
+        st.session_state["hoat_dong_luc"] = time.time()
+        st.rerun()
+
+
+def require_account(*roles: str) -> Account:
+    """The logged-in account (the login form and a stop otherwise); with `roles`, only those may go on."""
+    user = account()
+    if user is None:
+        st.info("Trang này cần đăng nhập.")
+        login_form()
+        st.stop()
+    assert user is not None
+    if roles and user.vai_tro not in roles:
+        allowed = ", ".join(ROLES[r] for r in roles)
+        st.warning(f"Tài khoản {user.label} không dùng được trang này (dành cho: {allowed}).")
+        st.stop()
+    return user
+
+
+def account_box() -> None:
+    """The sidebar's account line: who is logged in and a logout button, or a link to log in."""
+    user = account()
+    with st.sidebar:
+        st.divider()
+        if user is None:
+            st.page_link("pages/dang_nhap.py", label="Đăng nhập", icon=":material/login:")
+            return
+        st.caption(f"Đăng nhập: {user.label}")
+        if st.button("Đăng xuất", key="dang_xuat"):
+            logout()
+            st.rerun()
+
+
+def _approved_key(user: Account) -> str:
+    return f"{APPROVED}{user.ten_dang_nhap}:{store().revision()}"
+
+
+def use_approved(user: Account, criteria: CriteriaSet, criteria_label: str, quiet: bool = False) -> bool:
+    """Make the approved submissions the account may read the data every page shows (refreshed
+    whenever a submission or the tree changes). False, with the report shown, if they cannot be."""
+    from scoring.store.assemble import approved_dataset
+
+    dataset, report = approved_dataset(store(), user)
+    if dataset is None or not dataset.years:
+        if not quiet:
+            why = report.to_text() if not report.ok else "chưa có báo cáo nào được duyệt."
+            st.error("Chưa dùng được số liệu đã duyệt: " + why)
+        st.session_state.pop("loaded", None)
+        return False
+    scope = "toàn Đảng bộ" if user.vai_tro == "quan_tri" else f"phạm vi của {user.label}"
+    st.session_state["loaded"] = Loaded(
+        dataset,
+        criteria,
+        f"Báo cáo đã duyệt trong cơ sở dữ liệu ({scope})",
+        criteria_label,
+        f"{_approved_key(user)}|{criteria_key(criteria)}",
+    )
+    return True

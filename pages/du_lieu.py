@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import TEMPLATE, Loaded, caption, criteria_key, loaded, sidebar
+from pages.common import APPROVED, TEMPLATE, Loaded, account, caption, criteria_key, loaded, sidebar, use_approved
 from scoring import CriteriaError, load_criteria, validate_dataset
 from scoring.io.excel import XLSX_MIME
 
@@ -21,6 +21,26 @@ caption()
 if st.session_state.pop("vua_doi_du_lieu", False):
     st.success("Đã chuyển sang dữ liệu và tiêu chí vừa tải lên; mọi trang giờ hiển thị chúng.")
 state = loaded()
+
+user = account()
+with st.container(border=True):
+    st.markdown("**Số liệu đã duyệt** (từ trang Tự đánh giá và Duyệt)")
+    if user is None:
+        st.caption("Đăng nhập (trang Tài khoản) để dùng số liệu các đơn vị đã được duyệt cho mọi trang xếp hạng.")
+    elif user.vai_tro == "xem":
+        st.caption("Tài khoản chỉ xem: xem bảng tổng hợp ở trang Duyệt (không có số liệu từng đảng viên).")
+    elif state.key.startswith(APPROVED):
+        st.caption("Mọi trang đang dùng số liệu đã duyệt; bảng tự cập nhật khi có báo cáo mới được duyệt.")
+        if st.button("Quay lại dữ liệu mẫu", key="bo_csdl"):
+            del st.session_state["loaded"]
+            st.rerun()
+    elif st.button("Dùng số liệu đã duyệt", type="primary", key="dung_csdl") and use_approved(
+        user, state.criteria, state.criteria_label
+    ):
+        st.session_state["vua_doi_du_lieu"] = True
+        st.session_state.pop("nam_da_chon", None)
+        st.session_state.pop("cap_tren_da_chon", None)
+        st.rerun()
 
 st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
 st.markdown(

@@ -213,10 +213,19 @@ def _read_parquet(file: Path, spec: TableSpec, report: ValidationReport) -> RawT
 
 
 def _read_workbook(file: Path, report: ValidationReport) -> dict[str, RawTable]:
+    return read_workbook_tables(file, report, (*TABLES, *OPTIONAL_TABLES))
+
+
+def read_workbook_tables(
+    file: Path, report: ValidationReport, specs: tuple[TableSpec, ...], label: str | None = None
+) -> dict[str, RawTable]:
+    """The sheets of `specs` in a workbook (every one of them required but the optional tables);
+    messages name the file as `label` (an upload's own name rather than its temporary path)."""
     import openpyxl  # imported here: only workbook users pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    where = Location(str(file))
+    shown = label or str(file)
+    where = Location(shown)
     try:
         # data_only: formulas give their cached values and are never evaluated; macros are not loaded
         book = openpyxl.load_workbook(file, read_only=True, data_only=True, keep_links=False)
@@ -226,7 +235,7 @@ def _read_workbook(file: Path, report: ValidationReport) -> dict[str, RawTable]:
     tables: dict[str, RawTable] = {}
     try:
         sheets = {fold(name): name for name in book.sheetnames}
-        for spec in (*TABLES, *OPTIONAL_TABLES):
+        for spec in specs:
             sheet = next((sheets[n] for n in spec.sheet_names() if n in sheets), None)
             if sheet is None and spec in OPTIONAL_TABLES:
                 continue  # an optional table (nhiệm vụ): only the plans that read it need it
@@ -237,7 +246,7 @@ def _read_workbook(file: Path, report: ValidationReport) -> dict[str, RawTable]:
                     + ", ".join(book.sheetnames),
                 )
                 continue
-            table = _read_sheet(book[sheet].iter_rows(values_only=True), spec, Location(str(file), sheet), report)
+            table = _read_sheet(book[sheet].iter_rows(values_only=True), spec, Location(shown, sheet), report)
             if table is not None:
                 tables[spec.name] = table
     finally:

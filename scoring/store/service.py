@@ -149,6 +149,38 @@ class Store:
             return {actor.ma_to_chuc}
         return set()
 
+    def require_scope(self, actor: Account, unit: str, action: str) -> None:
+        """Refuse (and log) unless `unit`'s member data are within the actor's scope."""
+        with self.engine.connect() as db:
+            allowed = unit in self._scope(db, actor)
+        self._require(actor, allowed, action, unit, "không được xem số liệu đảng viên của đơn vị này")
+
+    def editable(self, actor: Account) -> list[str]:
+        """The units whose self-assessment `actor` may fill, in tree order (none for `xem`)."""
+        with self.engine.connect() as db:
+            units = set() if actor.vai_tro == "xem" else self._scope(db, actor)
+            order = db.scalars(select(ToChuc.ma_to_chuc).order_by(ToChuc.ma_to_chuc)).all()
+        return [u for u in order if u in units]
+
+    def reviewable(self, actor: Account) -> list[str]:
+        """The units whose submissions `actor` approves or returns."""
+        with self.engine.connect() as db:
+            units = self._reviewers_scope(db, actor)
+            order = db.scalars(select(ToChuc.ma_to_chuc).order_by(ToChuc.ma_to_chuc)).all()
+        return [u for u in order if u in units]
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        """Every organisation: id -> (name, level). Names and levels are not member data."""
+        with self.engine.connect() as db:
+            return {r.ma_to_chuc: (r.ten_to_chuc, r.cap) for r in db.execute(select(ToChuc))}
+
+    def revision(self) -> tuple[int, int]:
+        """Changes whenever a submission or the tree changes (keys caches of what is built from them)."""
+        with self.engine.connect() as db:
+            versions = db.scalar(select(func.max(BaoCaoPhienBan.id))) or 0
+            trees = db.scalar(select(func.max(NhatKy.id)).where(NhatKy.hanh_dong == "nap_to_chuc")) or 0
+        return int(versions), int(trees)
+
     def _reviewers_scope(self, db: Connection, actor: Account) -> set[str]:
         """The units whose submissions `actor` reviews: quan_tri every unit; a cấp ủy cơ sở the units
         strictly below its TCCSĐ (its own submission goes to the level above it)."""
@@ -199,6 +231,19 @@ class Store:
                 raise StoreError(f"Không có tài khoản «{username}».")
             self._log(db, actor, "dat_lai_mat_khau", username, None, None, True)
 
+    def change_password(self, actor: Account, old: str, new: str) -> None:
+        """The account's own password, after checking the current one."""
+        self.authenticate(actor.ten_dang_nhap, old)
+        if len(new) < MIN_PASSWORD:
+            raise StoreError(f"Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự.")
+        with self._write() as db:
+            db.execute(
+                update(TaiKhoan)
+                .where(TaiKhoan.ten_dang_nhap == actor.ten_dang_nhap)
+                .values(mat_khau_bam=_HASHER.hash(new))
+            )
+            self._log(db, actor, "doi_mat_khau", actor.ten_dang_nhap, None, None, True)
+
     def authenticate(self, username: str, password: str) -> Account:
         """The account, if the password matches; every failure gives the same message (and is logged)."""
         with self.engine.connect() as db:
@@ -212,6 +257,33 @@ class Store:
                 self._log(db, Account(username, "?"), "dang_nhap", username, None, None, False, "sai mật khẩu")
             raise StoreError("Sai tên đăng nhập hoặc mật khẩu.")
         return Account(row.ten_dang_nhap, row.vai_tro, row.ma_to_chuc, row.ho_ten)
+
+    def has_accounts(self) -> bool:
+        with self.engine.connect() as db:
+            return db.scalar(select(TaiKhoan.id).limit(1)) is not None
+
+    def create_first_admin(self, username: str, password: str, name: str = "") -> Account:
+        """The first run: with no account at all, anyone at the server may create the first quan_tri
+        (then every other account is created by a quan_tri). Refused once any account exists."""
+        if len(password) < MIN_PASSWORD:
+            raise StoreError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        if not username.strip():
+            raise StoreError("Cần tên đăng nhập.")
+        with self._write() as db:
+            if db.scalar(select(TaiKhoan.id).limit(1)) is not None:
+                self._log(
+                    db, Account(username, "?"), "tao_quan_tri_dau_tien", username, None, None, False, "đã có tài khoản"
+                )
+                raise PermissionDenied("Đã có tài khoản: chỉ quản trị tạo thêm tài khoản.")
+            db.execute(
+                insert(TaiKhoan).values(
+                    ten_dang_nhap=username.strip(), mat_khau_bam=_HASHER.hash(password), vai_tro="quan_tri",
+                    ma_to_chuc=None, ho_ten=name, bi_khoa=False, tao_luc=_now(),
+                )
+            )  # fmt: skip
+            account = Account(username.strip(), "quan_tri", None, name)
+            self._log(db, account, "tao_quan_tri_dau_tien", username, None, {"vai_tro": "quan_tri"}, True)
+        return account
 
     def accounts(self, actor: Account) -> pd.DataFrame:
         self._require(actor, actor.vai_tro == "quan_tri", "xem_tai_khoan", "tài khoản", "chỉ quản trị xem tài khoản")
@@ -331,6 +403,62 @@ class Store:
             after = {"trang_thai": to_state, "phien_ban": version, **({"ly_do": reason} if reason else {})}
             self._log(db, actor, action, target, before, after, True)
             return self._submission(current)
+
+    def import_approved(
+        self, actor: Account, submissions: list[tuple[str, int, dict[str, Any]]], overwrite: bool = False
+    ) -> tuple[int, int]:
+        """Bring the figures of years kept in files (before the workflow) in as approved submissions,
+        so trends, streaks and ranks have their earlier years (quan_tri only). A unit-year that already
+        has a submission is left alone unless `overwrite`. Returns (imported, skipped)."""
+        self._require(actor, actor.vai_tro == "quan_tri", "nap_so_lieu", "báo cáo", "chỉ quản trị nạp số liệu các năm")
+        now = _now()
+        with self._write() as db:
+            tree = self._tree(db)
+            unknown = sorted({unit for unit, _, _ in submissions if unit not in tree})
+            if unknown:
+                shown = ", ".join(unknown[:10]) + (f" và {len(unknown) - 10} đơn vị khác" if len(unknown) > 10 else "")
+                raise StoreError(f"Không nạp được: đơn vị chưa có trong cây tổ chức: {shown} (nạp cây tổ chức trước).")
+            existing = {(r.ma_to_chuc, r.nam): r for r in db.execute(select(BaoCao))}
+            fresh, changed, skipped = [], [], 0
+            for unit, year, data in submissions:
+                row = existing.get((unit, year))
+                if row is None:
+                    fresh.append((unit, year, data))
+                elif overwrite:
+                    changed.append((row, data))
+                else:
+                    skipped += 1
+            if fresh:
+                db.execute(
+                    insert(BaoCao),
+                    [
+                        {"ma_to_chuc": u, "nam": y, "trang_thai": "da_duyet", "phien_ban": 1, "du_lieu": d,
+                         "ly_do_tra_lai": None, "cap_nhat_boi": actor.ten_dang_nhap, "cap_nhat_luc": now}
+                        for u, y, d in fresh
+                    ],
+                )  # fmt: skip
+            for row, data in changed:
+                db.execute(
+                    update(BaoCao).where(BaoCao.id == row.id).values(
+                        trang_thai="da_duyet", phien_ban=row.phien_ban + 1, du_lieu=data, ly_do_tra_lai=None,
+                        cap_nhat_boi=actor.ten_dang_nhap, cap_nhat_luc=now,
+                    )
+                )  # fmt: skip
+            keys = [(u, y) for u, y, _ in fresh] + [(r.ma_to_chuc, r.nam) for r, _ in changed]
+            if keys:
+                current = {(r.ma_to_chuc, r.nam): r for r in db.execute(select(BaoCao))}
+                db.execute(
+                    insert(BaoCaoPhienBan),
+                    [
+                        {"bao_cao_id": current[k].id, "phien_ban": current[k].phien_ban, "trang_thai": "da_duyet",
+                         "du_lieu": current[k].du_lieu, "ly_do_tra_lai": None, "boi": actor.ten_dang_nhap, "luc": now}
+                        for k in keys
+                    ],
+                )  # fmt: skip
+            years = sorted({y for _, y in keys})
+            after = {"so_bao_cao": len(keys), "ghi_de": len(changed), "bo_qua": skipped, "nam": years}
+            self._log(db, actor, "nap_so_lieu", "báo cáo", None, after, True)
+        return len(keys), skipped
 
     def history(self, actor: Account, unit: str, year: int) -> pd.DataFrame:
         self.get(actor, unit, year)  # the same access rule (and log) as reading the submission

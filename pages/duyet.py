@@ -1,0 +1,124 @@
+"""Duyệt: the upper level follows who has not submitted, opens a sent report, compares the rating the
+unit gave itself with the one the rules and its score allow, and approves it or returns it with a
+reason. A `xem` account sees the same board and unit-level summary, read-only and without member data.
+Access is decided by the library (`scoring.store`); the page only draws what it is given."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from pages.common import criterion_table, plan_sidebar, require_account, store
+from scoring.store import StoreError
+from scoring.store.service import NOT_SUBMITTED, STATES
+from scoring.store.workflow import assess, overview
+from scoring.views import LEVEL_LABELS
+
+criteria = plan_sidebar()
+user = require_account()
+db = store()
+st.title("Duyệt báo cáo tự đánh giá")
+notice = st.session_state.pop("duyet_thong_bao", None)
+if notice:
+    st.success(notice)
+
+this_year = date.today().year
+year = int(st.selectbox("Năm", list(range(this_year, this_year - 6, -1)), key="duyet_nam"))
+with st.spinner("Đang tổng hợp…"):
+    board = overview(db, user, year, criteria)
+board["Cấp"] = board.pop("cap").map(LEVEL_LABELS)
+
+counts = board["Trạng thái"].value_counts()
+cells = st.columns(5)
+for cell, state in zip(cells, [NOT_SUBMITTED, *STATES.values()], strict=True):
+    cell.metric(state, int(counts.get(state, 0)))
+
+reviewable = set(db.reviewable(user))
+st.subheader("Các đơn vị" + (" (chỉ xem)" if not reviewable else ""))
+shown = st.radio(
+    "Hiển thị", ["Tất cả", NOT_SUBMITTED, "Đã gửi", "Trả lại", "Đã duyệt", "Nháp"], horizontal=True, key="duyet_loc"
+)
+table = board if shown == "Tất cả" else board[board["Trạng thái"] == shown]
+order = ["Mã", "Tên tổ chức", "Cấp", "Trạng thái", "Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép"]
+st.dataframe(table[order], hide_index=True, width="stretch")
+st.caption(
+    "Điểm, thứ hạng và xếp loại chỉ hiện với báo cáo đã duyệt; «Mức cao nhất được phép» theo quy định đánh giá, "
+    f"xếp loại đang có hiệu lực năm {year} và số liệu đã duyệt. Trang này không có số liệu từng đảng viên."
+)
+
+if not reviewable:
+    if user.vai_tro in ("chi_bo",):
+        st.info("Báo cáo của chi bộ do cấp ủy cấp trên duyệt; theo dõi trạng thái ở bảng trên và trang Tự đánh giá.")
+    st.stop()
+
+waiting = board[(board["Trạng thái"] == STATES["da_gui"]) & board["Mã"].isin(reviewable)]
+st.subheader(f"Báo cáo chờ duyệt ({len(waiting)})")
+if waiting.empty:
+    st.info(f"Năm {year} không có báo cáo nào đang chờ bạn duyệt.")
+    st.stop()
+names = dict(zip(waiting["Mã"], waiting["Tên tổ chức"], strict=True))
+unit = st.selectbox("Báo cáo", list(names), format_func=lambda u: f"{names[u]} ({u})", key="duyet_don_vi")
+sent = db.get(user, unit, year)
+if sent is None or sent.trang_thai != "da_gui":
+    st.warning("Báo cáo này vừa được người khác xử lý: tải lại trang.")
+    st.stop()
+
+with st.spinner("Đang chấm số liệu của báo cáo…"):
+    result = assess(db, user, unit, year, sent.du_lieu, criteria)
+st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sent.cap_nhat_boi} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}.")
+if not result.report.ok:
+    st.error("Số liệu của báo cáo có lỗi:\n\n" + result.report.summary())
+    st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
+if result.conflicts is not None and not result.conflicts.ok:
+    st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
+if result.scored:
+    a, b, c, d = st.columns(4)
+    a.metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
+    first = result.ranks.iloc[0] if len(result.ranks) else None
+    if first is not None:
+        b.metric(
+            "Thứ hạng trong nhóm",
+            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
+            help=str(first["Nhóm thi đua"]),
+        )
+    if result.rating:
+        c.metric("Đơn vị tự xếp loại", result.rating["tu_danh_gia"] or "chưa nhập")
+        d.metric("Mức đề xuất (cao nhất được phép)", result.rating["muc_cao_nhat"] or "—")
+        message = (
+            f"{result.rating['ket_luan']} — mức được phép: {result.rating['muc_duoc_phep']}. "
+            f"{result.rating['can_cu']} ({result.rating['quy_dinh']})"
+        )
+        (st.success if result.rating["ket_luan"] == "Đúng quy định" else st.warning)(message)
+    t1, t2, t3 = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
+    with t1:
+        criterion_table(result.scorecard)
+    with t2:
+        st.dataframe(result.ranks, hide_index=True, width="stretch")
+    with t3:
+        st.dataframe(result.members, hide_index=True, width="stretch")
+
+st.subheader("Quyết định")
+approve_col, return_col = st.columns(2)
+with approve_col:
+    if st.button("Duyệt báo cáo", type="primary", key="duyet_dong_y"):
+        try:
+            done = db.approve(user, unit, year, sent.phien_ban)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            st.session_state["duyet_thong_bao"] = f"Đã duyệt báo cáo của {names[unit]} (phiên bản {done.phien_ban})."
+            st.rerun()
+with return_col, st.form("tra_lai"):
+    reason = st.text_area("Lý do trả lại (đơn vị sẽ thấy)", key="duyet_ly_do")
+    if st.form_submit_button("Trả lại để đơn vị sửa"):
+        try:
+            done = db.return_(user, unit, year, sent.phien_ban, reason)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            st.session_state["duyet_thong_bao"] = f"Đã trả lại báo cáo của {names[unit]}: {reason.strip()}"
+            st.rerun()
+
+with st.expander("Lịch sử các phiên bản"):
+    st.dataframe(db.history(user, unit, year), hide_index=True, width="stretch")

@@ -1,0 +1,127 @@
+"""Quản trị (quan_tri only; the library refuses anyone else): load the organisation tree and earlier
+years' figures from the data in use, create accounts and reset passwords, read the audit log, and
+download a backup of the database."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import loaded, plan_sidebar, require_account, store
+from scoring.store import ROLES, StoreError
+from scoring.store.backup import backup
+from scoring.store.service import MIN_PASSWORD
+from scoring.store.workflow import submissions_from_dataset
+
+plan_sidebar()
+user = require_account("quan_tri")
+db = store()
+st.title("Quản trị")
+notice = st.session_state.pop("qt_thong_bao", None)
+if notice:
+    st.success(notice)
+state = loaded()
+tree, people, log, safe = st.tabs(["Cây tổ chức và số liệu", "Tài khoản", "Nhật ký", "Sao lưu"])
+
+with tree:
+    st.markdown(f"Dữ liệu đang dùng: **{state.data_label}** ({len(state.dataset.to_chuc)} tổ chức).")
+    names = db.names()
+    st.caption(f"Cơ sở dữ liệu đang có {len(names)} tổ chức.")
+    if st.button("Nạp cây tổ chức từ dữ liệu đang dùng", key="qt_nap_cay"):
+        try:
+            count = db.import_tree(user, state.dataset.to_chuc)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            st.session_state["qt_thong_bao"] = f"Đã nạp cây tổ chức: {count} tổ chức."
+            st.rerun()
+    st.markdown(
+        "**Số liệu các năm trước** (đã tổng hợp trong tệp) nạp vào như báo cáo đã duyệt, để xu hướng, chuỗi năm "
+        "và thứ hạng có đủ năm. Đơn vị – năm đã có báo cáo trong cơ sở dữ liệu được giữ nguyên, trừ khi chọn ghi đè."
+    )
+    years = st.multiselect("Năm", state.dataset.years, default=state.dataset.years[:-1], key="qt_nam")
+    overwrite = st.checkbox("Ghi đè báo cáo đã có của các năm này", key="qt_ghi_de")
+    if st.button("Nạp số liệu các năm đã chọn", disabled=not years, key="qt_nap_so_lieu"):
+        try:
+            done, skipped = db.import_approved(user, submissions_from_dataset(state.dataset, years), overwrite)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            st.session_state["qt_thong_bao"] = (
+                f"Đã nạp {done} báo cáo (đã duyệt) của các năm {', '.join(map(str, years))}; "
+                f"giữ nguyên {skipped} báo cáo đã có."
+            )
+            st.rerun()
+
+with people:
+    accounts = db.accounts(user)
+    accounts["vai_tro"] = accounts["vai_tro"].map(ROLES)
+    st.dataframe(
+        accounts.rename(
+            columns={"ten_dang_nhap": "Tên đăng nhập", "vai_tro": "Vai trò", "ma_to_chuc": "Đơn vị", "ho_ten": "Họ tên"}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    with st.form("qt_tao_tai_khoan", clear_on_submit=True):
+        st.markdown("**Tạo tài khoản**")
+        a, b = st.columns(2)
+        username = a.text_input("Tên đăng nhập")
+        name = b.text_input("Họ và tên")
+        role = a.selectbox("Vai trò", list(ROLES), format_func=lambda r: ROLES[r])
+        units = ["", *names]
+        unit = b.selectbox(
+            "Đơn vị (cấp ủy cơ sở, chi bộ)", units, format_func=lambda u: f"{names[u][0]} ({u})" if u else "—"
+        )
+        password = a.text_input(f"Mật khẩu ban đầu (ít nhất {MIN_PASSWORD} ký tự)", type="password")
+        if st.form_submit_button("Tạo tài khoản", type="primary"):
+            try:
+                made = db.create_account(user, username.strip(), password, role, unit or None, name)
+            except StoreError as error:
+                st.error(str(error))
+            else:
+                st.session_state["qt_thong_bao"] = f"Đã tạo tài khoản {made.label}."
+                st.rerun()
+    with st.form("qt_dat_lai", clear_on_submit=True):
+        st.markdown("**Đặt lại mật khẩu**")
+        who = st.selectbox("Tài khoản", list(db.accounts(user)["ten_dang_nhap"]))
+        new = st.text_input("Mật khẩu mới", type="password")
+        if st.form_submit_button("Đặt lại"):
+            try:
+                db.reset_password(user, str(who), new)
+            except StoreError as error:
+                st.error(str(error))
+            else:
+                st.session_state["qt_thong_bao"] = f"Đã đặt lại mật khẩu của {who}."
+                st.rerun()
+
+with log:
+    audit = db.audit(user)
+    audit["duoc_phep"] = audit["duoc_phep"].map({True: "Có", False: "Bị từ chối"})
+    for column in ("truoc", "sau"):
+        audit[column] = audit[column].map(lambda v: "" if v is None else str(v))
+    audit = audit.rename(
+        columns={
+            "luc": "Lúc", "tai_khoan": "Tài khoản", "hanh_dong": "Hành động", "doi_tuong": "Đối tượng",
+            "truoc": "Trước", "sau": "Sau", "duoc_phep": "Được phép", "ghi_chu": "Ghi chú",
+        }
+    )  # fmt: skip
+    only_denied = st.checkbox("Chỉ các lần bị từ chối", key="qt_tu_choi")
+    st.dataframe(audit[audit["Được phép"] == "Bị từ chối"] if only_denied else audit, hide_index=True, width="stretch")
+    st.download_button(
+        "Tải nhật ký (CSV)", audit.to_csv(index=False).encode("utf-8-sig"), "nhat_ky.csv", mime="text/csv"
+    )
+
+with safe:
+    st.markdown(
+        "Bản sao lưu là một tệp zip (mỗi bảng một tệp JSON). Khôi phục bằng lệnh `thidua khoi-phuc tep.zip` "
+        "trên máy chủ."
+    )
+    if st.button("Tạo bản sao lưu", key="qt_sao_luu"):
+        folder = Path(tempfile.mkdtemp(prefix="thidua_sl_"))
+        target = folder / f"thidua_sao_luu_{pd.Timestamp.now():%Y%m%d_%H%M}.zip"
+        backup(db.engine, target)
+        st.download_button("Tải bản sao lưu", target.read_bytes(), target.name, mime="application/zip")

@@ -1,0 +1,305 @@
+"""Tự đánh giá: a chi bộ (or TCCSĐ) secretary fills the unit's figures for a year and its members'
+ratings — on screen or by uploading its sheets of the template — and sees, before sending, its
+criteria, score, rank among its group and the rating the rules allow; drafts are saved with their
+version (a stale save is refused, never overwrites), then sent up for review.
+
+Everything here goes through the library (`scoring.store`), which decides what the account may see
+and change; the page only draws it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import TEMPLATE, criteria_key, criterion_table, plan_sidebar, require_account, store
+from scoring.io.excel import XLSX_MIME
+from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
+from scoring.store import StoreError
+from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, read_upload, starting_point
+from scoring.views import workbook
+
+LIMIT_MB = 20
+FLAG_TEXT = {None: "—", True: "Có", False: "Không"}
+
+criteria = plan_sidebar()
+user = require_account("chi_bo", "cap_uy_co_so", "quan_tri")
+db = store()
+st.title("Tự đánh giá")
+notice = st.session_state.pop("td_thong_bao", None)
+if notice:
+    st.success(notice)
+
+units = db.editable(user)
+if not units:
+    st.warning(f"Tài khoản {user.label} chưa gắn với đơn vị nào có trong cây tổ chức: nhờ quản trị kiểm tra.")
+    st.stop()
+names = db.names()
+left, right = st.columns([3, 1])
+unit = left.selectbox("Đơn vị", units, format_func=lambda u: f"{names[u][0]} ({u})", key="td_don_vi")
+this_year = date.today().year
+year = int(right.selectbox("Năm đánh giá", list(range(this_year, this_year - 6, -1)), key="td_nam"))
+level = names[unit][1]
+
+current = db.get(user, unit, year)
+version = current.phien_ban if current else None
+editable = current is None or current.trang_thai in ("nhap", "tra_lai")
+if current is None:
+    st.info(f"Năm {year}: chưa có báo cáo. Nhập số liệu, xem kết quả tạm tính, rồi lưu nháp hoặc gửi duyệt.")
+elif current.trang_thai == "tra_lai":
+    st.warning(f"Cấp trên đã trả lại báo cáo (phiên bản {current.phien_ban}). Lý do: {current.ly_do_tra_lai}")
+elif current.trang_thai == "da_gui":
+    st.info(f"Báo cáo đã gửi (phiên bản {current.phien_ban}), đang chờ cấp trên duyệt: chưa sửa được.")
+elif current.trang_thai == "da_duyet":
+    st.success(f"Báo cáo đã được duyệt (phiên bản {current.phien_ban}); số liệu này được dùng để xếp hạng.")
+else:
+    st.caption(f"Bản nháp, phiên bản {current.phien_ban}, lưu bởi {current.cap_nhat_boi}.")
+
+# the version the user opened is pinned in the session: if someone saves after it, the page says so
+# and a save is refused by the library (never overwrites); the user's edits stay on screen
+# (a version that could not be edited — sent, approved — simply follows the database)
+opened_key = f"nhap:mo:{unit}:{year}"
+opened, was_editable = st.session_state.setdefault(opened_key, (version, editable))
+if opened != version and not was_editable:
+    st.session_state.pop(f"nhap:{unit}:{year}:{opened}", None)
+    opened, was_editable = st.session_state[opened_key] = (version, editable)
+if opened != version:
+    who = f"{current.cap_nhat_boi} lúc {current.cap_nhat_luc:%H:%M %d/%m/%Y}" if current else "người khác"
+    st.error(
+        f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở phiên bản {opened}: "
+        "lần lưu của bạn sẽ bị từ chối để không ghi đè. Tải lại để xem bản mới nhất."
+    )
+    if st.button("Tải lại bản mới nhất (bỏ phần đang sửa)"):
+        st.session_state.pop(f"nhap:{unit}:{year}:{opened}", None)
+        st.session_state[opened_key] = (version, editable)
+        st.rerun()
+draft_key = f"nhap:{unit}:{year}:{opened}"
+if draft_key not in st.session_state:
+    data, origin = starting_point(db, user, unit, year)
+    st.session_state[draft_key] = {"data": data, "origin": origin, "lan": 0, "tep": None}
+draft: dict[str, Any] = st.session_state[draft_key]
+stamp = f"{draft_key}:{draft['lan']}"  # widget keys: a new upload redraws every widget with its values
+st.caption(draft["origin"])
+
+
+def _unit_widget(column: ColumnSpec, value: Any, key: str) -> Any:
+    label = column.title + (" *" if column.required else "")
+    if column.kind is Kind.CODE and column.vocabulary is not None:
+        labels = column.vocabulary.labels
+        options = ["", *labels]
+        return st.selectbox(
+            label, options, index=options.index(value) if value in options else 0, key=key, disabled=not editable,
+            format_func=lambda c: labels.get(c, "—"), help=column.note or None,
+        ) or None  # fmt: skip
+    if column.kind is Kind.FLAG:
+        options = [None, True, False]
+        return st.selectbox(
+            label, options, index=options.index(value) if value in options else 0, key=key, disabled=not editable,
+            format_func=lambda v: FLAG_TEXT[v], help=column.note or None,
+        )  # fmt: skip
+    if column.kind is Kind.COUNT:
+        number = int(value) if isinstance(value, int | float) else None
+        return st.number_input(label, min_value=0, step=1, value=number, key=key, disabled=not editable)
+    if column.kind in (Kind.SCORE, Kind.POINTS):
+        top = 10.0 if column.kind is Kind.SCORE else 100.0
+        number = float(value) if isinstance(value, int | float) else None
+        return st.number_input(
+            label, min_value=0.0, max_value=top, step=0.5, value=number, key=key, disabled=not editable,
+            help=column.note or None,
+        )  # fmt: skip
+    return st.text_input(label, value="" if value is None else str(value), key=key, disabled=not editable)
+
+
+def _member_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=[c.name for c in MEMBER_FIELDS])
+    for column in MEMBER_FIELDS:
+        if column.kind is Kind.FLAG:
+            frame[column.name] = frame[column.name].astype("boolean")
+        elif column.kind in (Kind.COUNT, Kind.SCORE, Kind.POINTS):
+            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("Float64")
+        else:
+            frame[column.name] = frame[column.name].astype(object)
+    return frame
+
+
+def _member_config() -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for column in MEMBER_FIELDS:
+        label = column.title + (" *" if column.required else "")
+        if column.kind is Kind.CODE and column.vocabulary is not None:
+            labels = column.vocabulary.labels
+            config[column.name] = st.column_config.SelectboxColumn(
+                label, options=list(labels), format_func=lambda c, lb=labels: lb.get(c, c), required=column.required
+            )
+        elif column.kind is Kind.FLAG:
+            config[column.name] = st.column_config.CheckboxColumn(label, help=column.note or None)
+        elif column.kind is Kind.COUNT:
+            config[column.name] = st.column_config.NumberColumn(label, min_value=0, step=1)
+        elif column.kind in (Kind.SCORE, Kind.POINTS):
+            config[column.name] = st.column_config.NumberColumn(
+                label, min_value=0, max_value=10 if column.kind is Kind.SCORE else 100, step=0.1
+            )
+        else:
+            config[column.name] = st.column_config.TextColumn(label, required=column.required)
+    return config
+
+
+def _as_workbook(data: dict[str, Any]) -> bytes:
+    """The figures as the template's two sheets (titles as headers): to fill offline and upload back."""
+    unit_row = {"ma_to_chuc": unit, "nam": year, **data.get("don_vi", {})}
+    sheets = {DON_VI_NAM.title: pd.DataFrame([unit_row]).rename(columns=lambda c: DON_VI_NAM.column(c).title)}
+    if holds_members(level):
+        members = pd.DataFrame(
+            [{**m, "ma_chi_bo": unit, "nam": year} for m in data.get("dang_vien", [])],
+            columns=[c.name for c in DANG_VIEN.columns],
+        )
+        sheets[DANG_VIEN.title] = members.rename(columns=lambda c: DANG_VIEN.column(c).title)
+    return workbook(sheets)
+
+
+screen, upload = st.tabs(["Nhập trên màn hình", "Tải tệp Excel lên"])
+with upload:
+    st.markdown(
+        f"Tải lên tệp mẫu nhập liệu đã điền (trang «{DON_VI_NAM.title}»"
+        + (f" và «{DANG_VIEN.title}»" if holds_members(level) else "")
+        + f"): chỉ đọc các dòng của đơn vị **{unit}** năm **{year}**. Công thức, macro trong tệp không được chạy."
+    )
+    a, b = st.columns(2)
+    a.download_button("Tải mẫu nhập liệu trống (XLSX)", TEMPLATE.read_bytes(), TEMPLATE.name, mime=XLSX_MIME)
+    b.download_button(
+        "Tải số liệu đang nhập (XLSX)", _as_workbook(draft["data"]), f"tu_danh_gia_{unit}_{year}.xlsx", mime=XLSX_MIME
+    )
+    if editable:
+        sent = st.file_uploader("Tệp Excel của đơn vị", type=["xlsx"], key=f"tai:{draft_key}")
+        if sent is not None and sent.file_id != draft["tep"]:
+            if sent.size > LIMIT_MB * 2**20:
+                st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB). Số liệu đang nhập không thay đổi.")
+            else:
+                folder = Path(tempfile.mkdtemp(prefix="thidua_td_"))
+                path = folder / Path(sent.name).name
+                path.write_bytes(sent.getvalue())
+                read, report = read_upload(path, sent.name, unit, level, year)
+                if read is None:
+                    st.error("Tệp có lỗi nên chưa được dùng; số liệu đang nhập không thay đổi.\n\n" + report.summary())
+                    st.dataframe(report.display_table(), hide_index=True, width="stretch")
+                else:
+                    origin = f"Số liệu từ tệp {sent.name}."
+                    draft.update(data=read, lan=draft["lan"] + 1, tep=sent.file_id, origin=origin)
+                    st.session_state["td_thong_bao"] = (
+                        f"Đã đọc tệp {sent.name}: {len(read['dang_vien'])} đảng viên. Xem lại rồi lưu nháp hoặc gửi."
+                    )
+                    st.rerun()
+
+with screen:
+    st.subheader("Số liệu của đơn vị")
+    saved_unit = draft["data"].get("don_vi", {})
+    unit_values: dict[str, Any] = {}
+    columns = st.columns(3)
+    for i, column in enumerate(UNIT_FIELDS):
+        with columns[i % 3]:
+            unit_values[column.name] = _unit_widget(column, saved_unit.get(column.name), f"dvn:{stamp}:{column.name}")
+    members: pd.DataFrame | list[dict[str, Any]] = []
+    if holds_members(level):
+        st.subheader("Đảng viên của chi bộ")
+        st.caption("Thêm, xóa dòng ở cuối bảng; cột có dấu * là bắt buộc.")
+        members = st.data_editor(
+            _member_frame(draft["data"].get("dang_vien", [])),
+            num_rows="dynamic" if editable else "fixed",
+            disabled=not editable,
+            hide_index=True,
+            width="stretch",
+            column_config=_member_config(),
+            key=f"dv:{stamp}",
+        )
+
+data = clean(unit_values, members) if editable else (current.du_lieu if current else draft["data"])
+
+# --- live result ----------------------------------------------------------------------------------
+digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+cache_key = (unit, year, digest, db.revision(), criteria_key(criteria))
+cached = st.session_state.get("td_ket_qua")
+if cached is None or cached[0] != cache_key:
+    with st.spinner("Đang tính thử…"):
+        cached = (cache_key, assess(db, user, unit, year, data, criteria))
+    st.session_state["td_ket_qua"] = cached
+result = cached[1]
+
+st.subheader(f"Kết quả tạm tính năm {year} — {criteria.title}")
+if not result.report.ok:
+    st.error("Số liệu còn lỗi, chưa gửi được (lưu nháp vẫn được):\n\n" + result.report.summary())
+    st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
+elif len(result.report.warnings):
+    with st.expander(f"{len(result.report.warnings)} lưu ý về số liệu"):
+        st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
+if result.conflicts is not None and not result.conflicts.ok:
+    st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
+if result.scored:
+    first = result.ranks.iloc[0] if len(result.ranks) else None
+    a, b, c, d = st.columns(4)
+    a.metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
+    met = int((result.scorecard["Kết quả"] == "Đạt").sum())
+    b.metric("Số tiêu chí đạt", f"{met}/{len(result.scorecard)}")
+    if first is not None:
+        c.metric(
+            "Thứ hạng trong nhóm",
+            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
+            help=str(first["Nhóm thi đua"]),
+        )
+    if result.rating:
+        d.metric(
+            "Mức cao nhất theo quy định",
+            result.rating["muc_cao_nhat"] or "—",
+            help=f"{result.rating['quy_dinh']}. Tự xếp loại: {result.rating['tu_danh_gia'] or 'chưa nhập'}; "
+            f"kết luận: {result.rating['ket_luan']}. {result.rating['can_cu']}",
+        )
+    st.caption(
+        f"Thứ hạng tính cùng {result.compared_with} đơn vị khác đã được duyệt năm {year} "
+        "(chưa duyệt thì chưa tính); chỉ là tạm tính cho đến khi cấp trên duyệt."
+    )
+    if result.rating and result.rating["ket_luan"] not in ("Đúng quy định", ""):
+        st.warning(
+            f"Xếp loại tự đánh giá «{result.rating['tu_danh_gia']}»: {result.rating['ket_luan']} "
+            f"(mức được phép: {result.rating['muc_duoc_phep']}). {result.rating['can_cu']}"
+        )
+    t1, t2, t3 = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
+    with t1:
+        criterion_table(result.scorecard)
+    with t2:
+        st.dataframe(result.ranks, hide_index=True, width="stretch")
+    with t3:
+        st.dataframe(result.members, hide_index=True, width="stretch")
+
+# --- save and send --------------------------------------------------------------------------------
+if editable:
+    a, b, _ = st.columns([1, 1, 3])
+    save = a.button("Lưu nháp", key="td_luu")
+    send = b.button("Gửi duyệt", type="primary", key="td_gui", disabled=not result.report.ok)
+    if save or send:
+        try:
+            saved = current
+            if current is None or current.du_lieu != data or opened != version:
+                saved = db.save_draft(user, unit, year, data, opened)
+            assert saved is not None
+            if send:
+                saved = db.submit(user, unit, year, saved.phien_ban)
+        except StoreError as error:  # a stale save (StaleVersion) too: the message says what happened
+            st.error(str(error))
+        else:
+            st.session_state.pop(draft_key, None)
+            st.session_state[opened_key] = (saved.phien_ban, saved.trang_thai in ("nhap", "tra_lai"))
+            st.session_state["td_thong_bao"] = (
+                f"Đã gửi báo cáo (phiên bản {saved.phien_ban}) lên cấp trên."
+                if send
+                else f"Đã lưu nháp (phiên bản {saved.phien_ban})."
+            )
+            st.rerun()
+
+if current is not None:
+    with st.expander("Lịch sử các phiên bản"):
+        st.dataframe(db.history(user, unit, year), hide_index=True, width="stretch")

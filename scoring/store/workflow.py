@@ -1,0 +1,387 @@
+"""What the «Tự đánh giá» and «Duyệt» pages compute, kept in the library so that access is decided
+here: a page gets only the acting account's own unit (its criteria, score, rank among its group,
+the rating the rules allow, its members), never another unit's member data.
+
+- `submissions_from_dataset`: the figures of a dataset (past years kept in files) as submissions.
+- `read_upload`: a unit's rows of the filled template (Đơn vị năm and, for a chi bộ, Đảng viên),
+  checked and typed with the same messages (sheet, row, column) as any upload.
+- `starting_point`: what the form opens with (the saved draft, else last year's member list).
+- `assess`: the draft scored against every approved submission of the other units (cached per
+  database revision), reduced to what the unit may see.
+- `overview`: unit-level figures (state, score, rank, rating) with no member data — all a `xem`
+  account may read.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import select
+
+from scoring.compliance import RULES_FOLDER
+from scoring.criteria.model import CriteriaSet
+from scoring.criteria.rules import rules_for_year
+from scoring.dataset import Dataset, dataset_from_frames
+from scoring.domain import CHI_BO_LEVELS
+from scoring.engine.rating import check_ratings
+from scoring.engine.score import ScoreResult, score
+from scoring.io.coerce import coerce_table
+from scoring.io.readers import RawTable, read_workbook_tables
+from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec
+from scoring.store.assemble import _frames, check_submission, tree_frame
+from scoring.store.models import BaoCao
+from scoring.store.service import NOT_SUBMITTED, Account, Store
+from scoring.validation.report import Location, ValidationReport
+from scoring.views import gaps, scorecard
+
+#: the columns a submission carries: its own row of Đơn vị năm, its members' rows of Đảng viên
+UNIT_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DON_VI_NAM.columns if c.name not in ("ma_to_chuc", "nam"))
+MEMBER_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DANG_VIEN.columns if c.name not in ("ma_chi_bo", "nam"))
+#: carried from last year's member list into a new year's form (who the members are, not how they did)
+CARRIED = ("ma_dang_vien", "ho_ten", "doi_tuong", "la_bi_thu")
+
+
+def holds_members(level: str) -> bool:
+    """A chi bộ (cơ sở or trực thuộc) lists its members; a đảng bộ sends only its own figures."""
+    return level in CHI_BO_LEVELS
+
+
+def json_value(value: Any) -> Any:
+    """A cell as JSON keeps it: None for blanks, Python numbers and booleans, text trimmed."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def clean(unit: dict[str, Any], members: pd.DataFrame | list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A submission's `du_lieu` from the form: blanks dropped, members without any value dropped."""
+    records = members.to_dict("records") if isinstance(members, pd.DataFrame) else list(members or [])
+    rows = [{k: json_value(v) for k, v in r.items()} for r in records]
+    return {
+        "don_vi": {k: v for k, v in ((k, json_value(v)) for k, v in unit.items()) if v is not None},
+        "dang_vien": [
+            {k: v for k, v in r.items() if v is not None} for r in rows if any(v is not None for v in r.values())
+        ],
+    }
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    present = [c for c in columns if c in frame.columns]
+    values = frame[present].astype(object).where(frame[present].notna(), None)
+    return [
+        {str(k): json_value(v) for k, v in row.items() if json_value(v) is not None}
+        for row in values.to_dict("records")
+    ]
+
+
+def submissions_from_dataset(dataset: Dataset, years: list[int] | None = None) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every unit-year of the dataset (of `years`, default all) as a submission's figures."""
+    chosen = years or dataset.years
+    units = dataset.don_vi_nam[dataset.don_vi_nam["nam"].isin(chosen)]
+    members = dataset.dang_vien[dataset.dang_vien["nam"].isin(chosen)]
+    unit_rows = _records(units, ["ma_to_chuc", "nam", *(c.name for c in UNIT_FIELDS)])
+    member_rows = _records(members, ["ma_chi_bo", "nam", *(c.name for c in MEMBER_FIELDS)])
+    by_unit: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in member_rows:
+        by_unit.setdefault((str(row.pop("ma_chi_bo")), int(row.pop("nam"))), []).append(row)
+    out = []
+    for row in unit_rows:
+        key = (str(row.pop("ma_to_chuc")), int(row.pop("nam")))
+        out.append((key[0], key[1], {"don_vi": row, "dang_vien": by_unit.pop(key, [])}))
+    for (unit, year), rows in sorted(by_unit.items()):  # members of a chi bộ without its own row
+        out.append((unit, year, {"don_vi": {}, "dang_vien": rows}))
+    return out
+
+
+# --- upload of the unit's sheets ---------------------------------------------------------------
+
+
+def _only(raw: RawTable, id_column: str, unit: str, year: int, report: ValidationReport) -> RawTable:
+    """The rows of `unit` and `year` (rows of other units or years are left out, with a warning)."""
+    data = raw.data
+    ids = pc.utf8_trim_whitespace(data.column(id_column).cast(pa.string())) if id_column in data.column_names else None
+    years = pc.utf8_trim_whitespace(data.column("nam").cast(pa.string())) if "nam" in data.column_names else None
+    keep = np.ones(data.num_rows, dtype=bool)
+    if ids is not None:
+        keep &= np.asarray(pc.fill_null(pc.equal(ids, unit), False))
+    if years is not None:
+        keep &= np.asarray(pc.fill_null(pc.equal(years, str(year)), False))
+    dropped = int((~keep).sum())
+    if dropped:
+        report.warning(
+            raw.where, f"Bỏ qua {dropped} dòng không thuộc đơn vị {unit} năm {year} (chỉ đọc các dòng của đơn vị mình)."
+        )
+    numbers = raw.where.row_numbers
+    shown = (numbers if numbers is not None else np.arange(2, data.num_rows + 2))[keep]
+    where = Location(raw.where.file, raw.where.sheet, int(shown[0]) if len(shown) else 2, raw.where.headers, shown)
+    return RawTable(raw.spec, data.filter(pa.array(keep)), where)
+
+
+def read_upload(
+    path: Path, label: str, unit: str, level: str, year: int
+) -> tuple[dict[str, Any] | None, ValidationReport]:
+    """The unit's figures from a filled template (or any workbook with its sheets): its row of the
+    «Đơn vị năm» sheet and, for a chi bộ, its members' rows of «Đảng viên». Errors name the sheet,
+    the row as Excel shows it and the column; with any error nothing is returned."""
+    report = ValidationReport()
+    specs = (DON_VI_NAM, DANG_VIEN) if holds_members(level) else (DON_VI_NAM,)
+    tables = read_workbook_tables(path, report, specs, label)
+    unit_row: dict[str, Any] = {}
+    members: list[dict[str, Any]] = []
+    if DON_VI_NAM.name in tables:
+        raw = _only(tables[DON_VI_NAM.name], "ma_to_chuc", unit, year, report)
+        frame, _ = coerce_table(raw, report)
+        if len(frame) > 1:
+            report.error(raw.where, f"Có {len(frame)} dòng của đơn vị {unit} năm {year}: chỉ được một dòng.")
+        elif len(frame) == 0:
+            report.error(raw.where, f"Không có dòng nào của đơn vị {unit} năm {year} (cột Mã tổ chức và Năm).")
+        else:
+            unit_row = _records(frame, [c.name for c in UNIT_FIELDS])[0]
+    if DANG_VIEN.name in tables:
+        raw = _only(tables[DANG_VIEN.name], "ma_chi_bo", unit, year, report)
+        frame, _ = coerce_table(raw, report)
+        if len(frame) == 0:
+            report.error(raw.where, f"Không có đảng viên nào của chi bộ {unit} năm {year} (cột Mã chi bộ và Năm).")
+        members = _records(frame, [c.name for c in MEMBER_FIELDS])
+    if not report.ok:
+        return None, report
+    return {"don_vi": unit_row, "dang_vien": members}, report
+
+
+# --- the form's starting point -----------------------------------------------------------------
+
+
+def starting_point(store: Store, actor: Account, unit: str, year: int) -> tuple[dict[str, Any], str]:
+    """What the form opens with, and a sentence saying where it came from: the saved submission;
+    else the member list of the unit's latest earlier submission (who, not how they did); else blank."""
+    current = store.get(actor, unit, year)
+    if current is not None:
+        return current.du_lieu, f"Phiên bản {current.phien_ban} ({current.trang_thai_label}) đã lưu."
+    with store.engine.connect() as db:
+        years = sorted(
+            db.scalars(select(BaoCao.nam).where(BaoCao.ma_to_chuc == unit, BaoCao.nam < year)).all(), reverse=True
+        )
+    for before in years:
+        previous = store.get(actor, unit, before)
+        if previous is not None and previous.du_lieu.get("dang_vien"):
+            members = [{k: m[k] for k in CARRIED if k in m} for m in previous.du_lieu["dang_vien"]]
+            return {"don_vi": {}, "dang_vien": members}, (
+                f"Chưa có báo cáo năm {year}: danh sách đảng viên lấy từ báo cáo năm {before}; "
+                "hãy nhập xếp loại và số liệu của năm nay."
+            )
+    return {"don_vi": {}, "dang_vien": []}, f"Chưa có báo cáo năm {year}: nhập số liệu của đơn vị."
+
+
+# --- scoring a draft against the approved submissions ------------------------------------------
+
+
+@dataclass
+class Assessment:
+    """What a unit (or its reviewer) sees of one draft: never another unit's member data."""
+
+    report: ValidationReport  # the draft's own problems (as an upload would get them)
+    conflicts: ValidationReport | None = None  # the draft against the other units' approved figures
+    scorecard: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ranks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    total: float | None = None
+    rating: dict[str, str] = field(default_factory=dict)
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
+    compared_with: int = 0  # approved units of the same year the rank is taken among
+
+    @property
+    def scored(self) -> bool:
+        return not self.scorecard.empty
+
+
+_CACHE_LOCK = threading.Lock()
+_BASELINES: dict[tuple[str, tuple[int, int]], tuple[list[tuple[str, int, dict[str, Any]]], pd.DataFrame]] = {}
+
+
+def _baseline(store: Store) -> tuple[list[tuple[str, int, dict[str, Any]]], pd.DataFrame]:
+    """Every approved submission (all units, all years) and the tree, read once per database revision.
+    Internal: callers get only what `assess` and `overview` reduce it to."""
+    key = (str(store.engine.url), store.revision())
+    with _CACHE_LOCK:
+        if key in _BASELINES:
+            return _BASELINES[key]
+    with store.engine.connect() as db:
+        rows = db.execute(
+            select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.du_lieu).where(BaoCao.trang_thai == "da_duyet")
+        ).all()
+    value = ([(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows], tree_frame(store))
+    with _CACHE_LOCK:
+        _BASELINES.clear()  # one revision at a time: older ones are never asked for again
+        _BASELINES[key] = value
+    return value
+
+
+def _dataset(
+    tree: pd.DataFrame, submissions: list[tuple[str, int, dict[str, Any]]], source: str
+) -> tuple[Dataset | None, ValidationReport]:
+    units, members = _frames(submissions)
+    return dataset_from_frames({"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}, source=source)
+
+
+def _group_sizes(result: ScoreResult) -> pd.Series:
+    return result.xep_hang_to_chuc["nhom_thi_dua"].astype(str).value_counts()
+
+
+def assess(
+    store: Store, actor: Account, unit: str, year: int, data: dict[str, Any], criteria: CriteriaSet
+) -> Assessment:
+    """Score `data` as the unit's figures for `year` among the approved submissions of every other
+    unit: its criteria, total, rank in each group, the rating the rules allow, and its members."""
+    store.require_scope(actor, unit, "xem_danh_gia")
+    report = check_submission(store, unit, year, data)
+    out = Assessment(report)
+    if not report.ok:
+        return out
+    approved, tree = _baseline(store)
+    others = [s for s in approved if (s[0], s[1]) != (unit, year)]
+    dataset, conflicts = _dataset(
+        tree, [*others, (unit, year, data)], f"Báo cáo {unit} năm {year} cùng các báo cáo đã duyệt"
+    )
+    out.conflicts = conflicts
+    if dataset is None:
+        return out
+    result = score(dataset, criteria, year)
+    out.scorecard = scorecard(result, unit)
+    orgs = result.xep_hang_to_chuc
+    mine = orgs[orgs["ma_to_chuc"] == unit]
+    ranks = gaps(result, unit)
+    sizes = _group_sizes(result)
+    ranks.insert(2, "Số đơn vị trong nhóm", mine["nhom_thi_dua"].astype(str).map(sizes).to_numpy())
+    out.ranks = ranks
+    out.total = float(mine["tong_diem"].iloc[0]) if len(mine) else None
+    out.compared_with = sum(1 for s in approved if s[1] == year and s[0] != unit)
+    out.rating = _rating(dataset, year, unit)
+    out.members = _members(dataset, result, year, unit)
+    return out
+
+
+def _rules_check(dataset: Dataset, year: int) -> Any:
+    try:
+        rules = rules_for_year(year, RULES_FOLDER)
+    except Exception:  # no rules file in force that year: nothing to compare with
+        return None
+    return check_ratings(dataset, rules, year)
+
+
+def _rating(dataset: Dataset, year: int, unit: str) -> dict[str, str]:
+    check = _rules_check(dataset, year)
+    if check is None:
+        return {}
+    rows = check.units[check.units["ma_to_chuc"].astype(str) == unit]
+    if rows.empty:
+        return {}
+    row = rows.iloc[0]
+    return {
+        "tu_danh_gia": str(row["xep_loai"]),
+        "muc_cao_nhat": str(row["muc_cao_nhat"]),
+        "muc_duoc_phep": str(row["muc_duoc_phep"]),
+        "ket_luan": str(row["ket_luan"]),
+        "can_cu": str(row["can_cu"]),
+        "quy_dinh": check.rules.label,
+    }
+
+
+def _members(dataset: Dataset, result: ScoreResult, year: int, unit: str) -> pd.DataFrame:
+    """The unit's own members: score, rank, rating as entered and what the rules allow."""
+    ranked = result.xep_hang_dang_vien
+    ranked = ranked[ranked["ma_chi_bo"].astype(str) == unit].drop_duplicates("ma_dang_vien")
+    table = pd.DataFrame(
+        {
+            "Mã đảng viên": ranked["ma_dang_vien"].astype(str).to_numpy(),
+            "Họ và tên": ranked["ho_ten"].astype(str).to_numpy(),
+            "Tổng điểm": ranked["tong_diem"].to_numpy(),
+            "Thứ hạng": ranked["thu_hang"].to_numpy(),
+        }
+    )
+    check = _rules_check(dataset, year)
+    if check is None or table.empty:
+        return table
+    rated = check.members[check.members["ma_chi_bo"].astype(str) == unit] if "ma_chi_bo" in check.members else None
+    if rated is None:
+        return table
+    rated = pd.DataFrame(
+        {
+            "Mã đảng viên": rated["ma_dang_vien"].astype(str).to_numpy(),
+            "Tự xếp loại": rated["xep_loai"].astype(str).to_numpy(),
+            "Mức được phép": rated["muc_duoc_phep"].astype(str).to_numpy(),
+            "Kết luận": rated["ket_luan"].astype(str).to_numpy(),
+            "Căn cứ": rated["can_cu"].astype(str).to_numpy(),
+        }
+    )
+    return table.merge(rated, on="Mã đảng viên", how="left")
+
+
+# --- summaries without member data -------------------------------------------------------------
+
+
+SUMMARY = ("Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép")
+
+
+def _blank(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for column in SUMMARY:
+        out[column] = None
+    return out
+
+
+def overview(store: Store, actor: Account, year: int, criteria: CriteriaSet) -> pd.DataFrame:
+    """One row per unit the actor follows (all of them for quan_tri and xem): the state of its
+    submission, and for approved ones the score, first rank, rating as self-assessed and the highest
+    the rules allow. Unit-level figures only: no member data, whatever the role."""
+    board = store.board(actor, year)
+    approved, tree = _baseline(store)
+    table = board.rename(columns={"ma_to_chuc": "Mã", "ten_to_chuc": "Tên tổ chức", "trang_thai": "Trạng thái"})
+    table = table[["Mã", "Tên tổ chức", "cap", "Trạng thái"]]
+    if not any(s[1] == year for s in approved):
+        return _blank(table)
+    dataset, _ = _dataset(tree, approved, "Báo cáo đã duyệt")
+    if dataset is None:
+        return _blank(table)
+    result = score(dataset, criteria, year)
+    first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
+    first = first.rename(columns={"ma_to_chuc": "Mã", "tong_diem": "Tổng điểm", "thu_hang": "Thứ hạng"})
+    table = table.merge(first, on="Mã", how="left")
+    check = _rules_check(dataset, year)
+    if check is not None:
+        units = check.units[["ma_to_chuc", "xep_loai", "muc_cao_nhat"]].astype(str)
+        units.columns = ["Mã", "Tự xếp loại", "Mức cao nhất được phép"]
+        table = table.merge(units, on="Mã", how="left")
+    approved_now = table["Trạng thái"] == "Đã duyệt"
+    for column in SUMMARY:
+        if column in table:
+            table[column] = table[column].where(approved_now)
+    return table
+
+
+__all__ = [
+    "CARRIED",
+    "MEMBER_FIELDS",
+    "NOT_SUBMITTED",
+    "UNIT_FIELDS",
+    "Assessment",
+    "assess",
+    "clean",
+    "holds_members",
+    "overview",
+    "read_upload",
+    "starting_point",
+    "submissions_from_dataset",
+]

@@ -1,0 +1,184 @@
+"""The workflow through the app's pages (AppTest): log in, fill and send a self-assessment by upload,
+return it with a reason, fix and resend, approve — and the approved figures feed the rankings.
+Then what each role sees and may do on each page (the library refuses the rest, tests/test_store.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scoring import Dataset
+from scoring.schema import DANG_VIEN, DON_VI_NAM
+from scoring.store import Store, connect
+from scoring.store.service import SYSTEM
+from scoring.store.workflow import submissions_from_dataset
+from scoring.views import workbook
+from tests.conftest import ROOT
+
+YEAR = 2025
+UNIT = "CB001"  # a chi bộ trực thuộc of Đảng bộ cơ sở CS004
+PASSWORD = "mat-khau-dai"
+ACCOUNTS = (
+    ("quantri", "quan_tri", None),
+    ("capuy", "cap_uy_co_so", "CS004"),
+    ("chibo", "chi_bo", UNIT),
+    ("chibo_khac", "chi_bo", "CB002"),
+    ("xem", "xem", None),
+)
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
+    """The sample's tree and accounts; every year approved but the chi bộ's own report of YEAR."""
+    path = tmp_path_factory.mktemp("csdl") / "thidua.db"
+    engine = connect(f"sqlite:///{path}")
+    store = Store(engine)
+    store.import_tree(SYSTEM, sample.to_chuc)
+    past = [s for s in submissions_from_dataset(sample) if (s[0], s[1]) != (UNIT, YEAR)]
+    store.import_approved(SYSTEM, past)
+    for name, role, unit in ACCOUNTS:
+        store.create_account(SYSTEM, name, PASSWORD, role, unit)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    copy = tmp_path / "thidua.db"
+    shutil.copyfile(database, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("THIDUA_DB_URL", url)
+    return url
+
+
+def _unit_workbook(sample: Dataset, unit: str, year: int) -> bytes:
+    """The chi bộ's rows of the sample as a filled template would hold them (titles as headers)."""
+    units = sample.don_vi_nam[(sample.don_vi_nam["ma_to_chuc"] == unit) & (sample.don_vi_nam["nam"] == year)]
+    members = sample.dang_vien[(sample.dang_vien["ma_chi_bo"] == unit) & (sample.dang_vien["nam"] == year)]
+    return workbook(
+        {
+            DON_VI_NAM.title: units.rename(columns=lambda c: DON_VI_NAM.column(c).title),
+            DANG_VIEN.title: members.rename(columns=lambda c: DANG_VIEN.column(c).title),
+        }
+    )
+
+
+def _page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def _login(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    next(t for t in at.text_input if t.label == "Tên đăng nhập").set_value(name)
+    next(t for t in at.text_input if t.label == "Mật khẩu").set_value(password)
+    next(b for b in at.button if b.label == "Đăng nhập").click()
+    at.run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def _button(at: AppTest, label: str) -> Any:
+    return next(b for b in at.button if b.label == label)
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.success, at.info, at.warning, at.error) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def _state(url: str, unit: str = UNIT, year: int = YEAR) -> tuple[str, int]:
+    store = Store(connect(url, migrate=False))
+    found = store.get(SYSTEM, unit, year)
+    store.engine.dispose()
+    assert found is not None
+    return found.trang_thai, found.phien_ban
+
+
+def test_submit_return_resubmit_approve_through_the_pages(db_url: str, sample: Dataset) -> None:
+    # the chi bộ secretary logs in, uploads its sheets and sees its result before sending
+    chi_bo = _login(_page("tu_danh_gia"), "chibo")
+    assert chi_bo.title[0].value == "Tự đánh giá"
+    chi_bo.selectbox(key="td_nam").set_value(YEAR).run()
+    assert [o for o in chi_bo.selectbox(key="td_don_vi").options] == [f"{_name(sample, UNIT)} ({UNIT})"]
+    chi_bo.file_uploader[0].set_value(("cb001.xlsx", _unit_workbook(sample, UNIT, YEAR), "application/xlsx")).run()
+    assert not chi_bo.exception, chi_bo.exception[0].value
+    assert "Đã đọc tệp cb001.xlsx: 18 đảng viên" in _texts(chi_bo)
+    metrics = {m.label: m.value for m in chi_bo.metric}
+    assert metrics["Số tiêu chí đạt"].split("/")[1] != "0"
+    rank, size = metrics["Thứ hạng trong nhóm"].split("/")
+    assert 1 <= int(rank) <= int(size) and int(size) > 1  # ranked among the approved chi bộ of its group
+    _button(chi_bo, "Gửi duyệt").click()
+    chi_bo.run()
+    assert "Đã gửi báo cáo (phiên bản 2)" in _texts(chi_bo), _texts(chi_bo)
+    assert _state(db_url) == ("da_gui", 2)
+
+    # the cấp ủy cơ sở sees it waiting, compares the ratings and returns it with a reason
+    review = _login(_page("duyet"), "capuy")
+    review.selectbox(key="duyet_nam").set_value(YEAR).run()
+    assert "Báo cáo chờ duyệt (1)" in [h.value for h in review.subheader]
+    labels = {m.label: m.value for m in review.metric}
+    own = sample.don_vi_nam[(sample.don_vi_nam["ma_to_chuc"] == UNIT) & (sample.don_vi_nam["nam"] == YEAR)]
+    assert labels["Đơn vị tự xếp loại"] == str(own["xep_loai"].iloc[0])
+    assert labels["Mức đề xuất (cao nhất được phép)"]
+    next(b for b in review.button if b.label == "Trả lại để đơn vị sửa").click()
+    review.run()
+    assert "Trả lại cần ghi lý do" in _texts(review)  # no reason: refused by the library
+    review.text_area(key="duyet_ly_do").set_value("Bổ sung số quần chúng được quán triệt.")
+    next(b for b in review.button if b.label == "Trả lại để đơn vị sửa").click()
+    review.run()
+    assert "Đã trả lại báo cáo" in _texts(review)
+    assert _state(db_url) == ("tra_lai", 3)
+
+    # the chi bộ sees the reason, fixes a figure on screen and sends again
+    chi_bo.run()
+    assert "Bổ sung số quần chúng được quán triệt." in _texts(chi_bo)
+    box = next(n for n in chi_bo.number_input if n.label.startswith("Số quần chúng được quán triệt"))
+    box.set_value((box.value or 0) + 1).run()
+    _button(chi_bo, "Gửi duyệt").click()
+    chi_bo.run()
+    assert _state(db_url) == ("da_gui", 5)  # saved as a new draft (4), then sent (5)
+
+    # approved: the state, the history, and the figures the rankings read
+    review.run()
+    _button(review, "Duyệt báo cáo").click()
+    review.run()
+    assert "Đã duyệt báo cáo" in _texts(review)
+    assert _state(db_url) == ("da_duyet", 6)
+    store = Store(connect(db_url, migrate=False))
+    history = store.history(SYSTEM, UNIT, YEAR)
+    assert history["trang_thai"].tolist() == ["Nháp", "Đã gửi", "Trả lại", "Nháp", "Đã gửi", "Đã duyệt"]
+    assert history["boi"].tolist() == ["chibo", "chibo", "capuy", "chibo", "chibo", "capuy"]
+    approved = store.approved(SYSTEM, YEAR)[UNIT]
+    store.engine.dispose()
+    own = sample.don_vi_nam[(sample.don_vi_nam["ma_to_chuc"] == UNIT) & (sample.don_vi_nam["nam"] == YEAR)]
+    fixed = own["so_quan_chung_quan_triet"].iloc[0]
+    assert approved["don_vi"]["so_quan_chung_quan_triet"] == int(fixed) + 1
+
+
+def _name(sample: Dataset, unit: str) -> str:
+    return str(sample.to_chuc.loc[sample.to_chuc["ma_to_chuc"] == unit, "ten_to_chuc"].iloc[0])
+
+
+def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> None:
+    at = _page("dang_nhap")
+    _login(at, "capuy")
+    at.switch_page("pages/du_lieu.py").run()
+    _button(at, "Dùng số liệu đã duyệt").click()
+    at.run()
+    assert not at.exception, at.exception[0].value
+    at.switch_page("pages/xep_hang.py").run()
+    assert not at.exception, at.exception[0].value
+    caption = " ".join(c.value for c in at.caption)
+    assert "Báo cáo đã duyệt trong cơ sở dữ liệu" in caption
+    ranked = at.dataframe[0].value
+    assert isinstance(ranked, pd.DataFrame) and len(ranked)
+    shown = set(ranked["Mã tổ chức"].astype(str))
+    in_scope = set(sample.to_chuc.loc[sample.to_chuc["ma_cap_tren"] == "CS004", "ma_to_chuc"]) | {"CS004"}
+    assert shown and shown <= in_scope  # a cấp ủy cơ sở ranks only what it may read
