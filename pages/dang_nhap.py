@@ -57,5 +57,9 @@ if not store().has_accounts():
                 except StoreError as error:
                     st.error(str(error))
                 else:
-                    st.success("Đã tạo tài khoản quản trị: hãy đăng nhập.")
+                    st.session_state["vua_tao_quan_tri"] = True
+                    st.rerun()
+    st.stop()
+if st.session_state.pop("vua_tao_quan_tri", False):
+    st.success("Đã tạo tài khoản quản trị: hãy đăng nhập.")
 login_form()

@@ -18,8 +18,9 @@ LIMIT_MB = 50
 sidebar()
 st.title("Dữ liệu")
 caption()
-if st.session_state.pop("vua_doi_du_lieu", False):
-    st.success("Đã chuyển sang dữ liệu và tiêu chí vừa tải lên; mọi trang giờ hiển thị chúng.")
+switched = st.session_state.pop("vua_doi_du_lieu", None)
+if switched:
+    st.success(switched)
 state = loaded()
 
 user = account()
@@ -37,7 +38,7 @@ with st.container(border=True):
     elif st.button("Dùng số liệu đã duyệt", type="primary", key="dung_csdl") and use_approved(
         user, state.criteria, state.criteria_label
     ):
-        st.session_state["vua_doi_du_lieu"] = True
+        st.session_state["vua_doi_du_lieu"] = "Đã chuyển sang số liệu đã duyệt; mọi trang giờ hiển thị chúng."
         st.session_state.pop("nam_da_chon", None)
         st.session_state.pop("cap_tren_da_chon", None)
         st.rerun()
@@ -99,7 +100,9 @@ if files or criteria_file:
         st.session_state["loaded"] = Loaded(  # the key names the data and the criteria: caches follow both
             dataset, criteria, data_label, criteria_label, f"tai_len:{digest.hexdigest()[:16]}|{criteria_key(criteria)}"
         )
-        st.session_state["vua_doi_du_lieu"] = True
+        st.session_state["vua_doi_du_lieu"] = (
+            "Đã chuyển sang dữ liệu và tiêu chí vừa tải lên; mọi trang giờ hiển thị chúng."
+        )
         st.session_state.pop("nam_da_chon", None)
         st.session_state.pop("cap_tren_da_chon", None)
         st.rerun()

@@ -520,6 +520,36 @@ def nap_to_chuc(
     typer.echo(f"Đã nạp {count} tổ chức.")
 
 
+@app.command("nap-so-lieu")
+def nap_so_lieu(
+    data: Annotated[Path, typer.Argument(help="Bộ dữ liệu (thư mục hoặc tệp .xlsx) của các năm trước.")],
+    nam: Annotated[
+        list[int] | None, typer.Option("--nam", help="Năm cần nạp (lặp lại được); mặc định mọi năm.")
+    ] = None,
+    ghi_de: Annotated[bool, typer.Option("--ghi-de", help="Ghi đè báo cáo đã có của các năm này.")] = False,
+    csdl: Annotated[str | None, DB_OPTION] = None,
+) -> None:
+    """Nạp số liệu các năm đã tổng hợp trong tệp vào cơ sở dữ liệu như báo cáo đã duyệt (để xu hướng,
+    chuỗi năm và thứ hạng có đủ năm); nạp cây tổ chức trước."""
+    from scoring.store import StoreError
+    from scoring.store.service import SYSTEM
+    from scoring.store.workflow import submissions_from_dataset
+
+    dataset, report = validate_dataset(data)
+    if dataset is None:
+        typer.echo(report.to_text())
+        raise typer.Exit(EXIT_DATA)
+    missing = sorted(set(nam or []) - set(dataset.years))
+    if missing:
+        raise _fail_usage(f"bộ dữ liệu không có năm {', '.join(map(str, missing))} (có: {dataset.years}).")
+    try:
+        done, skipped = _store(csdl).import_approved(SYSTEM, submissions_from_dataset(dataset, nam), ghi_de)
+    except StoreError as exc:
+        raise _fail_usage(str(exc)) from exc
+    kept = f"; giữ nguyên {skipped} báo cáo đã có (dùng --ghi-de để thay)" if skipped else ""
+    typer.echo(f"Đã nạp {done} báo cáo (đã duyệt){kept}.")
+
+
 @app.command("sao-luu")
 def sao_luu(
     tep: Annotated[Path, typer.Argument(help="Tệp sao lưu sẽ ghi (.zip).")],

@@ -353,6 +353,12 @@ def test_cli_accounts_tree_and_backup(tmp_path: Path, monkeypatch: pytest.Monkey
     sample = Path(__file__).resolve().parents[1] / "data" / "mau"
     result = runner.invoke(app, ["nap-to-chuc", str(sample), *db])
     assert result.exit_code == 0 and "Đã nạp 423 tổ chức" in result.output, result.output
+    result = runner.invoke(app, ["nap-so-lieu", str(sample), "--nam", "2021", "--nam", "2022", *db])
+    assert result.exit_code == 0 and "Đã nạp 846 báo cáo (đã duyệt)." in result.output, result.output
+    result = runner.invoke(app, ["nap-so-lieu", str(sample), "--nam", "2022", "--nam", "2019", *db])
+    assert result.exit_code == 2 and "không có năm 2019" in result.output, result.output
+    result = runner.invoke(app, ["nap-so-lieu", str(sample), "--nam", "2022", *db])
+    assert "Đã nạp 0 báo cáo (đã duyệt); giữ nguyên 423 báo cáo đã có" in result.output, result.output
     monkeypatch.setenv("THIDUA_MAT_KHAU", "mat-khau-dai")
     result = runner.invoke(app, ["tai-khoan", "tao", "bithu", "--vai-tro", "chi_bo", "--don-vi", "CB001", *db])
     assert result.exit_code == 0 and "Đã tạo tài khoản" in result.output, result.output
@@ -407,3 +413,99 @@ def test_approved_submissions_make_the_dataset_the_engine_scores(store: Store) -
     assert "K" in set(result.ket_qua_tieu_chi["ma"].astype(str))
     own, _ = approved_dataset(store, who("chibo_a", store))  # a chi bộ assembles only its own approved figures
     assert own is not None and set(own.don_vi_nam["ma_to_chuc"].astype(str)) == {"A"}
+
+
+def _denied(store: Store, account: str, action: str) -> int:
+    audit = store.audit(who("quantri", store))
+    return int(((audit["tai_khoan"] == account) & (audit["hanh_dong"] == action) & ~audit["duoc_phep"]).sum())
+
+
+def test_past_years_come_in_as_approved_reports(store: Store) -> None:
+    admin = who("quantri", store)
+    draft = store.save_draft(who("chibo_a", store), "A", 2024, payload("A"), None)
+    past = [(unit, year, payload(unit)) for unit in ("K", "D", "D1", "D2", "A") for year in (2023, 2024)]
+    assert store.import_approved(admin, past) == (9, 1)  # A/2024 has a draft: left alone
+    assert store.get(admin, "A", 2024) == draft
+    assert store.get(admin, "D1", 2023).trang_thai == "da_duyet"  # type: ignore[union-attr]
+    assert store.history(admin, "D1", 2023)["boi"].tolist() == ["quantri"]
+    assert store.import_approved(admin, past[-1:], overwrite=True) == (1, 0)
+    assert store.get(admin, "A", 2024).trang_thai == "da_duyet"  # type: ignore[union-attr]
+    assert store.history(admin, "A", 2024)["trang_thai"].tolist() == ["Nháp", "Đã duyệt"]
+    with pytest.raises(StoreError, match="chưa có trong cây tổ chức: X9"):
+        store.import_approved(admin, [("X9", 2024, payload("A"))])
+    with pytest.raises(PermissionDenied):
+        store.import_approved(who("capuy_d", store), past)
+    assert _denied(store, "capuy_d", "nap_so_lieu") == 1
+
+
+def test_the_first_admin_only_on_an_empty_database_and_passwords(store: Store) -> None:
+    assert store.has_accounts()
+    with pytest.raises(PermissionDenied, match="Đã có tài khoản"):
+        store.create_first_admin("ke_la", "mat-khau-dai")
+    assert _denied(store, "ke_la", "tao_quan_tri_dau_tien") == 1
+    chi_bo = store.authenticate("chibo_a", "mat-khau-dai")
+    with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
+        store.change_password(chi_bo, "khong-dung", "mat-khau-moi-1")
+    store.change_password(chi_bo, "mat-khau-dai", "mat-khau-moi-1")
+    assert store.authenticate("chibo_a", "mat-khau-moi-1") == chi_bo
+
+
+def test_a_draft_is_assessed_within_scope_and_shows_only_its_unit(store: Store) -> None:
+    from scoring import load_criteria
+    from scoring.store.workflow import assess, overview
+
+    criteria = load_criteria(Path(__file__).resolve().parents[1] / "criteria" / "hai_chan_ba_mui.yaml")
+    admin = who("quantri", store)
+    store.import_approved(admin, [(u, 2025, payload(u)) for u in ("K", "D", "D2", "A")])
+    chi_bo = who("chibo_d1", store)
+    with pytest.raises(PermissionDenied):
+        assess(store, chi_bo, "A", 2025, payload("A"), criteria)
+    assert _denied(store, "chibo_d1", "xem_danh_gia") == 1
+    result = assess(store, chi_bo, "D1", 2025, payload("D1"), criteria)
+    assert result.report.ok and result.scored
+    assert set(result.members["Mã đảng viên"]) == {"D1-1"}  # its own members, never A's or D2's
+    assert result.compared_with == 4
+    assert "D1" in set(result.ranks["Điển hình của nhóm"]) | {"D1"}
+    assert result.rating["tu_danh_gia"] == "HTTNV"
+    broken = assess(store, chi_bo, "D1", 2025, {"don_vi": {"xep_loai": "Tốt lắm"}, "dang_vien": []}, criteria)
+    assert not broken.report.ok and not broken.scored
+    board = overview(store, who("xem", store), 2025, criteria)  # the viewer: states and unit figures only
+    assert set(board["Mã"]) == {"K", "D", "D1", "D2", "A"}
+    assert board.set_index("Mã").loc["D1", "Trạng thái"] == "Chưa nộp"
+    assert board.set_index("Mã").loc["A", "Tự xếp loại"] == "HTTNV"
+    assert not {"ma_dang_vien", "ho_ten", "Mã đảng viên"} & set(board.columns)
+
+
+def test_an_uploaded_sheet_gives_the_units_rows_or_every_error_with_its_row(tmp_path: Path) -> None:
+    from scoring.schema import DANG_VIEN, DON_VI_NAM
+    from scoring.store.workflow import read_upload
+    from scoring.views import workbook
+
+    units = pd.DataFrame(
+        [{"Mã tổ chức": "A", "Năm": 2025, "Xếp loại": "HTTNV", "Số quần chúng": 20},
+         {"Mã tổ chức": "D1", "Năm": 2025, "Xếp loại": "HTNV", "Số quần chúng": 5}]
+    )  # fmt: skip
+    members = pd.DataFrame(
+        [{"Mã đảng viên": "A-1", "Họ và tên": "Nguyễn Văn An", "Mã chi bộ": "A", "Năm": 2025, "Xếp loại": "HTXSNV",
+          "Vi phạm": "Không", "Quán triệt": "Có", "Đối tượng": "cong_chuc"},
+         {"Mã đảng viên": "A-2", "Họ và tên": "Lê Thị Bình", "Mã chi bộ": "A", "Năm": 2025, "Xếp loại": "Giỏi",
+          "Vi phạm": "Không", "Quán triệt": "Có", "Đối tượng": "cong_chuc"}]
+    )  # fmt: skip
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(workbook({DON_VI_NAM.title: units, DANG_VIEN.title: members}))
+    data, report = read_upload(path, "a.xlsx", "A", "chi_bo_co_so", 2025)
+    assert data is None
+    errors = report.errors
+    assert len(errors) == 1, report.to_text()
+    assert errors.iloc[0][["tep", "trang_tinh", "dong", "cot", "gia_tri"]].tolist() == [
+        "a.xlsx", "Đảng viên", 3, "Xếp loại", "Giỏi"
+    ]  # fmt: skip  (the upload's own name, the sheet, the row as Excel shows it, the column)
+    path.write_bytes(workbook({DON_VI_NAM.title: units, DANG_VIEN.title: members.iloc[:1]}))
+    data, report = read_upload(path, "a.xlsx", "A", "chi_bo_co_so", 2025)
+    assert data is not None, report.to_text()
+    assert data["don_vi"] == {"xep_loai": "HTTNV", "so_quan_chung": 20}
+    assert data["dang_vien"] == [
+        {"ma_dang_vien": "A-1", "ho_ten": "Nguyễn Văn An", "xep_loai": "HTXSNV", "vi_pham": False, "quan_triet": True,
+         "doi_tuong": "cong_chuc"}
+    ]  # fmt: skip
+    assert "Bỏ qua 1 dòng không thuộc đơn vị A năm 2025" in report.to_text()  # D1's row is not A's to send

@@ -182,3 +182,121 @@ def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> Non
     shown = set(ranked["Mã tổ chức"].astype(str))
     in_scope = set(sample.to_chuc.loc[sample.to_chuc["ma_cap_tren"] == "CS004", "ma_to_chuc"]) | {"CS004"}
     assert shown and shown <= in_scope  # a cấp ủy cơ sở ranks only what it may read
+
+
+def _submit_by_library(url: str, sample: Dataset) -> None:
+    """The chi bộ's report of YEAR, sent (as the page would), for the review pages to show."""
+    store = Store(connect(url, migrate=False))
+    chi_bo = store.authenticate("chibo", PASSWORD)
+    figures = next(s for s in submissions_from_dataset(sample, [YEAR]) if s[0] == UNIT)[2]
+    saved = store.save_draft(chi_bo, UNIT, YEAR, figures, None)
+    store.submit(chi_bo, UNIT, YEAR, saved.phien_ban)
+    store.engine.dispose()
+
+
+#: per account: the units it may fill on «Tự đánh giá» (None: the page refuses the role), whether
+#: «Duyệt» offers it the approve / return buttons, how many units its board lists, and «Quản trị»
+UNDER_CS004 = 1 + 9  # CS004 and its chi bộ (checked against the sample below)
+MATRIX = {
+    "quantri": ("all", True, "all", True),
+    "capuy": ("cs004", True, "cs004", False),
+    "chibo": ([UNIT], False, 1, False),
+    "chibo_khac": (["CB002"], False, 1, False),
+    "xem": (None, False, "all", False),
+}
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_what_each_role_sees_and_may_do_on_each_page(db_url: str, sample: Dataset, name: str) -> None:
+    _submit_by_library(db_url, sample)
+    fills, reviews, board_size, admin = MATRIX[name]
+    tree = sample.to_chuc
+    cs004 = {"CS004", *tree.loc[tree["ma_cap_tren"] == "CS004", "ma_to_chuc"]}
+    expected_units = {"all": set(tree["ma_to_chuc"]), "cs004": cs004}
+
+    at = _login(_page("tu_danh_gia"), name)
+    if fills is None:
+        assert any("không dùng được trang này" in w.value for w in at.warning)
+        assert not at.selectbox.len or all(b.key != "td_don_vi" for b in at.selectbox)
+    else:
+        units = {o.rsplit("(", 1)[1].rstrip(")") for o in at.selectbox(key="td_don_vi").options}
+        assert units == (expected_units[fills] if isinstance(fills, str) else set(fills))
+
+    at.switch_page("pages/duyet.py").run()
+    assert not at.exception, at.exception[0].value
+    at.selectbox(key="duyet_nam").set_value(YEAR).run()
+    board = at.dataframe[0].value
+    listed = set(board["Mã"])
+    assert listed == (expected_units[board_size] if isinstance(board_size, str) else set(fills or []))
+    assert set(board.columns) == {
+        "Mã", "Tên tổ chức", "Cấp", "Trạng thái", "Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép"
+    }  # fmt: skip  (unit-level only: no member data for any role)
+    buttons = {b.label for b in at.button}
+    assert ("Duyệt báo cáo" in buttons) is reviews
+    assert ("Trả lại để đơn vị sửa" in buttons) is reviews
+    if reviews:
+        assert "Báo cáo chờ duyệt (1)" in [h.value for h in at.subheader]
+
+    at.switch_page("pages/quan_tri.py").run()
+    assert not at.exception, at.exception[0].value
+    assert (at.title.len > 0 and at.title[0].value == "Quản trị") is admin
+    if not admin:
+        assert any("không dùng được trang này" in w.value for w in at.warning)
+
+
+def test_workflow_pages_need_a_login_and_an_idle_session_expires(db_url: str) -> None:
+    for page in ("tu_danh_gia", "duyet", "quan_tri"):
+        at = _page(page)
+        assert any(t.label == "Mật khẩu" for t in at.text_input), page
+        assert not at.selectbox.len or all(b.key not in ("td_don_vi", "duyet_don_vi") for b in at.selectbox)
+    at = _login(_page("tu_danh_gia"), "chibo", "sai-mat-khau")
+    assert "Sai tên đăng nhập hoặc mật khẩu." in _texts(at)
+    at = _login(at, "chibo")
+    assert at.title[0].value == "Tự đánh giá" and any(b.key == "td_don_vi" for b in at.selectbox)
+    at.session_state["hoat_dong_luc"] = at.session_state["hoat_dong_luc"] - 31 * 60  # idle for 31 minutes
+    at.run()
+    assert "Phiên làm việc đã hết hạn" in _texts(at)
+    assert all(b.key != "td_don_vi" for b in at.selectbox)
+
+
+def test_first_run_creates_the_first_admin_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THIDUA_DB_URL", f"sqlite:///{tmp_path / 'moi.db'}")
+    at = _page("dang_nhap")
+    assert "chưa có tài khoản nào" in _texts(at)
+    boxes = {t.label: t for t in at.text_input}
+    boxes["Tên đăng nhập"].set_value("bantuyengiao")
+    boxes["Họ và tên"].set_value("Ban Tuyên giáo")
+    for label, box in boxes.items():
+        if label.startswith(("Mật khẩu", "Nhập lại")):
+            box.set_value("mat-khau-dai")
+    next(b for b in at.button if b.label.startswith("Tạo tài khoản")).click()
+    at.run()
+    assert "Đã tạo tài khoản quản trị" in _texts(at)
+    at = _page("dang_nhap")  # a new visitor: the first-run form is gone, only the login remains
+    assert "chưa có tài khoản nào" not in _texts(at)
+    assert not any(b.label.startswith("Tạo tài khoản") for b in at.button)
+    _login(at, "bantuyengiao")
+    assert "Đang đăng nhập: Ban Tuyên giáo (Quản trị (Ban Tuyên giáo))." in _texts(at)
+
+
+def test_a_stale_save_on_the_page_is_refused_and_the_edits_stay(db_url: str, sample: Dataset) -> None:
+    first, second = (_login(_page("tu_danh_gia"), "chibo") for _ in range(2))
+    for at in (first, second):
+        at.selectbox(key="td_nam").set_value(YEAR).run()
+    first.file_uploader[0].set_value(("cb001.xlsx", _unit_workbook(sample, UNIT, YEAR), "application/xlsx")).run()
+    _button(first, "Lưu nháp").click()
+    first.run()
+    assert _state(db_url) == ("nhap", 1)
+    second.run()  # opened before the first save: the page now says the report moved on
+    assert "lần lưu của bạn sẽ bị từ chối" in _texts(second)
+    box = next(n for n in second.number_input if n.label.startswith("Số quần chúng *") or n.label == "Số quần chúng")
+    box.set_value(999).run()
+    _button(second, "Lưu nháp").click()
+    second.run()
+    assert "sau khi bạn mở nó" in _texts(second) and "không ghi đè" in _texts(second)
+    assert _state(db_url) == ("nhap", 1)  # the first save stands
+    assert next(n for n in second.number_input if n.label == box.label).value == 999  # the edit is still there
+    _button(second, "Tải lại bản mới nhất (bỏ phần đang sửa)").click()
+    second.run()
+    own = sample.don_vi_nam[(sample.don_vi_nam["ma_to_chuc"] == UNIT) & (sample.don_vi_nam["nam"] == YEAR)]
+    assert next(n for n in second.number_input if n.label == box.label).value == own["so_quan_chung"].iloc[0]

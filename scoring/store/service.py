@@ -269,20 +269,23 @@ class Store:
             raise StoreError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
         if not username.strip():
             raise StoreError("Cần tên đăng nhập.")
+        account = Account(username.strip(), "quan_tri", None, name)
         with self._write() as db:
-            if db.scalar(select(TaiKhoan.id).limit(1)) is not None:
+            taken = db.scalar(select(TaiKhoan.id).limit(1)) is not None
+            if taken:  # logged, and the refusal raised once this transaction has kept the log line
                 self._log(
                     db, Account(username, "?"), "tao_quan_tri_dau_tien", username, None, None, False, "đã có tài khoản"
                 )
-                raise PermissionDenied("Đã có tài khoản: chỉ quản trị tạo thêm tài khoản.")
-            db.execute(
-                insert(TaiKhoan).values(
-                    ten_dang_nhap=username.strip(), mat_khau_bam=_HASHER.hash(password), vai_tro="quan_tri",
-                    ma_to_chuc=None, ho_ten=name, bi_khoa=False, tao_luc=_now(),
-                )
-            )  # fmt: skip
-            account = Account(username.strip(), "quan_tri", None, name)
-            self._log(db, account, "tao_quan_tri_dau_tien", username, None, {"vai_tro": "quan_tri"}, True)
+            else:
+                db.execute(
+                    insert(TaiKhoan).values(
+                        ten_dang_nhap=account.ten_dang_nhap, mat_khau_bam=_HASHER.hash(password), vai_tro="quan_tri",
+                        ma_to_chuc=None, ho_ten=name, bi_khoa=False, tao_luc=_now(),
+                    )
+                )  # fmt: skip
+                self._log(db, account, "tao_quan_tri_dau_tien", username, None, {"vai_tro": "quan_tri"}, True)
+        if taken:
+            raise PermissionDenied("Đã có tài khoản: chỉ quản trị tạo thêm tài khoản.")
         return account
 
     def accounts(self, actor: Account) -> pd.DataFrame:

@@ -335,11 +335,36 @@ def _members(dataset: Dataset, result: ScoreResult, year: int, unit: str) -> pd.
 SUMMARY = ("Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép")
 
 
-def _blank(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for column in SUMMARY:
-        out[column] = None
-    return out
+_SUMMARIES: dict[tuple[str, tuple[int, int], int, int], tuple[CriteriaSet, pd.DataFrame]] = {}
+
+
+def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
+    """Unit-level figures of every approved unit of `year` (score, first rank, rating as given and
+    the highest the rules allow), computed once per database revision, plan and year."""
+    key = (str(store.engine.url), store.revision(), id(criteria), year)
+    with _CACHE_LOCK:
+        hit = _SUMMARIES.get(key)
+    if hit is not None and hit[0] is criteria:  # the same plan object, not one that reused its id
+        return hit[1]
+    approved, tree = _baseline(store)
+    table = pd.DataFrame(columns=["Mã", *SUMMARY])
+    dataset = _dataset(tree, approved, "Báo cáo đã duyệt")[0] if any(s[1] == year for s in approved) else None
+    if dataset is not None:
+        result = score(dataset, criteria, year)
+        first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
+        table = first.rename(columns={"ma_to_chuc": "Mã", "tong_diem": "Tổng điểm", "thu_hang": "Thứ hạng"})
+        table["Mã"] = table["Mã"].astype(str)
+        check = _rules_check(dataset, year)
+        if check is not None:
+            units = check.units[["ma_to_chuc", "xep_loai", "muc_cao_nhat"]].astype(str)
+            units.columns = ["Mã", "Tự xếp loại", "Mức cao nhất được phép"]
+            table = table.merge(units, on="Mã", how="left")
+        else:
+            table = table.assign(**{"Tự xếp loại": "", "Mức cao nhất được phép": ""})
+    with _CACHE_LOCK:
+        _SUMMARIES.clear()
+        _SUMMARIES[key] = (criteria, table)
+    return table
 
 
 def overview(store: Store, actor: Account, year: int, criteria: CriteriaSet) -> pd.DataFrame:
@@ -347,27 +372,12 @@ def overview(store: Store, actor: Account, year: int, criteria: CriteriaSet) -> 
     submission, and for approved ones the score, first rank, rating as self-assessed and the highest
     the rules allow. Unit-level figures only: no member data, whatever the role."""
     board = store.board(actor, year)
-    approved, tree = _baseline(store)
     table = board.rename(columns={"ma_to_chuc": "Mã", "ten_to_chuc": "Tên tổ chức", "trang_thai": "Trạng thái"})
-    table = table[["Mã", "Tên tổ chức", "cap", "Trạng thái"]]
-    if not any(s[1] == year for s in approved):
-        return _blank(table)
-    dataset, _ = _dataset(tree, approved, "Báo cáo đã duyệt")
-    if dataset is None:
-        return _blank(table)
-    result = score(dataset, criteria, year)
-    first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
-    first = first.rename(columns={"ma_to_chuc": "Mã", "tong_diem": "Tổng điểm", "thu_hang": "Thứ hạng"})
-    table = table.merge(first, on="Mã", how="left")
-    check = _rules_check(dataset, year)
-    if check is not None:
-        units = check.units[["ma_to_chuc", "xep_loai", "muc_cao_nhat"]].astype(str)
-        units.columns = ["Mã", "Tự xếp loại", "Mức cao nhất được phép"]
-        table = table.merge(units, on="Mã", how="left")
+    summary = _summary(store, year, criteria)
+    table = table[["Mã", "Tên tổ chức", "cap", "Trạng thái"]].merge(summary, on="Mã", how="left")
     approved_now = table["Trạng thái"] == "Đã duyệt"
     for column in SUMMARY:
-        if column in table:
-            table[column] = table[column].where(approved_now)
+        table[column] = table[column].where(approved_now)
     return table
 
 
