@@ -498,7 +498,11 @@ def test_an_uploaded_sheet_gives_the_units_rows_or_every_error_with_its_row(tmp_
     errors = report.errors
     assert len(errors) == 1, report.to_text()
     assert errors.iloc[0][["tep", "trang_tinh", "dong", "cot", "gia_tri"]].tolist() == [
-        "a.xlsx", "Đảng viên", 3, "Xếp loại", "Giỏi"
+        "a.xlsx",
+        "Đảng viên",
+        3,
+        "Xếp loại",
+        "Giỏi",
     ]  # fmt: skip  (the upload's own name, the sheet, the row as Excel shows it, the column)
     path.write_bytes(workbook({DON_VI_NAM.title: units, DANG_VIEN.title: members.iloc[:1]}))
     data, report = read_upload(path, "a.xlsx", "A", "chi_bo_co_so", 2025)

@@ -229,7 +229,14 @@ def test_what_each_role_sees_and_may_do_on_each_page(db_url: str, sample: Datase
     listed = set(board["Mã"])
     assert listed == (expected_units[board_size] if isinstance(board_size, str) else set(fills or []))
     assert set(board.columns) == {
-        "Mã", "Tên tổ chức", "Cấp", "Trạng thái", "Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép"
+        "Mã",
+        "Tên tổ chức",
+        "Cấp",
+        "Trạng thái",
+        "Tổng điểm",
+        "Thứ hạng",
+        "Tự xếp loại",
+        "Mức cao nhất được phép",
     }  # fmt: skip  (unit-level only: no member data for any role)
     buttons = {b.label for b in at.button}
     assert ("Duyệt báo cáo" in buttons) is reviews
