@@ -14,6 +14,7 @@ import streamlit as st
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
 from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
+from scoring.store.workflow import Assessment
 from scoring.views import cap_tren_choices
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,3 +304,49 @@ def use_approved(user: Account, criteria: CriteriaSet, criteria_label: str, quie
         f"{_approved_key(user)}|{criteria_key(criteria)}",
     )
     return True
+
+
+def show_assessment(result: Assessment, year: int, draft: bool) -> None:
+    """A report's figures as scored (Tự đánh giá shows the draft, Duyệt the report sent): problems
+    first, then score, criteria met, rank in its group, the rating it gave itself against the highest
+    the rules allow, and its criteria, groups and members."""
+    if not result.report.ok:
+        lead = "Số liệu còn lỗi, chưa gửi được (lưu nháp vẫn được)" if draft else "Số liệu của báo cáo có lỗi"
+        st.error(f"{lead}:\n\n{result.report.summary()}")
+        st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
+    elif len(result.report.warnings):
+        with st.expander(f"{len(result.report.warnings)} lưu ý về số liệu"):
+            st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
+    if result.conflicts is not None and not result.conflicts.ok:
+        st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
+    if not result.scored:
+        return
+    cells = st.columns(5)
+    cells[0].metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
+    met = int((result.scorecard["Kết quả"] == "Đạt").sum())
+    cells[1].metric("Số tiêu chí đạt", f"{met}/{len(result.scorecard)}")
+    if len(result.ranks):
+        first = result.ranks.iloc[0]
+        cells[2].metric(
+            "Thứ hạng trong nhóm",
+            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
+            help=str(first["Nhóm thi đua"]),
+        )
+    rating = result.rating
+    if rating:
+        cells[3].metric("Tự xếp loại", rating["tu_danh_gia"] or "chưa nhập")
+        cells[4].metric("Mức đề xuất (cao nhất được phép)", rating["muc_cao_nhat"] or "—", help=rating["quy_dinh"])
+    st.caption(
+        f"Thứ hạng tính cùng {result.compared_with} đơn vị khác đã được duyệt năm {year} (chưa duyệt thì chưa tính)"
+        + ("; chỉ là tạm tính cho đến khi cấp trên duyệt." if draft else ".")
+    )
+    if rating:
+        message = f"{rating['ket_luan']} — mức được phép: {rating['muc_duoc_phep'] or '—'}. {rating['can_cu']}".strip()
+        (st.success if rating["ket_luan"] == "Đúng quy định" else st.warning)(f"{message} ({rating['quy_dinh']})")
+    criteria_tab, groups_tab, members_tab = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
+    with criteria_tab:
+        criterion_table(result.scorecard)
+    with groups_tab:
+        st.dataframe(result.ranks, hide_index=True, width="stretch")
+    with members_tab:
+        st.dataframe(result.members, hide_index=True, width="stretch")

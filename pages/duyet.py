@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import criterion_table, plan_sidebar, require_account, store
+from pages.common import plan_sidebar, require_account, show_assessment, store
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
 from scoring.store.workflow import assess, overview
@@ -67,36 +67,7 @@ if sent is None or sent.trang_thai != "da_gui":
 with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
 st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sent.cap_nhat_boi} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}.")
-if not result.report.ok:
-    st.error("Số liệu của báo cáo có lỗi:\n\n" + result.report.summary())
-    st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
-if result.conflicts is not None and not result.conflicts.ok:
-    st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
-if result.scored:
-    a, b, c, d = st.columns(4)
-    a.metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
-    first = result.ranks.iloc[0] if len(result.ranks) else None
-    if first is not None:
-        b.metric(
-            "Thứ hạng trong nhóm",
-            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
-            help=str(first["Nhóm thi đua"]),
-        )
-    if result.rating:
-        c.metric("Đơn vị tự xếp loại", result.rating["tu_danh_gia"] or "chưa nhập")
-        d.metric("Mức đề xuất (cao nhất được phép)", result.rating["muc_cao_nhat"] or "—")
-        message = (
-            f"{result.rating['ket_luan']} — mức được phép: {result.rating['muc_duoc_phep']}. "
-            f"{result.rating['can_cu']} ({result.rating['quy_dinh']})"
-        )
-        (st.success if result.rating["ket_luan"] == "Đúng quy định" else st.warning)(message)
-    t1, t2, t3 = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
-    with t1:
-        criterion_table(result.scorecard)
-    with t2:
-        st.dataframe(result.ranks, hide_index=True, width="stretch")
-    with t3:
-        st.dataframe(result.members, hide_index=True, width="stretch")
+show_assessment(result, year, draft=False)
 
 st.subheader("Quyết định")
 approve_col, return_col = st.columns(2)

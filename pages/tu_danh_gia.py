@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.common import TEMPLATE, criteria_key, criterion_table, plan_sidebar, require_account, store
+from pages.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
 from scoring.io.excel import XLSX_MIME
 from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
 from scoring.store import StoreError
@@ -38,7 +38,11 @@ if notice:
 
 units = db.editable(user)
 if not units:
-    st.warning(f"Tài khoản {user.label} chưa gắn với đơn vị nào có trong cây tổ chức: nhờ quản trị kiểm tra.")
+    st.warning(
+        "Cơ sở dữ liệu chưa có cây tổ chức: nạp ở trang Quản trị."
+        if user.vai_tro == "quan_tri"
+        else f"Tài khoản {user.label} chưa gắn với đơn vị nào có trong cây tổ chức: nhờ quản trị kiểm tra."
+    )
     st.stop()
 names = db.names()
 left, right = st.columns([3, 1])
@@ -223,57 +227,15 @@ data = clean(unit_values, members) if editable else (current.du_lieu if current 
 # --- live result ----------------------------------------------------------------------------------
 digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 cache_key = (unit, year, digest, db.revision(), criteria_key(criteria))
-cached = st.session_state.get("td_ket_qua")
+cached = st.session_state.get("nhap:ket_qua")
 if cached is None or cached[0] != cache_key:
     with st.spinner("Đang tính thử…"):
         cached = (cache_key, assess(db, user, unit, year, data, criteria))
-    st.session_state["td_ket_qua"] = cached
+    st.session_state["nhap:ket_qua"] = cached
 result = cached[1]
 
 st.subheader(f"Kết quả tạm tính năm {year} — {criteria.title}")
-if not result.report.ok:
-    st.error("Số liệu còn lỗi, chưa gửi được (lưu nháp vẫn được):\n\n" + result.report.summary())
-    st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
-elif len(result.report.warnings):
-    with st.expander(f"{len(result.report.warnings)} lưu ý về số liệu"):
-        st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
-if result.conflicts is not None and not result.conflicts.ok:
-    st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
-if result.scored:
-    first = result.ranks.iloc[0] if len(result.ranks) else None
-    a, b, c, d = st.columns(4)
-    a.metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
-    met = int((result.scorecard["Kết quả"] == "Đạt").sum())
-    b.metric("Số tiêu chí đạt", f"{met}/{len(result.scorecard)}")
-    if first is not None:
-        c.metric(
-            "Thứ hạng trong nhóm",
-            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
-            help=str(first["Nhóm thi đua"]),
-        )
-    if result.rating:
-        d.metric(
-            "Mức cao nhất theo quy định",
-            result.rating["muc_cao_nhat"] or "—",
-            help=f"{result.rating['quy_dinh']}. Tự xếp loại: {result.rating['tu_danh_gia'] or 'chưa nhập'}; "
-            f"kết luận: {result.rating['ket_luan']}. {result.rating['can_cu']}",
-        )
-    st.caption(
-        f"Thứ hạng tính cùng {result.compared_with} đơn vị khác đã được duyệt năm {year} "
-        "(chưa duyệt thì chưa tính); chỉ là tạm tính cho đến khi cấp trên duyệt."
-    )
-    if result.rating and result.rating["ket_luan"] not in ("Đúng quy định", ""):
-        st.warning(
-            f"Xếp loại tự đánh giá «{result.rating['tu_danh_gia']}»: {result.rating['ket_luan']} "
-            f"(mức được phép: {result.rating['muc_duoc_phep']}). {result.rating['can_cu']}"
-        )
-    t1, t2, t3 = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
-    with t1:
-        criterion_table(result.scorecard)
-    with t2:
-        st.dataframe(result.ranks, hide_index=True, width="stretch")
-    with t3:
-        st.dataframe(result.members, hide_index=True, width="stretch")
+show_assessment(result, year, draft=True)
 
 # --- save and send --------------------------------------------------------------------------------
 if editable:

@@ -125,7 +125,7 @@ def test_submit_return_resubmit_approve_through_the_pages(db_url: str, sample: D
     assert "Báo cáo chờ duyệt (1)" in [h.value for h in review.subheader]
     labels = {m.label: m.value for m in review.metric}
     own = sample.don_vi_nam[(sample.don_vi_nam["ma_to_chuc"] == UNIT) & (sample.don_vi_nam["nam"] == YEAR)]
-    assert labels["Đơn vị tự xếp loại"] == str(own["xep_loai"].iloc[0])
+    assert labels["Tự xếp loại"] == str(own["xep_loai"].iloc[0])
     assert labels["Mức đề xuất (cao nhất được phép)"]
     next(b for b in review.button if b.label == "Trả lại để đơn vị sửa").click()
     review.run()
