@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
+from scoring.engine.rating import rating_label
 from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
 from scoring.store.workflow import Assessment
@@ -215,17 +216,22 @@ def account() -> Account | None:
         return None
     now = time.time()
     if now - st.session_state.get("hoat_dong_luc", now) > SESSION_MINUTES * 60:
-        logout()
+        logout(keep_drafts=True)  # the same person logging in again finds their unsaved edits
         st.session_state["het_phien"] = True
         return None
     st.session_state["hoat_dong_luc"] = now
     return user
 
 
-def logout() -> None:
-    """Forget the account and everything read with it (approved figures, drafts being edited)."""
-    for key in [k for k in st.session_state if str(k).startswith(("tai_khoan", "hoat_dong_luc", "nhap:"))]:
+def logout(keep_drafts: bool = False) -> None:
+    """Forget the account and everything read with it (approved figures, drafts being edited). After
+    a timeout the drafts stay, tagged with their owner: only the same account logging in gets them."""
+    user = st.session_state.get("tai_khoan")
+    dropped = ("tai_khoan", "hoat_dong_luc") if keep_drafts else ("tai_khoan", "hoat_dong_luc", "nhap:")
+    for key in [k for k in st.session_state if str(k).startswith(dropped)]:
         del st.session_state[key]
+    if keep_drafts and user is not None:
+        st.session_state["nhap:chu"] = user.ten_dang_nhap
     current = st.session_state.get("loaded")
     if current is not None and current.key.startswith(APPROVED):
         del st.session_state["loaded"]
@@ -245,6 +251,9 @@ def login_form() -> None:
         except StoreError as error:
             st.error(str(error))
             return
+        if st.session_state.get("nhap:chu", user.ten_dang_nhap) != user.ten_dang_nhap:
+            for key in [k for k in st.session_state if str(k).startswith("nhap:")]:  # another person's drafts
+                del st.session_state[key]
         st.session_state["tai_khoan"] = user
         st.session_state["hoat_dong_luc"] = time.time()
         st.rerun()
@@ -327,15 +336,19 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     cells[1].metric("Số tiêu chí đạt", f"{met}/{len(result.scorecard)}")
     if len(result.ranks):
         first = result.ranks.iloc[0]
+        alone = result.compared_with == 0
         cells[2].metric(
             "Thứ hạng trong nhóm",
-            f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
-            help=str(first["Nhóm thi đua"]),
+            "—" if alone else f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
+            help=f"Chưa có đơn vị nào khác được duyệt năm {year}." if alone else str(first["Nhóm thi đua"]),
         )
     rating = result.rating
     if rating:
-        cells[3].metric("Tự xếp loại", rating["tu_danh_gia"] or "chưa nhập")
-        cells[4].metric("Mức đề xuất (cao nhất được phép)", rating["muc_cao_nhat"] or "—", help=rating["quy_dinh"])
+        own, top = rating["tu_danh_gia"], rating["muc_cao_nhat"]
+        cells[3].metric("Tự xếp loại", rating_label(own) if own else "chưa nhập", help=own or None)
+        cells[4].metric(
+            "Mức đề xuất (cao nhất được phép)", rating_label(top) if top else "—", help=f"{top} — {rating['quy_dinh']}"
+        )
     st.caption(
         f"Thứ hạng tính cùng {result.compared_with} đơn vị khác đã được duyệt năm {year} (chưa duyệt thì chưa tính)"
         + ("; chỉ là tạm tính cho đến khi cấp trên duyệt." if draft else ".")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from pages.common import plan_sidebar, require_account, show_assessment, store
+from scoring.engine.rating import rating_label
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
 from scoring.store.workflow import assess, overview
@@ -24,10 +26,17 @@ if notice:
     st.success(notice)
 
 this_year = date.today().year
-year = int(st.selectbox("Năm", list(range(this_year, this_year - 6, -1)), key="duyet_nam"))
+years = list(range(this_year, this_year - 6, -1))
+kept = st.session_state.get("duyet_nam_chon")  # kept outside the widget: other pages do not reset it
+year = int(st.selectbox("Năm", years, index=years.index(kept) if kept in years else 0, key="duyet_nam"))
+st.session_state["duyet_nam_chon"] = year
 with st.spinner("Đang tổng hợp…"):
     board = overview(db, user, year, criteria)
 board["Cấp"] = board.pop("cap").map(LEVEL_LABELS)
+for column in ("Tự xếp loại", "Mức cao nhất được phép"):
+    board[column] = board[column].map(lambda c: rating_label(c) if isinstance(c, str) and c else "")
+for column in ("Tổng điểm", "Thứ hạng"):
+    board[column] = board[column].map(lambda v: "" if pd.isna(v) else f"{v:g}".replace(".", ","))
 
 counts = board["Trạng thái"].value_counts()
 cells = st.columns(5)
@@ -53,6 +62,23 @@ if not reviewable:
     st.stop()
 
 waiting = board[(board["Trạng thái"] == STATES["da_gui"]) & board["Mã"].isin(reviewable)]
+# the report open on the last run, if someone else decided it meanwhile (or it was sent again): say so,
+# and give back the reason typed for it — the decision was not recorded (widgets are keyed by report
+# and version, so a click never lands on another report or on a version the reviewer has not seen)
+last = st.session_state.pop("duyet_mo", None)
+done_by_me = st.session_state.pop("duyet_vua_xu_ly", None)
+if last is not None and last[0] == year and done_by_me != last[1:]:
+    now = db.get(user, last[1], year)
+    if now is None or (now.trang_thai, now.phien_ban) != ("da_gui", last[2]):
+        typed = str(st.session_state.get(f"duyet_ly_do:{last[1]}:{last[2]}") or "").strip()
+        state = now.trang_thai_label if now else "không còn"
+        st.warning(
+            f"Báo cáo {last[1]} vừa được người khác xử lý hoặc gửi lại (hiện: «{state}»"
+            + (f", phiên bản {now.phien_ban}" if now else "")
+            + "); quyết định của bạn chưa được ghi."
+            + (f" Lý do bạn đã nhập: «{typed}»." if typed else "")
+        )
+
 st.subheader(f"Báo cáo chờ duyệt ({len(waiting)})")
 if waiting.empty:
     st.info(f"Năm {year} không có báo cáo nào đang chờ bạn duyệt.")
@@ -63,6 +89,8 @@ sent = db.get(user, unit, year)
 if sent is None or sent.trang_thai != "da_gui":
     st.warning("Báo cáo này vừa được người khác xử lý: tải lại trang.")
     st.stop()
+st.session_state["duyet_mo"] = (year, unit, sent.phien_ban)
+mine = f"{unit}:{sent.phien_ban}"
 
 with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
@@ -72,16 +100,17 @@ show_assessment(result, year, draft=False)
 st.subheader("Quyết định")
 approve_col, return_col = st.columns(2)
 with approve_col:
-    if st.button("Duyệt báo cáo", type="primary", key="duyet_dong_y"):
+    if st.button("Duyệt báo cáo", type="primary", key=f"duyet_dong_y:{mine}"):
         try:
             done = db.approve(user, unit, year, sent.phien_ban)
         except StoreError as error:
             st.error(str(error))
         else:
             st.session_state["duyet_thong_bao"] = f"Đã duyệt báo cáo của {names[unit]} (phiên bản {done.phien_ban})."
+            st.session_state["duyet_vua_xu_ly"] = (unit, sent.phien_ban)
             st.rerun()
-with return_col, st.form("tra_lai"):
-    reason = st.text_area("Lý do trả lại (đơn vị sẽ thấy)", key="duyet_ly_do")
+with return_col, st.form(f"tra_lai:{mine}"):
+    reason = st.text_area("Lý do trả lại (đơn vị sẽ thấy)", key=f"duyet_ly_do:{mine}")
     if st.form_submit_button("Trả lại để đơn vị sửa"):
         try:
             done = db.return_(user, unit, year, sent.phien_ban, reason)
@@ -89,6 +118,7 @@ with return_col, st.form("tra_lai"):
             st.error(str(error))
         else:
             st.session_state["duyet_thong_bao"] = f"Đã trả lại báo cáo của {names[unit]}: {reason.strip()}"
+            st.session_state["duyet_vua_xu_ly"] = (unit, sent.phien_ban)
             st.rerun()
 
 with st.expander("Lịch sử các phiên bản"):

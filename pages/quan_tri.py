@@ -13,8 +13,30 @@ import streamlit as st
 from pages.common import loaded, plan_sidebar, require_account, store
 from scoring.store import ROLES, StoreError
 from scoring.store.backup import backup
-from scoring.store.service import MIN_PASSWORD
+from scoring.store.service import ACTIONS, MIN_PASSWORD, STATES
 from scoring.store.workflow import submissions_from_dataset
+
+WORDS = {
+    "trang_thai": "trạng thái", "phien_ban": "phiên bản", "ly_do": "lý do", "vai_tro": "vai trò",
+    "ma_to_chuc": "đơn vị", "so_to_chuc": "số tổ chức", "so_bao_cao": "số báo cáo", "ghi_de": "ghi đè",
+    "bo_qua": "giữ nguyên", "nam": "năm",
+}  # fmt: skip
+
+
+def _readable(value: object) -> str:
+    """An audit value (a small JSON object) as words: «trạng thái: Đã gửi; phiên bản: 2»."""
+    if value is None:
+        return ""
+    if not isinstance(value, dict):
+        return str(value)
+    shown = []
+    for key, item in value.items():
+        text = STATES.get(item, ROLES.get(item, item)) if isinstance(item, str) else item
+        if isinstance(item, list):
+            text = ", ".join(map(str, item))
+        shown.append(f"{WORDS.get(key, key)}: {'—' if text is None else text}")
+    return "; ".join(shown)
+
 
 plan_sidebar()
 user = require_account("quan_tri")
@@ -59,6 +81,7 @@ with tree:
 with people:
     accounts = db.accounts(user)
     accounts["vai_tro"] = accounts["vai_tro"].map(ROLES)
+    accounts = accounts.fillna("")
     st.dataframe(
         accounts.rename(
             columns={"ten_dang_nhap": "Tên đăng nhập", "vai_tro": "Vai trò", "ma_to_chuc": "Đơn vị", "ho_ten": "Họ tên"}
@@ -71,7 +94,7 @@ with people:
         a, b = st.columns(2)
         username = a.text_input("Tên đăng nhập")
         name = b.text_input("Họ và tên")
-        role = a.selectbox("Vai trò", list(ROLES), format_func=lambda r: ROLES[r])
+        role = a.selectbox("Vai trò", list(ROLES), index=list(ROLES).index("chi_bo"), format_func=lambda r: ROLES[r])
         units = ["", *names]
         unit = b.selectbox(
             "Đơn vị (cấp ủy cơ sở, chi bộ)", units, format_func=lambda u: f"{names[u][0]} ({u})" if u else "—"
@@ -101,8 +124,9 @@ with people:
 with log:
     audit = db.audit(user)
     audit["duoc_phep"] = audit["duoc_phep"].map({True: "Có", False: "Bị từ chối"})
+    audit["hanh_dong"] = audit["hanh_dong"].map(lambda a: ACTIONS.get(a, a))
     for column in ("truoc", "sau"):
-        audit[column] = audit[column].map(lambda v: "" if v is None else str(v))
+        audit[column] = audit[column].map(_readable)
     audit = audit.rename(
         columns={
             "luc": "Lúc", "tai_khoan": "Tài khoản", "hanh_dong": "Hành động", "doi_tuong": "Đối tượng",

@@ -21,11 +21,11 @@ import streamlit as st
 from pages.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
 from scoring.io.excel import XLSX_MIME
 from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
-from scoring.store import StoreError
+from scoring.store import StaleVersion, StoreError
 from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, read_upload, starting_point
 from scoring.views import workbook
 
-LIMIT_MB = 20
+LIMIT_MB = 50  # as the Dữ liệu page (and the uploader's own limit, .streamlit/config.toml)
 FLAG_TEXT = {None: "—", True: "Có", False: "Không"}
 
 criteria = plan_sidebar()
@@ -46,9 +46,22 @@ if not units:
     st.stop()
 names = db.names()
 left, right = st.columns([3, 1])
-unit = left.selectbox("Đơn vị", units, format_func=lambda u: f"{names[u][0]} ({u})", key="td_don_vi")
+chosen = st.session_state.get("nhap:chon", {})  # kept outside the widgets: other pages do not reset it
+unit = left.selectbox(
+    "Đơn vị",
+    units,
+    index=units.index(chosen["unit"]) if chosen.get("unit") in units else 0,
+    format_func=lambda u: f"{names[u][0]} ({u})",
+    key="td_don_vi",
+)
 this_year = date.today().year
-year = int(right.selectbox("Năm đánh giá", list(range(this_year, this_year - 6, -1)), key="td_nam"))
+years = list(range(this_year, this_year - 6, -1))
+year = int(
+    right.selectbox(
+        "Năm đánh giá", years, index=years.index(chosen["year"]) if chosen.get("year") in years else 0, key="td_nam"
+    )
+)
+st.session_state["nhap:chon"] = {"unit": unit, "year": year}
 level = names[unit][1]
 
 current = db.get(user, unit, year)
@@ -76,7 +89,9 @@ if opened != version and not was_editable:
 if opened != version:
     who = f"{current.cap_nhat_boi} lúc {current.cap_nhat_luc:%H:%M %d/%m/%Y}" if current else "người khác"
     st.error(
-        f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở phiên bản {opened}: "
+        f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở "
+        + ("báo cáo (khi đó chưa lưu lần nào)" if opened is None else f"phiên bản {opened}")
+        + ": "
         "lần lưu của bạn sẽ bị từ chối để không ghi đè. Tải lại để xem bản mới nhất."
     )
     if st.button("Tải lại bản mới nhất (bỏ phần đang sửa)"):
@@ -88,7 +103,11 @@ if draft_key not in st.session_state:
     data, origin = starting_point(db, user, unit, year)
     st.session_state[draft_key] = {"data": data, "origin": origin, "lan": 0, "tep": None}
 draft: dict[str, Any] = st.session_state[draft_key]
-stamp = f"{draft_key}:{draft['lan']}"  # widget keys: a new upload redraws every widget with its values
+if "current" in draft and f"dvn:{draft_key}:{draft['lan']}:xep_loai" not in st.session_state:
+    # the widgets were dropped (another page, another year, a new login after a timeout): they are
+    # drawn afresh from the values last on screen, so unsaved edits are never lost on the way
+    draft.update(data=draft.pop("current"), lan=draft["lan"] + 1)
+stamp = f"{draft_key}:{draft['lan']}"  # widget keys: new values (upload, redraw) get new widgets
 st.caption(draft["origin"])
 
 
@@ -123,8 +142,8 @@ def _unit_widget(column: ColumnSpec, value: Any, key: str) -> Any:
 def _member_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[c.name for c in MEMBER_FIELDS])
     for column in MEMBER_FIELDS:
-        if column.kind is Kind.FLAG:
-            frame[column.name] = frame[column.name].astype("boolean")
+        if column.kind is Kind.FLAG:  # a box left empty is «không» (a grid has no third state)
+            frame[column.name] = frame[column.name].astype("boolean").fillna(False).astype(bool)
         elif column.kind in (Kind.COUNT, Kind.SCORE, Kind.POINTS):
             frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("Float64")
         else:
@@ -139,8 +158,8 @@ def _member_config() -> dict[str, Any]:
         if column.kind is Kind.CODE and column.vocabulary is not None:
             labels = column.vocabulary.labels
             config[column.name] = st.column_config.SelectboxColumn(
-                label, options=list(labels), format_func=lambda c, lb=labels: lb.get(c, c), required=column.required
-            )
+                label, options=list(labels), format_func=lambda c, lb=labels: lb.get(c, c)
+            )  # not `required`: the grid would hold a new row back, unsaved, until every such cell is filled
         elif column.kind is Kind.FLAG:
             config[column.name] = st.column_config.CheckboxColumn(label, help=column.note or None)
         elif column.kind is Kind.COUNT:
@@ -150,7 +169,7 @@ def _member_config() -> dict[str, Any]:
                 label, min_value=0, max_value=10 if column.kind is Kind.SCORE else 100, step=0.1
             )
         else:
-            config[column.name] = st.column_config.TextColumn(label, required=column.required)
+            config[column.name] = st.column_config.TextColumn(label)
     return config
 
 
@@ -168,6 +187,35 @@ def _as_workbook(data: dict[str, Any]) -> bytes:
 
 
 screen, upload = st.tabs(["Nhập trên màn hình", "Tải tệp Excel lên"])
+with screen:
+    st.subheader("Số liệu của đơn vị")
+    saved_unit = draft["data"].get("don_vi", {})
+    unit_values: dict[str, Any] = {}
+    columns = st.columns(3)
+    for i, column in enumerate(UNIT_FIELDS):
+        with columns[i % 3]:
+            unit_values[column.name] = _unit_widget(column, saved_unit.get(column.name), f"dvn:{stamp}:{column.name}")
+    members: pd.DataFrame | list[dict[str, Any]] = []
+    if holds_members(level):
+        st.subheader("Đảng viên của chi bộ")
+        st.caption(
+            "Thêm dòng ở cuối bảng, xóa dòng bằng ô chọn đầu dòng; cột có dấu * là bắt buộc (thiếu thì báo lỗi theo "
+            "dòng, tính từ 1); ô đánh dấu để trống là «Không»."
+        )
+        members = st.data_editor(
+            _member_frame(draft["data"].get("dang_vien", [])),
+            num_rows="dynamic" if editable else "fixed",
+            disabled=not editable,
+            hide_index=True,
+            width="stretch",
+            column_config=_member_config(),
+            key=f"dv:{stamp}",
+        )
+
+data = clean(unit_values, members) if editable else (current.du_lieu if current else draft["data"])
+if editable:
+    draft["current"] = data
+
 with upload:
     st.markdown(
         f"Tải lên tệp mẫu nhập liệu đã điền (trang «{DON_VI_NAM.title}»"
@@ -177,7 +225,7 @@ with upload:
     a, b = st.columns(2)
     a.download_button("Tải mẫu nhập liệu trống (XLSX)", TEMPLATE.read_bytes(), TEMPLATE.name, mime=XLSX_MIME)
     b.download_button(
-        "Tải số liệu đang nhập (XLSX)", _as_workbook(draft["data"]), f"tu_danh_gia_{unit}_{year}.xlsx", mime=XLSX_MIME
+        "Tải số liệu đang nhập (XLSX)", _as_workbook(data), f"tu_danh_gia_{unit}_{year}.xlsx", mime=XLSX_MIME
     )
     if editable:
         sent = st.file_uploader("Tệp Excel của đơn vị", type=["xlsx"], key=f"tai:{draft_key}")
@@ -195,34 +243,12 @@ with upload:
                 else:
                     origin = f"Số liệu từ tệp {sent.name}."
                     draft.update(data=read, lan=draft["lan"] + 1, tep=sent.file_id, origin=origin)
+                    draft.pop("current", None)
                     st.session_state["td_thong_bao"] = (
                         f"Đã đọc tệp {sent.name}: {len(read['dang_vien'])} đảng viên. Xem lại rồi lưu nháp hoặc gửi."
                     )
                     st.rerun()
 
-with screen:
-    st.subheader("Số liệu của đơn vị")
-    saved_unit = draft["data"].get("don_vi", {})
-    unit_values: dict[str, Any] = {}
-    columns = st.columns(3)
-    for i, column in enumerate(UNIT_FIELDS):
-        with columns[i % 3]:
-            unit_values[column.name] = _unit_widget(column, saved_unit.get(column.name), f"dvn:{stamp}:{column.name}")
-    members: pd.DataFrame | list[dict[str, Any]] = []
-    if holds_members(level):
-        st.subheader("Đảng viên của chi bộ")
-        st.caption("Thêm, xóa dòng ở cuối bảng; cột có dấu * là bắt buộc.")
-        members = st.data_editor(
-            _member_frame(draft["data"].get("dang_vien", [])),
-            num_rows="dynamic" if editable else "fixed",
-            disabled=not editable,
-            hide_index=True,
-            width="stretch",
-            column_config=_member_config(),
-            key=f"dv:{stamp}",
-        )
-
-data = clean(unit_values, members) if editable else (current.du_lieu if current else draft["data"])
 
 # --- live result ----------------------------------------------------------------------------------
 digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -250,7 +276,10 @@ if editable:
             assert saved is not None
             if send:
                 saved = db.submit(user, unit, year, saved.phien_ban)
-        except StoreError as error:  # a stale save (StaleVersion) too: the message says what happened
+        except StaleVersion as error:
+            if opened == version:  # else the page already says the report moved on since it was opened
+                st.error(str(error))
+        except StoreError as error:
             st.error(str(error))
         else:
             st.session_state.pop(draft_key, None)

@@ -117,6 +117,8 @@ TIE_RULE = (
 
 
 def _number(value: np.ndarray) -> np.ndarray:
+    if len(value) == 0:  # np.char on an empty array fails (no candidates: a year with few approved reports)
+        return np.array([], dtype=object)
     return np.char.replace(np.char.mod("%g", np.nan_to_num(value.astype(np.float64))), ".", ",").astype(object)
 
 

@@ -135,12 +135,12 @@ def validate_dataset(path: str | Path) -> tuple[Dataset | None, ValidationReport
 
 
 def dataset_from_frames(
-    tables: dict[str, pd.DataFrame], source: str = "bộ nhớ", may_lack: tuple[str, ...] = ()
+    tables: dict[str, pd.DataFrame], source: str = "bộ nhớ", may_lack: tuple[str, ...] = (), first_row: int = 2
 ) -> tuple[Dataset | None, ValidationReport]:
     """Check in-memory tables (any column titles and value spellings a file may use) exactly as
-    files are checked; rows are numbered as in a sheet with its header on row 1. Tables named in
-    `may_lack` may be absent (one unit's submission without members): then no dataset is built,
-    but the report judges what is there."""
+    files are checked; rows are numbered from `first_row` (2: as in a sheet with its header on row
+    1; 1: as in an on-screen table). Tables named in `may_lack` may be absent (one unit's submission
+    without members): then no dataset is built, but the report judges what is there."""
     report = ValidationReport()
     raw: dict[str, RawTable] = {}
     for spec in (*TABLES, *OPTIONAL_TABLES):
@@ -156,7 +156,8 @@ def dataset_from_frames(
                 for i in range(len(header))
             }
         )
-        table = finish_table(spec, data, header, Location(source, spec.title), None, report)
+        numbers = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+        table = finish_table(spec, data, header, Location(source, spec.title), numbers, report)
         if table is not None:
             raw[spec.name] = table
     return _check(raw, report, source)

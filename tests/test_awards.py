@@ -74,3 +74,22 @@ def test_unit_streak_broken_in_the_last_year(history: Dataset) -> None:
     unit = orgs.set_index("ma_to_chuc")
     assert not unit.loc["CB", "dat"] and unit.loc["CB", "nam_dut_chuoi"] == 2025
     assert unit.loc["CB", "ly_do"] == "Chuỗi đứt năm 2025 (Hoàn thành tốt nhiệm vụ)"
+
+
+def test_a_year_with_few_units_gives_a_shortlist_not_a_crash(sample: Dataset) -> None:
+    """The approved reports of a year still being collected: two chi bộ and no đảng bộ (it crashed
+    formatting the numbers of no candidate at all)."""
+    from scoring import load_criteria, score
+    from scoring.awards import shortlist
+    from scoring.compliance import check_compliance
+    from tests.conftest import ROOT
+
+    keep = ["CB001", "CB002"]
+    units = sample.don_vi_nam[(sample.don_vi_nam["nam"] < 2025) | sample.don_vi_nam["ma_to_chuc"].isin(keep)]
+    members = sample.dang_vien[(sample.dang_vien["nam"] < 2025) | sample.dang_vien["ma_chi_bo"].isin(keep)]
+    frames = {"to_chuc": sample.to_chuc, "dang_vien": members, "don_vi_nam": units}
+    dataset, report = dataset_from_frames({k: v.astype(object) for k, v in frames.items()})
+    assert dataset is not None, report.to_text()
+    result = score(dataset, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2025)
+    table = shortlist(dataset, result, check_compliance(dataset, 2025).ratings).table
+    assert len(table) and set(table["ma"].astype(str)) <= {*keep, *members["ma_dang_vien"].astype(str)}

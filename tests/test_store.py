@@ -444,7 +444,7 @@ def test_the_first_admin_only_on_an_empty_database_and_passwords(store: Store) -
         store.create_first_admin("ke_la", "mat-khau-dai")
     assert _denied(store, "ke_la", "tao_quan_tri_dau_tien") == 1
     chi_bo = store.authenticate("chibo_a", "mat-khau-dai")
-    with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
+    with pytest.raises(StoreError, match="Mật khẩu hiện tại không đúng"):
         store.change_password(chi_bo, "khong-dung", "mat-khau-moi-1")
     store.change_password(chi_bo, "mat-khau-dai", "mat-khau-moi-1")
     assert store.authenticate("chibo_a", "mat-khau-moi-1") == chi_bo
@@ -513,3 +513,56 @@ def test_an_uploaded_sheet_gives_the_units_rows_or_every_error_with_its_row(tmp_
          "doi_tuong": "cong_chuc"}
     ]  # fmt: skip
     assert "Bỏ qua 1 dòng không thuộc đơn vị A năm 2025" in report.to_text()  # D1's row is not A's to send
+
+
+def test_repeated_wrong_passwords_make_the_name_wait(store: Store) -> None:
+    from scoring.store.service import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
+            store.authenticate("chibo_a", "doan-mo-mat-khau")
+    with pytest.raises(StoreError, match="thử lại sau 15 phút"):
+        store.authenticate("chibo_a", "mat-khau-dai")  # even the right password waits
+    with pytest.raises(StoreError, match="thử lại sau 15 phút"):
+        for _ in range(MAX_FAILURES + 1):  # a name that does not exist gets the same answers
+            try:
+                store.authenticate("khong_co_ai", "x")
+            except StoreError as error:
+                if "thử lại" in str(error):
+                    raise
+    assert store.authenticate("chibo_d1", "mat-khau-dai").ma_to_chuc == "D1"  # other names are not held
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "unit", "problem"),
+    [
+        ("", "xem", None, "tên đăng nhập cần 3–64 ký tự"),
+        ("Có Dấu Cách", "xem", None, "tên đăng nhập cần 3–64 ký tự"),
+        (
+            "capuy_d1",
+            "cap_uy_co_so",
+            "D1",
+            "«Cấp ủy cơ sở» gắn với Đảng bộ cơ sở, Chi bộ cơ sở; «D1» là Chi bộ trực thuộc",
+        ),
+        ("chibo_d", "chi_bo", "D", "«Chi bộ» gắn với Chi bộ cơ sở, Chi bộ trực thuộc; «D» là Đảng bộ cơ sở"),
+        ("chibo_x", "chi_bo", None, "vai trò «Chi bộ» cần chọn đơn vị"),
+        ("xem_d", "xem", "D", "vai trò «Chỉ xem» không gắn với đơn vị nào"),
+    ],
+)
+def test_an_account_must_fit_its_role_and_unit(store: Store, username: str, role: str, unit: str, problem: str) -> None:
+    with pytest.raises(StoreError) as refused:
+        store.create_account(who("quantri", store), username, "mat-khau-dai", role, unit)
+    assert problem in str(refused.value)
+    assert "--" not in str(refused.value)  # no command-line words on the page
+
+
+def test_every_member_and_the_unit_must_have_a_rating_in_a_report(store: Store) -> None:
+    from scoring.store.assemble import check_submission
+
+    members = [MEMBERS[0], {**MEMBERS[0], "ma_dang_vien": "DV2", "ho_ten": "Trần Thị Bé", "xep_loai": None}]
+    report = check_submission(store, "A", 2025, {"don_vi": {"so_quan_chung": 3}, "dang_vien": members})
+    errors = report.errors.set_index("trang_tinh")
+    assert errors.loc["Đảng viên", ["dong", "cot", "gia_tri"]].tolist() == [2, "Xếp loại", "Trần Thị Bé"]
+    assert "Chưa chọn xếp loại của đơn vị" in errors.loc["Đơn vị năm", "van_de"]
+    assert "Thiếu cột" not in report.to_text()  # a report always has every column: a blank is a blank cell
+    assert not report.warnings["van_de"].str.contains("không có đảng viên nào").any()  # only this unit is judged

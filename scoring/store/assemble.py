@@ -15,9 +15,11 @@ import pandas as pd
 from sqlalchemy import select
 
 from scoring.dataset import Dataset, dataset_from_frames
+from scoring.domain import XEP_LOAI
+from scoring.schema import DANG_VIEN, DON_VI_NAM, TableSpec
 from scoring.store.models import BaoCao, ToChuc
 from scoring.store.service import Account, Store
-from scoring.validation.report import ValidationReport
+from scoring.validation.report import Location, ValidationReport
 
 TREE_COLUMNS = ["ma_to_chuc", "ten_to_chuc", "cap", "ma_cap_tren", "loai_hinh"]
 
@@ -42,13 +44,52 @@ def _frames(submissions: list[tuple[str, int, dict[str, Any]]]) -> tuple[pd.Data
     return units, members
 
 
+def _lineage(tree: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The unit and the organisations above it: all a single report's figures refer to."""
+    parents = dict(zip(tree["ma_to_chuc"], tree["ma_cap_tren"], strict=True))
+    chain, current = [], unit
+    while current in parents and current not in chain:  # depth ≤ 4; a cycle stops it
+        chain.append(current)
+        current = parents[current]
+    return tree[tree["ma_to_chuc"].isin(chain)]
+
+
+def _titled(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Every column of the table (blank where the report has none), under the titles users read."""
+    full = frame.reindex(columns=[c.name for c in spec.columns])
+    return full.rename(columns={c.name: c.title for c in spec.columns})
+
+
+def _blank_ratings(report: ValidationReport, source: str, units: pd.DataFrame, members: pd.DataFrame) -> None:
+    """A file may leave a rating blank (not rated); a report may not: a unit that is exempt says so."""
+    exempt = XEP_LOAI.labels["MIEN"]
+    for spec, frame, whose in ((DON_VI_NAM, units, "đơn vị"), (DANG_VIEN, members, "đảng viên")):
+        if frame.empty:
+            continue
+        values = frame["xep_loai"] if "xep_loai" in frame else pd.Series([None] * len(frame))
+        blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            where = Location(source, spec.title, 1, {c.name: c.title for c in spec.columns})
+            names = frame["ho_ten"] if "ho_ten" in frame else pd.Series([""] * len(frame))
+            report.error(
+                where,
+                f"Chưa chọn xếp loại của {whose} (được miễn đánh giá thì chọn «{exempt}»).",
+                rows=blank.nonzero()[0],
+                column="xep_loai",
+                values=names.fillna("").astype(str).to_numpy()[blank] if whose == "đảng viên" else None,
+            )
+
+
 def check_submission(store: Store, unit: str, year: int, data: dict[str, Any]) -> ValidationReport:
-    """The report an upload of these figures would get (errors block sending; warnings do not)."""
+    """The report an upload of these figures would get (errors block sending; warnings do not), about
+    this unit only: rows numbered as on screen (from 1), columns by their titles, every rating chosen."""
     units, members = _frames([(unit, year, data)])
-    tables = {"to_chuc": tree_frame(store), "don_vi_nam": units}
+    source = f"Báo cáo {unit} năm {year}"
+    tables = {"to_chuc": _lineage(tree_frame(store), unit), "don_vi_nam": _titled(units, DON_VI_NAM)}
     if not members.empty:  # a đảng bộ sends only its own figures
-        tables["dang_vien"] = members
-    _, report = dataset_from_frames(tables, source=f"Báo cáo {unit} năm {year}", may_lack=("dang_vien",))
+        tables["dang_vien"] = _titled(members, DANG_VIEN)
+    _, report = dataset_from_frames(tables, source=source, may_lack=("dang_vien",), first_row=1)
+    _blank_ratings(report, source, units, members)
     return report
 
 

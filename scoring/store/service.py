@@ -12,10 +12,11 @@ not at all (a crash mid-save leaves the last good version). Denied attempts are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from scoring.domain import CAP, CHI_BO_LEVELS, TCCSD_LEVELS
 from scoring.store.db import writer
 from scoring.store.models import BaoCao, BaoCaoPhienBan, NhatKy, TaiKhoan, ToChuc
 
@@ -34,7 +36,20 @@ ROLES = {
 }
 STATES = {"nhap": "Nháp", "da_gui": "Đã gửi", "tra_lai": "Trả lại", "da_duyet": "Đã duyệt"}
 NOT_SUBMITTED = "Chưa nộp"
+#: what the audit log's action codes mean
+ACTIONS = {
+    "dang_nhap": "Đăng nhập", "dang_nhap_bi_chan": "Đăng nhập (tạm khóa)", "doi_mat_khau": "Đổi mật khẩu",
+    "dat_lai_mat_khau": "Đặt lại mật khẩu", "tao_tai_khoan": "Tạo tài khoản", "xem_tai_khoan": "Xem tài khoản",
+    "tao_quan_tri_dau_tien": "Tạo quản trị đầu tiên", "nap_to_chuc": "Nạp cây tổ chức", "nap_so_lieu": "Nạp số liệu",
+    "doc_bao_cao": "Đọc báo cáo", "xem_danh_gia": "Tính thử báo cáo", "luu_nhap": "Lưu nháp", "gui": "Gửi duyệt",
+    "tra_lai": "Trả lại", "duyet": "Duyệt", "xem_nhat_ky": "Xem nhật ký",
+}  # fmt: skip
 MIN_PASSWORD = 8
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+#: the levels an account of each role is attached to (quan_tri and xem: none)
+ROLE_LEVELS = {"cap_uy_co_so": TCCSD_LEVELS, "chi_bo": CHI_BO_LEVELS}
+#: wrong passwords for one user name within LOCK_MINUTES before further attempts wait
+MAX_FAILURES, LOCK_MINUTES = 5, 15
 _HASHER = PasswordHasher()
 
 
@@ -197,15 +212,26 @@ class Store:
     ) -> Account:
         self._require(actor, actor.vai_tro == "quan_tri", "tao_tai_khoan", username, "chỉ quản trị tạo tài khoản")
         problems = []
+        if not USERNAME.match(username):
+            problems.append("tên đăng nhập cần 3–64 ký tự, chỉ gồm chữ không dấu, số và . _ -")
         if role not in ROLES:
             problems.append(f"vai trò «{role}» không có; dùng một trong: {', '.join(ROLES)}")
-        if role in ("cap_uy_co_so", "chi_bo") and not unit:
-            problems.append(f"vai trò {role} cần mã đơn vị (--don-vi)")
+        levels = ROLE_LEVELS.get(role)
+        if levels and not unit:
+            problems.append(f"vai trò «{ROLES[role]}» cần chọn đơn vị")
+        if role in ("quan_tri", "xem") and unit:
+            problems.append(f"vai trò «{ROLES[role]}» không gắn với đơn vị nào")
         if len(password) < MIN_PASSWORD:
             problems.append(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
         with self._write() as db:
-            if unit and db.scalar(select(ToChuc.ma_to_chuc).where(ToChuc.ma_to_chuc == unit)) is None:
+            level = db.scalar(select(ToChuc.cap).where(ToChuc.ma_to_chuc == unit)) if unit else None
+            if unit and level is None:
                 problems.append(f"đơn vị «{unit}» không có trong cây tổ chức (nạp cây tổ chức trước)")
+            elif levels and level not in levels:
+                allowed = ", ".join(CAP.labels[c] for c in levels)
+                problems.append(
+                    f"vai trò «{ROLES[role]}» gắn với {allowed}; «{unit}» là {CAP.labels.get(str(level), level)}"
+                )
             if db.scalar(select(TaiKhoan.id).where(TaiKhoan.ten_dang_nhap == username)) is not None:
                 problems.append(f"tên đăng nhập «{username}» đã có")
             if problems:
@@ -233,7 +259,12 @@ class Store:
 
     def change_password(self, actor: Account, old: str, new: str) -> None:
         """The account's own password, after checking the current one."""
-        self.authenticate(actor.ten_dang_nhap, old)
+        try:
+            self.authenticate(actor.ten_dang_nhap, old)
+        except StoreError as error:
+            if "thử lại sau" in str(error):
+                raise
+            raise StoreError("Mật khẩu hiện tại không đúng.") from error
         if len(new) < MIN_PASSWORD:
             raise StoreError(f"Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự.")
         with self._write() as db:
@@ -245,9 +276,24 @@ class Store:
             self._log(db, actor, "doi_mat_khau", actor.ten_dang_nhap, None, None, True)
 
     def authenticate(self, username: str, password: str) -> Account:
-        """The account, if the password matches; every failure gives the same message (and is logged)."""
+        """The account, if the password matches; every failure gives the same message (and is logged).
+        After MAX_FAILURES wrong passwords for a user name within LOCK_MINUTES, attempts wait (whether
+        or not the name exists, so the answer says nothing about which names do)."""
+        since = _now() - timedelta(minutes=LOCK_MINUTES)
         with self.engine.connect() as db:
+            failures = db.scalar(
+                select(func.count()).select_from(NhatKy).where(
+                    NhatKy.hanh_dong == "dang_nhap", NhatKy.doi_tuong == username, NhatKy.duoc_phep.is_(False),
+                    NhatKy.luc > since,
+                )
+            )  # fmt: skip
             row = db.execute(select(TaiKhoan).where(TaiKhoan.ten_dang_nhap == username)).first()
+        if (failures or 0) >= MAX_FAILURES:
+            with self._write() as db:
+                self._log(db, Account(username, "?"), "dang_nhap_bi_chan", username, None, None, False, "tạm khóa")
+            raise StoreError(
+                f"Đăng nhập sai {MAX_FAILURES} lần liên tiếp: thử lại sau {LOCK_MINUTES} phút (hoặc nhờ quản trị)."
+            )
         try:
             ok = row is not None and not row.bi_khoa and _HASHER.verify(row.mat_khau_bam, password)
         except (VerificationError, InvalidHashError):

@@ -180,7 +180,8 @@ def starting_point(store: Store, actor: Account, unit: str, year: int) -> tuple[
         if previous is not None and previous.du_lieu.get("dang_vien"):
             members = [{k: m[k] for k in CARRIED if k in m} for m in previous.du_lieu["dang_vien"]]
             return {"don_vi": {}, "dang_vien": members}, (
-                f"Chưa có báo cáo năm {year}: danh sách đảng viên lấy từ báo cáo năm {before}; "
+                f"Chưa có báo cáo năm {year}: danh sách đảng viên lấy từ báo cáo năm {before} "
+                f"(«{previous.trang_thai_label}»); "
                 "hãy nhập xếp loại và số liệu của năm nay."
             )
     return {"don_vi": {}, "dang_vien": []}, f"Chưa có báo cáo năm {year}: nhập số liệu của đơn vị."
