@@ -14,7 +14,7 @@ from pages.common import plan_sidebar, require_account, show_assessment, store
 from scoring.engine.rating import rating_label
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
-from scoring.store.workflow import assess, overview
+from scoring.store.workflow import assess, changes, overview
 from scoring.views import LEVEL_LABELS
 
 criteria = plan_sidebar()
@@ -96,6 +96,12 @@ with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
 st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sent.cap_nhat_boi} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}.")
 show_assessment(result, year, draft=False)
+sent_before = [v for v in db.versions(user, unit, year) if v.trang_thai == "da_gui" and v.phien_ban < sent.phien_ban]
+if sent_before:  # sent again after a return: what the unit changed since the reviewer last saw it
+    earlier = sent_before[-1]
+    changed = changes(earlier.du_lieu, sent.du_lieu)
+    with st.expander(f"Thay đổi so với lần gửi trước (phiên bản {earlier.phien_ban}): {len(changed)} ô", expanded=True):
+        st.dataframe(changed, hide_index=True, width="stretch")
 
 st.subheader("Quyết định")
 approve_col, return_col = st.columns(2)

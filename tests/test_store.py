@@ -566,3 +566,27 @@ def test_every_member_and_the_unit_must_have_a_rating_in_a_report(store: Store) 
     assert "Chưa chọn xếp loại của đơn vị" in errors.loc["Đơn vị năm", "van_de"]
     assert "Thiếu cột" not in report.to_text()  # a report always has every column: a blank is a blank cell
     assert not report.warnings["van_de"].str.contains("không có đảng viên nào").any()  # only this unit is judged
+
+
+def test_what_changed_between_two_versions() -> None:
+    from scoring.store.workflow import changes
+
+    before = {
+        "don_vi": {"xep_loai": "HTTNV", "so_quan_chung": 20},
+        "dang_vien": [MEMBERS[0], {**MEMBERS[0], "ma_dang_vien": "DV2"}],
+    }
+    after = {
+        "don_vi": {"xep_loai": "HTXSNV", "so_quan_chung": 20},
+        "dang_vien": [
+            {**MEMBERS[0], "xep_loai": "HTXSNV"},
+            {**MEMBERS[0], "ma_dang_vien": "DV3", "ho_ten": "Lê Văn Cường"},
+        ],
+    }
+    table = changes(before, after)
+    assert table.values.tolist() == [
+        ["Đơn vị", "", "Xếp loại", "HTTNV", "HTXSNV"],
+        ["Đảng viên", "Nguyễn Văn An (DV1)", "Xếp loại", "HTTNV", "HTXSNV"],
+        ["Đảng viên", "Nguyễn Văn An (DV2)", "cả dòng", "có", ""],
+        ["Đảng viên", "Lê Văn Cường (DV3)", "cả dòng", "", "có"],
+    ]
+    assert changes(after, after).empty

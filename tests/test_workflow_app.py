@@ -148,6 +148,12 @@ def test_submit_return_resubmit_approve_through_the_pages(db_url: str, sample: D
 
     # approved: the state, the history, and the figures the rankings read
     review.run()
+    assert any(e.label.startswith("Thay đổi so với lần gửi trước (phiên bản 2): 1 ô") for e in review.expander)
+    changed = next(d.value for d in review.dataframe if "Trước" in d.value.columns)
+    before = int(own["so_quan_chung_quan_triet"].iloc[0])
+    assert changed[["Cột", "Trước", "Sau"]].values.tolist() == [
+        ["Số quần chúng được quán triệt", str(before), str(before + 1)]
+    ]
     _button(review, "Duyệt báo cáo").click()
     review.run()
     assert "Đã duyệt báo cáo" in _texts(review)

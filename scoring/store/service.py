@@ -523,6 +523,22 @@ class Store:
         frame["trang_thai"] = frame["trang_thai"].map(STATES)
         return frame
 
+    def versions(self, actor: Account, unit: str, year: int) -> list[Submission]:
+        """Every version of a report, oldest first, with its figures (the same access as reading it)."""
+        self.get(actor, unit, year)
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(BaoCaoPhienBan.phien_ban, BaoCaoPhienBan.trang_thai, BaoCaoPhienBan.du_lieu,
+                       BaoCaoPhienBan.ly_do_tra_lai, BaoCaoPhienBan.boi, BaoCaoPhienBan.luc)
+                .join(BaoCao, BaoCao.id == BaoCaoPhienBan.bao_cao_id)
+                .where(BaoCao.ma_to_chuc == unit, BaoCao.nam == year)
+                .order_by(BaoCaoPhienBan.phien_ban)
+            ).all()  # fmt: skip
+        return [
+            Submission(unit, year, r.trang_thai, r.phien_ban, dict(r.du_lieu), r.ly_do_tra_lai, r.boi, r.luc)
+            for r in rows
+        ]
+
     def board(self, actor: Account, year: int) -> pd.DataFrame:
         """Every unit the actor may follow, with the state of its submission for `year` (or «Chưa nộp»):
         who has not submitted. No member data: the `xem` role sees the whole tree this way."""

@@ -330,6 +330,50 @@ def _members(dataset: Dataset, result: ScoreResult, year: int, unit: str) -> pd.
     return table.merge(rated, on="Mã đảng viên", how="left")
 
 
+# --- what changed between two versions ----------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> pd.DataFrame:
+    """Every figure that differs between two versions of a report: the unit's own, and per member
+    (by Mã đảng viên) — members added, removed, and each changed cell — as «trước» and «sau»."""
+    rows: list[dict[str, str]] = []
+    titles = {c.name: c.title for c in MEMBER_FIELDS}
+    order = {name: i for i, name in enumerate(titles)}  # the table's own column order
+    old_unit, new_unit = before.get("don_vi", {}), after.get("don_vi", {})
+    for column in UNIT_FIELDS:
+        a, b = old_unit.get(column.name), new_unit.get(column.name)
+        if a != b:
+            rows.append({"Phần": "Đơn vị", "Đảng viên": "", "Cột": column.title, "Trước": _shown(a), "Sau": _shown(b)})
+    old_members = {str(m.get("ma_dang_vien")): m for m in before.get("dang_vien", [])}
+    new_members = {str(m.get("ma_dang_vien")): m for m in after.get("dang_vien", [])}
+    for key in sorted(old_members.keys() | new_members.keys()):
+        a_row, b_row = old_members.get(key), new_members.get(key)
+        who = f"{(b_row or a_row or {}).get('ho_ten', '')} ({key})"
+        if a_row is None or b_row is None:
+            rows.append(
+                {"Phần": "Đảng viên", "Đảng viên": who, "Cột": "cả dòng",
+                 "Trước": "" if a_row is None else "có", "Sau": "" if b_row is None else "có"}
+            )  # fmt: skip
+            continue
+        for name in sorted(a_row.keys() | b_row.keys(), key=lambda n: order.get(n, len(order))):
+            if a_row.get(name) != b_row.get(name):
+                rows.append(
+                    {"Phần": "Đảng viên", "Đảng viên": who, "Cột": titles.get(name, name),
+                     "Trước": _shown(a_row.get(name)), "Sau": _shown(b_row.get(name))}
+                )  # fmt: skip
+    return pd.DataFrame(rows, columns=["Phần", "Đảng viên", "Cột", "Trước", "Sau"])
+
+
 # --- summaries without member data -------------------------------------------------------------
 
 
@@ -389,6 +433,7 @@ __all__ = [
     "UNIT_FIELDS",
     "Assessment",
     "assess",
+    "changes",
     "clean",
     "holds_members",
     "overview",
