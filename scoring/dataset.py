@@ -140,7 +140,7 @@ def dataset_from_frames(
     """Check in-memory tables (any column titles and value spellings a file may use) exactly as
     files are checked; rows are numbered from `first_row` (2: as in a sheet with its header on row
     1; 1: as in an on-screen table). Tables named in `may_lack` may be absent (one unit's submission
-    without members): then no dataset is built, but the report judges what is there."""
+    without members): they are then empty in the dataset."""
     report = ValidationReport()
     raw: dict[str, RawTable] = {}
     for spec in (*TABLES, *OPTIONAL_TABLES):
@@ -160,10 +160,12 @@ def dataset_from_frames(
         table = finish_table(spec, data, header, Location(source, spec.title), numbers, report)
         if table is not None:
             raw[spec.name] = table
-    return _check(raw, report, source)
+    return _check(raw, report, source, may_lack)
 
 
-def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> tuple[Dataset | None, ValidationReport]:
+def _check(
+    raw: dict[str, RawTable], report: ValidationReport, source: str, may_lack: tuple[str, ...] = ()
+) -> tuple[Dataset | None, ValidationReport]:
     frames: dict[str, pd.DataFrame] = {}
     invalid: dict[str, dict[str, np.ndarray]] = {}
     where: dict[str, Location] = {}
@@ -191,7 +193,7 @@ def _check(raw: dict[str, RawTable], report: ValidationReport, source: str) -> t
             checks.check_unit_years(to_chuc, units, where["don_vi_nam"], report)
         if "nhiem_vu" in raw:
             checks.check_tasks(to_chuc, frames["nhiem_vu"], where["nhiem_vu"], report)
-    if not report.ok or any(spec.name not in raw for spec in TABLES):
+    if not report.ok or any(spec.name not in raw and spec.name not in may_lack for spec in TABLES):
         return None, report
     linked = {spec.name: _link_references(spec, frames[spec.name], to_chuc) for spec in (*TABLES, *OPTIONAL_TABLES)}
     dataset = Dataset(

@@ -26,7 +26,7 @@ TREE_COLUMNS = ["ma_to_chuc", "ten_to_chuc", "cap", "ma_cap_tren", "loai_hinh"]
 
 def tree_frame(store: Store) -> pd.DataFrame:
     with store.engine.connect() as db:
-        rows = db.execute(select(*(getattr(ToChuc, c) for c in TREE_COLUMNS))).all()
+        rows = db.execute(select(*(getattr(ToChuc, c) for c in TREE_COLUMNS)).order_by(ToChuc.ma_to_chuc)).all()
     return pd.DataFrame(rows, columns=TREE_COLUMNS)
 
 

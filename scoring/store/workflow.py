@@ -14,6 +14,7 @@ the rating the rules allow, its members), never another unit's member data.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -28,10 +29,10 @@ from sqlalchemy import select
 
 from scoring.compliance import RULES_FOLDER
 from scoring.criteria.model import CriteriaSet
-from scoring.criteria.rules import rules_for_year
+from scoring.criteria.rules import RuleSet, rules_for_year
 from scoring.dataset import Dataset, dataset_from_frames
 from scoring.domain import CHI_BO_LEVELS
-from scoring.engine.rating import check_ratings
+from scoring.engine.rating import RatingCheck, check_ratings
 from scoring.engine.score import ScoreResult, score
 from scoring.io.coerce import coerce_table
 from scoring.io.readers import RawTable, read_workbook_tables
@@ -208,13 +209,23 @@ class Assessment:
         return not self.scorecard.empty
 
 
+@dataclass
+class _Baseline:
+    """Every approved report (all units, all years) read once per database revision, the tree, and
+    the dataset they make, validated once. Internal: callers get only what `assess` and `overview`
+    reduce it to."""
+
+    reports: list[tuple[str, int, dict[str, Any]]]
+    tree: pd.DataFrame
+    dataset: Dataset | None
+    report: ValidationReport
+
+
 _CACHE_LOCK = threading.Lock()
-_BASELINES: dict[tuple[str, tuple[int, int]], tuple[list[tuple[str, int, dict[str, Any]]], pd.DataFrame]] = {}
+_BASELINES: dict[tuple[str, tuple[int, int]], _Baseline] = {}
 
 
-def _baseline(store: Store) -> tuple[list[tuple[str, int, dict[str, Any]]], pd.DataFrame]:
-    """Every approved submission (all units, all years) and the tree, read once per database revision.
-    Internal: callers get only what `assess` and `overview` reduce it to."""
+def _baseline(store: Store) -> _Baseline:
     key = (str(store.engine.url), store.revision())
     with _CACHE_LOCK:
         if key in _BASELINES:
@@ -223,7 +234,10 @@ def _baseline(store: Store) -> tuple[list[tuple[str, int, dict[str, Any]]], pd.D
         rows = db.execute(
             select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.du_lieu).where(BaoCao.trang_thai == "da_duyet")
         ).all()
-    value = ([(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows], tree_frame(store))
+    reports = [(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows]
+    tree = tree_frame(store)
+    dataset, report = _dataset(tree, reports, "Báo cáo đã duyệt")
+    value = _Baseline(reports, tree, dataset, report)
     with _CACHE_LOCK:
         _BASELINES.clear()  # one revision at a time: older ones are never asked for again
         _BASELINES[key] = value
@@ -234,7 +248,41 @@ def _dataset(
     tree: pd.DataFrame, submissions: list[tuple[str, int, dict[str, Any]]], source: str
 ) -> tuple[Dataset | None, ValidationReport]:
     units, members = _frames(submissions)
-    return dataset_from_frames({"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}, source=source)
+    tables = {"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}
+    present = {name: frame for name, frame in tables.items() if not frame.empty}  # a đảng bộ lists no members
+    return dataset_from_frames(present, source=source, may_lack=("dang_vien", "don_vi_nam"))
+
+
+def _with_draft(base: _Baseline, unit: str, year: int, data: dict[str, Any]) -> tuple[Dataset | None, ValidationReport]:
+    """The approved dataset with the unit's rows of `year` replaced by the draft's. Only the draft is
+    checked and typed (on the same tree, so its codes match); the approved rows were checked once.
+    A member the draft lists who is in another unit's approved report of the year is a conflict."""
+    source = f"Báo cáo {unit} năm {year} cùng các báo cáo đã duyệt"
+    if base.dataset is None:
+        return None, base.report
+    draft, report = _dataset(base.tree, [(unit, year, data)], source)
+    if draft is None:
+        return None, report
+    old = base.dataset
+    keep_members = ~((old.dang_vien["ma_chi_bo"].astype(str) == unit) & (old.dang_vien["nam"] == year)).to_numpy()
+    keep_units = ~((old.don_vi_nam["ma_to_chuc"].astype(str) == unit) & (old.don_vi_nam["nam"] == year)).to_numpy()
+    members = pd.concat([old.dang_vien[keep_members], draft.dang_vien], ignore_index=True)
+    units = pd.concat([old.don_vi_nam[keep_units], draft.don_vi_nam], ignore_index=True)
+    others = old.dang_vien[keep_members & (old.dang_vien["nam"] == year).to_numpy()]
+    taken = others[others["ma_dang_vien"].isin(draft.dang_vien["ma_dang_vien"])]
+    conflicts = ValidationReport()
+    if len(taken):
+        where = Location(source, DANG_VIEN.title, 1, {c.name: c.title for c in DANG_VIEN.columns})
+        listed = ", ".join(sorted(taken["ma_dang_vien"].astype(str))[:10])
+        conflicts.error(
+            where,
+            f"{len(taken)} đảng viên đã có trong báo cáo đã duyệt của chi bộ khác năm {year} ({listed}): "
+            "một đảng viên chỉ sinh hoạt ở một chi bộ; kiểm tra mã đảng viên hoặc nhờ cấp trên chuyển sinh hoạt.",
+            column="ma_dang_vien",
+        )
+        return None, conflicts
+    spliced = Dataset(to_chuc=old.to_chuc, dang_vien=members, don_vi_nam=units, source=source, nhiem_vu=old.nhiem_vu)
+    return spliced, conflicts
 
 
 def _group_sizes(result: ScoreResult) -> pd.Series:
@@ -251,11 +299,8 @@ def assess(
     out = Assessment(report)
     if not report.ok:
         return out
-    approved, tree = _baseline(store)
-    others = [s for s in approved if (s[0], s[1]) != (unit, year)]
-    dataset, conflicts = _dataset(
-        tree, [*others, (unit, year, data)], f"Báo cáo {unit} năm {year} cùng các báo cáo đã duyệt"
-    )
+    base = _baseline(store)
+    dataset, conflicts = _with_draft(base, unit, year, data)
     out.conflicts = conflicts
     if dataset is None:
         return out
@@ -268,22 +313,28 @@ def assess(
     ranks.insert(2, "Số đơn vị trong nhóm", mine["nhom_thi_dua"].astype(str).map(sizes).to_numpy())
     out.ranks = ranks
     out.total = float(mine["tong_diem"].iloc[0]) if len(mine) else None
-    out.compared_with = sum(1 for s in approved if s[1] == year and s[0] != unit)
-    out.rating = _rating(dataset, year, unit)
-    out.members = _members(dataset, result, year, unit)
+    out.compared_with = sum(1 for s in base.reports if s[1] == year and s[0] != unit)
+    check = _rules_check(dataset, year)
+    out.rating = _rating(check, unit)
+    out.members = _members(check, result, unit)
     return out
 
 
-def _rules_check(dataset: Dataset, year: int) -> Any:
+@functools.lru_cache(maxsize=16)
+def _rules(year: int) -> RuleSet | None:
+    """The rules file in force in `year` (read once: the bundled files do not change while running)."""
     try:
-        rules = rules_for_year(year, RULES_FOLDER)
+        return rules_for_year(year, RULES_FOLDER)
     except Exception:  # no rules file in force that year: nothing to compare with
         return None
-    return check_ratings(dataset, rules, year)
 
 
-def _rating(dataset: Dataset, year: int, unit: str) -> dict[str, str]:
-    check = _rules_check(dataset, year)
+def _rules_check(dataset: Dataset, year: int) -> RatingCheck | None:
+    rules = _rules(year)
+    return None if rules is None else check_ratings(dataset, rules, year)
+
+
+def _rating(check: RatingCheck | None, unit: str) -> dict[str, str]:
     if check is None:
         return {}
     rows = check.units[check.units["ma_to_chuc"].astype(str) == unit]
@@ -300,7 +351,7 @@ def _rating(dataset: Dataset, year: int, unit: str) -> dict[str, str]:
     }
 
 
-def _members(dataset: Dataset, result: ScoreResult, year: int, unit: str) -> pd.DataFrame:
+def _members(check: RatingCheck | None, result: ScoreResult, unit: str) -> pd.DataFrame:
     """The unit's own members: score, rank, rating as entered and what the rules allow."""
     ranked = result.xep_hang_dang_vien
     ranked = ranked[ranked["ma_chi_bo"].astype(str) == unit].drop_duplicates("ma_dang_vien")
@@ -312,7 +363,6 @@ def _members(dataset: Dataset, result: ScoreResult, year: int, unit: str) -> pd.
             "Thứ hạng": ranked["thu_hang"].to_numpy(),
         }
     )
-    check = _rules_check(dataset, year)
     if check is None or table.empty:
         return table
     rated = check.members[check.members["ma_chi_bo"].astype(str) == unit] if "ma_chi_bo" in check.members else None
@@ -391,9 +441,9 @@ def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
         hit = _SUMMARIES.get(key)
     if hit is not None and hit[0] is criteria:  # the same plan object, not one that reused its id
         return hit[1]
-    approved, tree = _baseline(store)
+    base = _baseline(store)
     table = pd.DataFrame(columns=["Mã", *SUMMARY])
-    dataset = _dataset(tree, approved, "Báo cáo đã duyệt")[0] if any(s[1] == year for s in approved) else None
+    dataset = base.dataset if any(s[1] == year for s in base.reports) else None
     if dataset is not None:
         result = score(dataset, criteria, year)
         first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]

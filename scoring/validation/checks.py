@@ -25,6 +25,8 @@ def positions_in(ids: pd.Series, values: pd.Series) -> np.ndarray:
     """Row position in `ids` of each value (-1 when not found or blank), hashing each distinct
     value once: millions of member rows name only thousands of chi bộ."""
     codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:  # every value blank (the top of a one-branch tree has no parent)
+        return np.full(len(codes), -1, dtype=np.int64)
     distinct = ids.reset_index(drop=True).drop_duplicates()  # the first row of a repeated id
     found = pd.Index(distinct).get_indexer(pd.Index(uniques)) if len(uniques) else np.zeros(0, dtype=np.int64)
     first = distinct.index.to_numpy()  # back to positions in the full table
