@@ -110,8 +110,10 @@ def entity_kind(result: ScoreResult, ma: str) -> str | None:
 
 
 def scorecard(result: ScoreResult, ma: str) -> pd.DataFrame:
-    """Every criterion of one unit or member: value, target, verdict, points, explanation."""
-    rows = result.ket_qua_tieu_chi
+    """Every criterion of one unit or member: value, target, verdict, points, explanation. For an
+    organisation only the organisations' explanations are built (not every member's)."""
+    is_org = bool((result.xep_hang_to_chuc["ma_to_chuc"] == ma).any())
+    rows = result.ket_qua_to_chuc if is_org else result.ket_qua_tieu_chi
     mine = rows[rows["ma"].astype(str) == ma]
     return pd.DataFrame(
         {
