@@ -531,6 +531,15 @@ def test_repeated_wrong_passwords_make_the_name_wait(store: Store) -> None:
                 if "thử lại" in str(error):
                     raise
     assert store.authenticate("chibo_d1", "mat-khau-dai").ma_to_chuc == "D1"  # other names are not held
+    store.reset_password(who("quantri", store), "chibo_a", "mat-khau-moi-2")  # the admin lets the name in again
+    assert store.authenticate("ChiBo_A", "mat-khau-moi-2").ma_to_chuc == "A"  # names are not case-sensitive
+    for _ in range(MAX_FAILURES - 1):  # a successful login starts the count again
+        with pytest.raises(StoreError, match="Sai tên"):
+            store.authenticate("chibo_a", "doan-mo-mat-khau")
+    store.authenticate("chibo_a", "mat-khau-moi-2")
+    with pytest.raises(StoreError, match="Sai tên"):
+        store.authenticate("chibo_a", "doan-mo-mat-khau")
+    assert store.authenticate("chibo_a", "mat-khau-moi-2").ma_to_chuc == "A"
 
 
 @pytest.mark.parametrize(
@@ -545,7 +554,7 @@ def test_repeated_wrong_passwords_make_the_name_wait(store: Store) -> None:
             "«Cấp ủy cơ sở» gắn với Đảng bộ cơ sở, Chi bộ cơ sở; «D1» là Chi bộ trực thuộc",
         ),
         ("chibo_d", "chi_bo", "D", "«Chi bộ» gắn với Chi bộ cơ sở, Chi bộ trực thuộc; «D» là Đảng bộ cơ sở"),
-        ("chibo_x", "chi_bo", None, "vai trò «Chi bộ» cần chọn đơn vị"),
+        ("chibo_x", "chi_bo", None, "vai trò «Chi bộ» cần chọn đơn vị."),
         ("xem_d", "xem", "D", "vai trò «Chỉ xem» không gắn với đơn vị nào"),
     ],
 )
@@ -584,8 +593,8 @@ def test_what_changed_between_two_versions() -> None:
     }
     table = changes(before, after)
     assert table.values.tolist() == [
-        ["Đơn vị", "", "Xếp loại", "HTTNV", "HTXSNV"],
-        ["Đảng viên", "Nguyễn Văn An (DV1)", "Xếp loại", "HTTNV", "HTXSNV"],
+        ["Đơn vị", "", "Xếp loại", "Hoàn thành tốt nhiệm vụ", "Hoàn thành xuất sắc nhiệm vụ"],
+        ["Đảng viên", "Nguyễn Văn An (DV1)", "Xếp loại", "Hoàn thành tốt nhiệm vụ", "Hoàn thành xuất sắc nhiệm vụ"],
         ["Đảng viên", "Nguyễn Văn An (DV2)", "cả dòng", "có", ""],
         ["Đảng viên", "Lê Văn Cường (DV3)", "cả dòng", "", "có"],
     ]

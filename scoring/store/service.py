@@ -210,6 +210,7 @@ class Store:
     def create_account(
         self, actor: Account, username: str, password: str, role: str, unit: str | None = None, name: str = ""
     ) -> Account:
+        username = username.strip().lower()  # user names are not case-sensitive: «Chibo» is «chibo»
         self._require(actor, actor.vai_tro == "quan_tri", "tao_tai_khoan", username, "chỉ quản trị tạo tài khoản")
         problems = []
         if not USERNAME.match(username):
@@ -227,7 +228,7 @@ class Store:
             level = db.scalar(select(ToChuc.cap).where(ToChuc.ma_to_chuc == unit)) if unit else None
             if unit and level is None:
                 problems.append(f"đơn vị «{unit}» không có trong cây tổ chức (nạp cây tổ chức trước)")
-            elif levels and level not in levels:
+            elif unit and levels and level not in levels:
                 allowed = ", ".join(CAP.labels[c] for c in levels)
                 problems.append(
                     f"vai trò «{ROLES[role]}» gắn với {allowed}; «{unit}» là {CAP.labels.get(str(level), level)}"
@@ -246,6 +247,7 @@ class Store:
         return Account(username, role, unit, name)
 
     def reset_password(self, actor: Account, username: str, password: str) -> None:
+        username = username.strip().lower()
         self._require(actor, actor.vai_tro == "quan_tri", "dat_lai_mat_khau", username, "chỉ quản trị đặt lại mật khẩu")
         if len(password) < MIN_PASSWORD:
             raise StoreError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
@@ -279,12 +281,19 @@ class Store:
         """The account, if the password matches; every failure gives the same message (and is logged).
         After MAX_FAILURES wrong passwords for a user name within LOCK_MINUTES, attempts wait (whether
         or not the name exists, so the answer says nothing about which names do)."""
+        username = username.strip().lower()
         since = _now() - timedelta(minutes=LOCK_MINUTES)
         with self.engine.connect() as db:
+            fresh_start = db.scalar(  # a successful login or a password reset starts the count again
+                select(func.max(NhatKy.id)).where(
+                    NhatKy.doi_tuong == username, NhatKy.duoc_phep.is_(True),
+                    NhatKy.hanh_dong.in_(("dang_nhap", "dat_lai_mat_khau")),
+                )
+            ) or 0  # fmt: skip
             failures = db.scalar(
                 select(func.count()).select_from(NhatKy).where(
                     NhatKy.hanh_dong == "dang_nhap", NhatKy.doi_tuong == username, NhatKy.duoc_phep.is_(False),
-                    NhatKy.luc > since,
+                    NhatKy.luc > since, NhatKy.id > fresh_start,
                 )
             )  # fmt: skip
             row = db.execute(select(TaiKhoan).where(TaiKhoan.ten_dang_nhap == username)).first()
@@ -292,7 +301,8 @@ class Store:
             with self._write() as db:
                 self._log(db, Account(username, "?"), "dang_nhap_bi_chan", username, None, None, False, "tạm khóa")
             raise StoreError(
-                f"Đăng nhập sai {MAX_FAILURES} lần liên tiếp: thử lại sau {LOCK_MINUTES} phút (hoặc nhờ quản trị)."
+                f"Đăng nhập sai {MAX_FAILURES} lần: thử lại sau {LOCK_MINUTES} phút "
+                "(hoặc nhờ quản trị đặt lại mật khẩu)."
             )
         try:
             ok = row is not None and not row.bi_khoa and _HASHER.verify(row.mat_khau_bam, password)
@@ -302,7 +312,10 @@ class Store:
             with self._write() as db:
                 self._log(db, Account(username, "?"), "dang_nhap", username, None, None, False, "sai mật khẩu")
             raise StoreError("Sai tên đăng nhập hoặc mật khẩu.")
-        return Account(row.ten_dang_nhap, row.vai_tro, row.ma_to_chuc, row.ho_ten)
+        account = Account(row.ten_dang_nhap, row.vai_tro, row.ma_to_chuc, row.ho_ten)
+        with self._write() as db:
+            self._log(db, account, "dang_nhap", username, None, None, True)
+        return account
 
     def has_accounts(self) -> bool:
         with self.engine.connect() as db:
@@ -315,7 +328,7 @@ class Store:
             raise StoreError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
         if not username.strip():
             raise StoreError("Cần tên đăng nhập.")
-        account = Account(username.strip(), "quan_tri", None, name)
+        account = Account(username.strip().lower(), "quan_tri", None, name)
         with self._write() as db:
             taken = db.scalar(select(TaiKhoan.id).limit(1)) is not None
             if taken:  # logged, and the refusal raised once this transaction has kept the log line

@@ -393,6 +393,15 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+_LABELS = {c.name: c.vocabulary.labels for c in (*UNIT_FIELDS, *MEMBER_FIELDS) if c.vocabulary is not None}
+
+
+def _cell(name: str, value: Any) -> str:
+    """A cell as people read it: a rating or a code by its label."""
+    labels = _LABELS.get(name)
+    return labels.get(value, str(value)) if labels and isinstance(value, str) else _shown(value)
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> pd.DataFrame:
     """Every figure that differs between two versions of a report: the unit's own, and per member
     (by Mã đảng viên) — members added, removed, and each changed cell — as «trước» and «sau»."""
@@ -403,7 +412,10 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> pd.DataFrame:
     for column in UNIT_FIELDS:
         a, b = old_unit.get(column.name), new_unit.get(column.name)
         if a != b:
-            rows.append({"Phần": "Đơn vị", "Đảng viên": "", "Cột": column.title, "Trước": _shown(a), "Sau": _shown(b)})
+            rows.append(
+                {"Phần": "Đơn vị", "Đảng viên": "", "Cột": column.title, "Trước": _cell(column.name, a),
+                 "Sau": _cell(column.name, b)}
+            )  # fmt: skip
     old_members = {str(m.get("ma_dang_vien")): m for m in before.get("dang_vien", [])}
     new_members = {str(m.get("ma_dang_vien")): m for m in after.get("dang_vien", [])}
     for key in sorted(old_members.keys() | new_members.keys()):
@@ -419,7 +431,7 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> pd.DataFrame:
             if a_row.get(name) != b_row.get(name):
                 rows.append(
                     {"Phần": "Đảng viên", "Đảng viên": who, "Cột": titles.get(name, name),
-                     "Trước": _shown(a_row.get(name)), "Sau": _shown(b_row.get(name))}
+                     "Trước": _cell(name, a_row.get(name)), "Sau": _cell(name, b_row.get(name))}
                 )  # fmt: skip
     return pd.DataFrame(rows, columns=["Phần", "Đảng viên", "Cột", "Trước", "Sau"])
 
