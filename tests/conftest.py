@@ -16,3 +16,18 @@ def sample():  # type: ignore[no-untyped-def]
     from scoring import load_dataset
 
     return load_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():  # type: ignore[no-untyped-def]
+    """Argon2 with its lowest cost in tests: the default (64 MiB, 3 passes) is slow on purpose, and
+    the tests create hundreds of accounts. What is checked (a hash, never the password; verify) is
+    the same; `test_store` checks the shipped hasher's own parameters once."""
+    from argon2 import PasswordHasher
+
+    from scoring.store import service
+
+    shipped = service._HASHER
+    service._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    service._HASHER = shipped
