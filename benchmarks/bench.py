@@ -185,8 +185,8 @@ def run_median(task: str, data: Path, repeat: int) -> dict[str, float]:
 
 
 def ensure_data(size: int) -> tuple[Path, Path]:
-    from scoring.generate import generate
-    from scoring.io.writers import write_tables
+    from scoring.outputs.writers import write_tables
+    from scoring.sample.generate import generate
 
     parquet, csv = OUT / f"{size}_parquet", OUT / f"{size}_csv"
     if not parquet.exists() or not csv.exists():

@@ -1,4 +1,4 @@
-"""Benchmark: the rating compliance check and the award shortlist (`thidua kiem-tra-xep-loai`,
+"""Benchmark: the rating report and the award shortlist (`thidua kiem-tra-xep-loai`,
 `thidua khen-thuong`), by size.
 
     python benchmarks/khen_thuong.py                        # 0.1, 1 and 5.6 million members
@@ -37,17 +37,18 @@ CHECKED = [2022, 2024, 2025]  # one year under each rules file: QĐ 132, QĐ 124
 
 def task(data: Path, year: int) -> dict[str, float]:
     import scoring
-    from scoring.awards import shortlist
-    from scoring.compliance import RULES_FOLDER, collective_quota, member_quota
-    from scoring.criteria.rules import rules_for_year
+    from scoring.engine.awards import shortlist
     from scoring.engine.rating import check_ratings
+    from scoring.engine.rating_report import collective_quota, member_quota
+    from scoring.plans.bundled import rules_folder
+    from scoring.plans.rating_rules import rules_for_year
 
     dataset = scoring.load_dataset(data)
     criteria = scoring.load_criteria(CRITERIA)
     started = time.perf_counter()
     result = scoring.score(dataset, criteria, year)
     scored = time.perf_counter() - started
-    rules = rules_for_year(year, RULES_FOLDER)
+    rules = rules_for_year(year, rules_folder())
     started = time.perf_counter()
     check = check_ratings(dataset, rules, year)
     checked = time.perf_counter() - started
@@ -83,8 +84,8 @@ def run_task(data: Path, year: int) -> dict[str, float]:
 
 
 def ensure_data(size: int) -> Path:
-    from scoring.generate import generate
-    from scoring.io.writers import write_tables
+    from scoring.outputs.writers import write_tables
+    from scoring.sample.generate import generate
 
     folder = OUT / f"{size}_5nam_parquet"
     if not folder.exists():

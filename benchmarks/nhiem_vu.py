@@ -53,8 +53,8 @@ def task(data: Path) -> dict[str, float]:
 
 def ensure_data(size: int) -> Path:
     from scoring.cli import bundled_tasks
-    from scoring.generate import generate
-    from scoring.io.writers import write_tables
+    from scoring.outputs.writers import write_tables
+    from scoring.sample.generate import generate
 
     folder = OUT / f"{size}_nhiem_vu_parquet"
     if not folder.exists():

@@ -37,8 +37,8 @@ def _timed(call: object) -> tuple[object, float]:
 
 def task(size: int) -> dict[str, float]:
     import scoring
-    from scoring.generate import generate
-    from scoring.io.writers import write_tables
+    from scoring.outputs.writers import write_tables
+    from scoring.sample.generate import generate
     from scoring.store import Store, connect
     from scoring.store.assemble import approved_dataset
     from scoring.store.service import SYSTEM

@@ -13,17 +13,18 @@ import streamlit as st
 
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
 from scoring.engine.rating import rating_label
+from scoring.outputs.views import cap_tren_choices
+from scoring.plans import bundled
 from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
 from scoring.store.workflow import Assessment
-from scoring.views import cap_tren_choices
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mau"
-CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+CRITERIA = bundled.default_plan()
 TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
 #: the plans shipped with the tool (criteria/*.yaml), the Hai chân – Ba mũi plan first
-PLANS = sorted((ROOT / "criteria").resolve().glob("*.yaml"), key=lambda p: (p.name != CRITERIA.name, p.name))
+PLANS = sorted(bundled.plan_files(), key=lambda p: (p.name != CRITERIA.name, p.name))
 
 
 @dataclass
@@ -76,7 +77,7 @@ def loaded() -> Loaded:
             dataset,
             criteria,
             f"{SAMPLE.relative_to(ROOT)} (dữ liệu mẫu một Đảng bộ Khối)",
-            f"{CRITERIA.relative_to(ROOT)} — {criteria.label}",
+            f"criteria/{CRITERIA.name} — {criteria.label}",
             f"mau:{_digest(SAMPLE)}|{criteria_key(criteria)}",
         )
     value: Loaded = st.session_state["loaded"]
@@ -124,7 +125,7 @@ def _plan_picker(state: Loaded) -> None:
             state.dataset,
             criteria,
             state.data_label,
-            f"{path.relative_to(ROOT.resolve())} — {criteria.label}",
+            f"criteria/{path.name} — {criteria.label}",
             f"{state.key.split('|')[0]}|{criteria_key(criteria)}",
         )
         st.rerun()

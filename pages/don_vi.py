@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, results, sidebar
-from scoring.views import below, entity_kind, gaps, history, name_of, pickable, scorecard, search
+from scoring.outputs.views import below, entity_kind, gaps, history, name_of, pickable, scorecard, search
 
 state = loaded()
 year, _ = sidebar()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.common import APPROVED, TEMPLATE, Loaded, account, caption, criteria_key, loaded, sidebar, use_approved
 from scoring import CriteriaError, load_criteria, validate_dataset
-from scoring.io.excel import XLSX_MIME
+from scoring.outputs.excel import XLSX_MIME
 
 LIMIT_MB = 50
 

@@ -12,10 +12,10 @@ import streamlit as st
 
 from pages.common import plan_sidebar, require_account, show_assessment, store
 from scoring.engine.rating import rating_label
+from scoring.outputs.views import LEVEL_LABELS
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
 from scoring.store.workflow import assess, changes, overview
-from scoring.views import LEVEL_LABELS
 
 criteria = plan_sidebar()
 user = require_account()

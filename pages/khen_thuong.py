@@ -9,19 +9,26 @@ from datetime import date
 import streamlit as st
 
 from pages.common import Loaded, caption, criterion_table, loaded, result, sidebar
-from scoring.awards import TIE_RULE, Shortlist, shortlist
-from scoring.compliance import ComplianceReport, check_compliance
-from scoring.compliance_views import (
-    compliance_workbook_sheets,
+from scoring.engine.awards import TIE_RULE, Shortlist, shortlist
+from scoring.engine.rating_report import RatingReport, rating_report
+from scoring.outputs.documents import (
+    Letterhead,
+    shortlist_docx,
+    shortlist_xlsx,
+    so_ket_docx,
+    so_ket_xlsx,
+    summary_table,
+)
+from scoring.outputs.excel import XLSX_MIME
+from scoring.outputs.rating_views import (
     findings_view,
     over_quota,
     quota_view,
+    rating_workbook_sheets,
     shortlist_view,
 )
-from scoring.criteria.rules import RulesError
-from scoring.io.documents import Letterhead, shortlist_docx, shortlist_xlsx, so_ket_docx, so_ket_xlsx, summary_table
-from scoring.io.excel import XLSX_MIME
-from scoring.views import board, workbook
+from scoring.outputs.views import board, workbook
+from scoring.plans.rating_rules import RulesError
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LEGEND = (
@@ -31,18 +38,18 @@ LEGEND = (
 
 
 @st.cache_resource(show_spinner="Đang kiểm tra xếp loại theo quy định…", max_entries=16)
-def _report(key: str, year: int, _state: Loaded) -> ComplianceReport:
-    return check_compliance(_state.dataset, year)
+def _report(key: str, year: int, _state: Loaded) -> RatingReport:
+    return rating_report(_state.dataset, year)
 
 
 @st.cache_resource(show_spinner="Đang lập danh sách đề nghị…", max_entries=16)
-def _shortlist(key: str, year: int, _state: Loaded, _report: ComplianceReport) -> Shortlist:
+def _shortlist(key: str, year: int, _state: Loaded, _report: RatingReport) -> Shortlist:
     return shortlist(_state.dataset, result(year, _state), _report.ratings)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _check_file(key: str, year: int, _report: ComplianceReport) -> bytes:
-    return workbook(compliance_workbook_sheets(_report))
+def _check_file(key: str, year: int, _report: RatingReport) -> bytes:
+    return workbook(rating_workbook_sheets(_report))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import Loaded, caption, loaded, result, sidebar
-from scoring.criteria.targets import TargetError
-from scoring.io.results import criteria_table
-from scoring.views import what_if, with_change
+from scoring.outputs.results import criteria_table
+from scoring.outputs.views import what_if, with_change
+from scoring.plans.targets import TargetError
 
 state = loaded()
 year, _ = sidebar()

@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, sidebar
-from scoring.views import RATING_COLOURS, RATING_ORDER, board, ratings_over_years, violation_path
+from scoring.outputs.views import RATING_COLOURS, RATING_ORDER, board, ratings_over_years, violation_path
 
 state = loaded()
 year, cap_tren = sidebar()

@@ -19,11 +19,11 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
-from scoring.io.excel import XLSX_MIME
-from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
+from scoring.input.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
+from scoring.outputs.excel import XLSX_MIME
+from scoring.outputs.views import workbook
 from scoring.store import StaleVersion, StoreError
 from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, read_upload, starting_point
-from scoring.views import workbook
 
 LIMIT_MB = 50  # as the Dữ liệu page (and the uploader's own limit, .streamlit/config.toml)
 FLAG_TEXT = {None: "—", True: "Có", False: "Không"}

@@ -7,8 +7,8 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, result, sidebar
-from scoring.io.excel import XLSX_MIME
-from scoring.views import GROUPINGS, LEVEL_LABELS, group_choices, member_ranking, org_ranking, workbook
+from scoring.outputs.excel import XLSX_MIME
+from scoring.outputs.views import GROUPINGS, LEVEL_LABELS, group_choices, member_ranking, org_ranking, workbook
 
 year, _ = sidebar()
 now = result(year)

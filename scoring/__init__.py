@@ -1,9 +1,9 @@
 """thi đua: a scoring engine for the "Hai chân – Ba mũi" party-building emulation movement."""
 
-from scoring.criteria import CriteriaError, CriteriaSet, check_criteria, load_criteria
-from scoring.dataset import Dataset, DatasetError, load_dataset, validate_dataset
 from scoring.engine import ScoreResult, ScoringError, score
-from scoring.validation.report import ValidationReport
+from scoring.input.dataset import Dataset, DatasetError, load_dataset, validate_dataset
+from scoring.input.report import ValidationReport
+from scoring.plans import CriteriaError, CriteriaSet, check_criteria, load_criteria
 
 __all__ = [
     "CriteriaError",

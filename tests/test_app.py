@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring import Dataset, load_criteria, score
-from scoring.io.results import criteria_table
-from scoring.views import board, cap_tren_choices, org_ranking, scorecard, what_if, with_change
+from scoring.outputs.results import criteria_table
+from scoring.outputs.views import board, cap_tren_choices, org_ranking, scorecard, what_if, with_change
 from tests.conftest import ROOT
 
 CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")
@@ -115,15 +115,15 @@ def test_criteria_page_and_what_if(app: AppTest, sample: Dataset) -> None:
 
 
 def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) -> None:
-    from scoring.awards import shortlist
-    from scoring.compliance import check_compliance
-    from scoring.compliance_views import over_quota
     from scoring.engine import score
+    from scoring.engine.awards import shortlist
+    from scoring.engine.rating_report import rating_report
+    from scoring.outputs.rating_views import over_quota
 
     at = _open(app, "khen_thuong")
     year = int(_year_box(at).value)
     assert at.title[0].value == f"Khen thưởng và kiểm tra xếp loại năm {year}"
-    report = check_compliance(sample, year)
+    report = rating_report(sample, year)
     findings = [d.value for d in at.dataframe if "Căn cứ" in d.value.columns]
     if report.ratings.findings.empty:
         assert not findings and "Mọi xếp loại đã nhập đều nằm trong mức quy định" in at.success[0].value

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from scoring import Dataset
-from scoring.awards import streaks
-from scoring.dataset import dataset_from_frames
+from scoring.engine.awards import streaks
+from scoring.input.dataset import dataset_from_frames
 
 YEARS = list(range(2020, 2026))
 HISTORY = {  # member -> rating per year 2020..2025 (None: no row that year)
@@ -80,8 +80,8 @@ def test_a_year_with_few_units_gives_a_shortlist_not_a_crash(sample: Dataset) ->
     """The approved reports of a year still being collected: two chi bộ and no đảng bộ (it crashed
     formatting the numbers of no candidate at all)."""
     from scoring import load_criteria, score
-    from scoring.awards import shortlist
-    from scoring.compliance import check_compliance
+    from scoring.engine.awards import shortlist
+    from scoring.engine.rating_report import rating_report
     from tests.conftest import ROOT
 
     keep = ["CB001", "CB002"]
@@ -91,5 +91,5 @@ def test_a_year_with_few_units_gives_a_shortlist_not_a_crash(sample: Dataset) ->
     dataset, report = dataset_from_frames({k: v.astype(object) for k, v in frames.items()})
     assert dataset is not None, report.to_text()
     result = score(dataset, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2025)
-    table = shortlist(dataset, result, check_compliance(dataset, 2025).ratings).table
+    table = shortlist(dataset, result, rating_report(dataset, 2025).ratings).table
     assert len(table) and set(table["ma"].astype(str)) <= {*keep, *members["ma_dang_vien"].astype(str)}

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from scoring import Dataset, load_criteria, score
-from scoring.text import strip_diacritics
-from scoring.views import org_ranking, search
+from scoring.domain.text import strip_diacritics
+from scoring.outputs.views import org_ranking, search
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from scoring import load_criteria, score
-from scoring.dataset import dataset_from_frames
+from scoring.input.dataset import dataset_from_frames
 from tests.conftest import ROOT
 
 CASES_DIR = ROOT / "tests" / "cases"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from scoring import load_dataset
 from scoring.cli import app, parse_years
-from scoring.io import writers
+from scoring.outputs import writers
 from tests.conftest import SAMPLE, VALID
 
 runner = CliRunner()

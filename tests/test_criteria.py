@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from scoring import check_criteria, load_criteria
 from scoring.cli import app
-from scoring.criteria.expr import MEMBER, UNIT, ExprError, Type, parse
-from scoring.criteria.targets import TargetError, parse_target
+from scoring.plans.expr import MEMBER, UNIT, ExprError, Type, parse
+from scoring.plans.targets import TargetError, parse_target
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "criteria" / "hai_chan_ba_mui.yaml"

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from scoring import Dataset, DatasetError, load_dataset, validate_dataset
-from scoring.domain import CAP, XEP_LOAI
-from scoring.generate import generate
-from scoring.io.writers import write_tables
-from scoring.schema import TABLES
-from scoring.text import fold
+from scoring.domain.codes import CAP, XEP_LOAI
+from scoring.domain.text import fold
+from scoring.input.schema import TABLES
+from scoring.outputs.writers import write_tables
+from scoring.sample.generate import generate
 from tests.conftest import SAMPLE, VALID
 
 

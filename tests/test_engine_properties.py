@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring import Dataset, load_criteria, score
-from scoring.dataset import dataset_from_frames
-from scoring.generate import generate
+from scoring.input.dataset import dataset_from_frames
+from scoring.sample.generate import generate
 from tests.conftest import ROOT
 
 CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")

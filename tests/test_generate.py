@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scoring import Dataset
-from scoring.generate import GenerationError, generate
+from scoring.sample.generate import GenerationError, generate
 
 
 def test_member_ratings_like_the_published_ones(sample: Dataset) -> None:

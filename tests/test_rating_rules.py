@@ -10,10 +10,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from scoring.compliance import RULES_FOLDER, collective_quota
-from scoring.criteria.rules import RulesError, check_rules, load_rules, rules_for_year
-from scoring.dataset import Dataset, dataset_from_frames
 from scoring.engine.rating import ABOVE, BELOW, CONFLICT, OK, check_ratings
+from scoring.engine.rating_report import collective_quota
+from scoring.input.dataset import Dataset, dataset_from_frames
+from scoring.plans.bundled import rules_folder
+from scoring.plans.rating_rules import RulesError, check_rules, load_rules, rules_for_year
 
 TREE = pd.DataFrame(
     {
@@ -47,7 +48,7 @@ def build(year: int, members: list[dict[str, Any]], units: dict[str, dict[str, A
 
 
 def verdicts(dataset: Dataset, year: int, rules_file: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rules = load_rules(rules_file) if rules_file else rules_for_year(year, RULES_FOLDER)
+    rules = load_rules(rules_file) if rules_file else rules_for_year(year, rules_folder())
     check = check_ratings(dataset, rules, year)
     return check.members.set_index("ma_dang_vien"), check.units.set_index("ma_to_chuc")
 
@@ -209,16 +210,16 @@ BY_YEAR = [(2018, "qd132_2018"), (2022, "qd132_2018"), (2023, "qd124_2023"), (20
 
 @pytest.mark.parametrize(("year", "file"), BY_YEAR)
 def test_rules_chosen_by_year(year: int, file: str) -> None:
-    assert Path(rules_for_year(year, RULES_FOLDER).path).stem == file
+    assert Path(rules_for_year(year, rules_folder()).path).stem == file
 
 
 def test_no_rules_for_a_year_says_so() -> None:
     with pytest.raises(RulesError, match="không có quy định xếp loại nào áp dụng cho năm 2017"):
-        rules_for_year(2017, RULES_FOLDER)
+        rules_for_year(2017, rules_folder())
 
 
 def test_every_shipped_rule_cites_its_source() -> None:
-    for file in sorted(RULES_FOLDER.glob("*.yaml")):
+    for file in sorted(rules_folder().glob("*.yaml")):
         rules = load_rules(file)
         assert rules.rules, file
         for rule in rules.rules:

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from scoring import Dataset, load_criteria, score
-from scoring.generate import generate
-from scoring.io.writers import write_tables
+from scoring.outputs.writers import write_tables
+from scoring.sample.generate import generate
 from tests.conftest import ROOT
 
 duckdb = pytest.importorskip("duckdb")  # installed with the test extras

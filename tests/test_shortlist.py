@@ -14,10 +14,10 @@ from docx import Document
 from typer.testing import CliRunner
 
 from scoring import Dataset, load_criteria, score, validate_dataset
-from scoring.awards import Shortlist, shortlist
 from scoring.cli import app
-from scoring.compliance import check_compliance
-from scoring.io.documents import Letterhead, shortlist_docx, shortlist_xlsx
+from scoring.engine.awards import Shortlist, shortlist
+from scoring.engine.rating_report import rating_report
+from scoring.outputs.documents import Letterhead, shortlist_docx, shortlist_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mau"
@@ -33,7 +33,7 @@ def sample() -> Dataset:
 @pytest.fixture(scope="module")
 def listed(sample: Dataset) -> Shortlist:
     result = score(sample, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2024)
-    return shortlist(sample, result, check_compliance(sample, 2024).ratings)
+    return shortlist(sample, result, rating_report(sample, 2024).ratings)
 
 
 def test_proposals_respect_quota_rating_and_rules(listed: Shortlist) -> None:
@@ -101,7 +101,7 @@ def test_shortlist_is_deterministic(sample: Dataset, listed: Shortlist) -> None:
     again = shortlist(
         sample,
         score(sample, load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml"), 2024),
-        check_compliance(sample, 2024).ratings,
+        rating_report(sample, 2024).ratings,
     )
     pd.testing.assert_frame_equal(again.table, listed.table)
 

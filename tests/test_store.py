@@ -487,9 +487,9 @@ def test_a_draft_is_assessed_within_scope_and_shows_only_its_unit(store: Store) 
 
 
 def test_an_uploaded_sheet_gives_the_units_rows_or_every_error_with_its_row(tmp_path: Path) -> None:
-    from scoring.schema import DANG_VIEN, DON_VI_NAM
+    from scoring.input.schema import DANG_VIEN, DON_VI_NAM
+    from scoring.outputs.views import workbook
     from scoring.store.workflow import read_upload
-    from scoring.views import workbook
 
     units = pd.DataFrame(
         [{"Mã tổ chức": "A", "Năm": 2025, "Xếp loại": "HTTNV", "Số quần chúng": 20},
@@ -576,10 +576,10 @@ def test_an_account_must_fit_its_role_and_unit(store: Store, username: str, role
 
 
 def test_every_member_and_the_unit_must_have_a_rating_in_a_report(store: Store) -> None:
-    from scoring.store.assemble import check_submission
+    from scoring.store.submission import check_submission
 
     members = [MEMBERS[0], {**MEMBERS[0], "ma_dang_vien": "DV2", "ho_ten": "Trần Thị Bé", "xep_loai": None}]
-    report = check_submission(store, "A", 2025, {"don_vi": {"so_quan_chung": 3}, "dang_vien": members})
+    report = check_submission(store.tree(), "A", 2025, {"don_vi": {"so_quan_chung": 3}, "dang_vien": members})
     errors = report.errors.set_index("trang_tinh")
     assert errors.loc["Đảng viên", ["dong", "cot", "gia_tri"]].tolist() == [2, "Xếp loại", "Trần Thị Bé"]
     assert "Chưa chọn xếp loại của đơn vị" in errors.loc["Đơn vị năm", "van_de"]

@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 
 from scoring import load_dataset
-from scoring.schema import TABLES
-from scoring.template import write_template
+from scoring.input.schema import TABLES
+from scoring.sample.template import write_template
 from tests.conftest import TEMPLATE, VALID
 
 

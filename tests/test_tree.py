@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import tree
+from scoring.domain import tree
 
 
 def _walk(parent: list[int], start: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""The app's figures, computed by scoring.views, checked on the sample against plain pandas."""
+"""The app's figures, computed by scoring.outputs.views, checked on the sample against plain pandas."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from scoring import Dataset, load_criteria, score
-from scoring.criteria.targets import TargetError
-from scoring.views import (
+from scoring.outputs.views import (
     below,
     board,
     cap_tren_choices,
@@ -21,6 +20,7 @@ from scoring.views import (
     with_change,
     workbook,
 )
+from scoring.plans.targets import TargetError
 from tests.conftest import ROOT
 
 CRITERIA = load_criteria(ROOT / "criteria" / "hai_chan_ba_mui.yaml")

@@ -14,11 +14,11 @@ from streamlit.testing.v1 import AppTest
 
 from scoring import Dataset
 from scoring.engine.rating import rating_label
-from scoring.schema import DANG_VIEN, DON_VI_NAM
+from scoring.input.schema import DANG_VIEN, DON_VI_NAM
+from scoring.outputs.views import workbook
 from scoring.store import Store, connect
 from scoring.store.service import SYSTEM
 from scoring.store.workflow import submissions_from_dataset
-from scoring.views import workbook
 from tests.conftest import ROOT
 
 YEAR = 2025

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.criteria.expr import (
+from scoring.engine.year import YearData
+from scoring.plans.expr import (
     LEAVES,
     MEMBER,
     POPULATIONS,
@@ -31,7 +32,6 @@ from scoring.criteria.expr import (
     Previous,
     split_population,
 )
-from scoring.engine.year import YearData
 
 
 @dataclass(frozen=True)

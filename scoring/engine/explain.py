@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.criteria.expr import (
+from scoring.domain.codes import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
+from scoring.engine.evaluate import Evaluator, Rows
+from scoring.engine.verdict import NOT_APPLICABLE, NOT_MET, Verdict
+from scoring.input.schema import DANG_VIEN, DON_VI_NAM, TO_CHUC
+from scoring.plans.expr import (
     MEMBER,
     TASK,
     Aggregate,
@@ -30,11 +34,7 @@ from scoring.criteria.expr import (
     population_noun,
     split_population,
 )
-from scoring.criteria.model import Criterion
-from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
-from scoring.engine.evaluate import Evaluator, Rows
-from scoring.engine.verdict import NOT_APPLICABLE, NOT_MET, Verdict
-from scoring.schema import DANG_VIEN, DON_VI_NAM, TO_CHUC
+from scoring.plans.model import Criterion
 
 MAX_OFFENDERS = 5
 FLAG_PHRASES = {

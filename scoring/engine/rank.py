@@ -13,16 +13,14 @@ Everything runs on integer codes (groups, ids), so millions of members rank in o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.dataset import Dataset
-from scoring.domain import CAP, DOI_TUONG, LOAI_HINH, TCCSD_LEVELS
-
-if TYPE_CHECKING:
-    from scoring.engine.score import _LevelScore
+from scoring.domain.codes import CAP, DOI_TUONG, LOAI_HINH, TCCSD_LEVELS
+from scoring.engine.levels import LevelScore
+from scoring.input.dataset import Dataset
 
 ORG_COLUMNS = [
     "nam", "ma_to_chuc", "ten_to_chuc", "cap", "nhom_thi_dua", "tong_diem", "so_tieu_chi_dat", "so_tieu_chi",
@@ -145,7 +143,7 @@ def _org_groups(
     return groups
 
 
-def org_table(dataset: Dataset, year: int, levels: list[_LevelScore]) -> pd.DataFrame:
+def org_table(dataset: Dataset, year: int, levels: list[LevelScore]) -> pd.DataFrame:
     """Every organisation once per group; groups may span levels (loại hình), so rank them together.
     Text columns are taken from `to_chuc` and from the short list of group keys by position (no
     string built per row)."""
@@ -215,14 +213,14 @@ class MemberRanking:
     codes, `group` their (đối tượng, cấp trên) group as one small integer."""
 
     year: int
-    level: _LevelScore
+    level: LevelScore
     rows: np.ndarray
     code: np.ndarray
     group: np.ndarray
     ranked: _Ranked
 
 
-def member_ranking(dataset: Dataset, level: _LevelScore | None) -> MemberRanking | None:
+def member_ranking(dataset: Dataset, level: LevelScore | None) -> MemberRanking | None:
     if level is None:
         return None
     rows = level.year.member_rows

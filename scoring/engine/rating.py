@@ -1,4 +1,4 @@
-"""Apply a rules file (`scoring.criteria.rules`) to a year: for every member and organisation, the
+"""Apply a rules file (`scoring.plans.rating_rules`) to a year: for every member and organisation, the
 range of ratings the rules allow, the rules that set it, and the rating as entered checked against it.
 
 Each rule, where its condition holds, allows an interval of ratings (`rating: X` → [X, X],
@@ -24,13 +24,13 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from scoring.criteria.expr import MEMBER, Node
-from scoring.criteria.model import LEVEL_ORDER
-from scoring.criteria.rules import Base, Rule, RuleSet
-from scoring.dataset import Dataset
-from scoring.domain import CAP, RATING_ORDER, XEP_LOAI
+from scoring.domain.codes import CAP, RATING_ORDER, XEP_LOAI
 from scoring.engine.evaluate import Evaluator, active_unit_rows, member_rows
 from scoring.engine.year import YearData
+from scoring.input.dataset import Dataset
+from scoring.plans.expr import MEMBER, Node
+from scoring.plans.model import LEVEL_ORDER
+from scoring.plans.rating_rules import Base, Rule, RuleSet
 
 TOP = float(len(RATING_ORDER) - 1)
 OK = "Đúng quy định"

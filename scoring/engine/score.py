@@ -17,11 +17,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from scoring.criteria.expr import MEMBER
-from scoring.criteria.model import LEVEL_ORDER, CriteriaSet, Criterion
-from scoring.dataset import Dataset
 from scoring.engine import explain
 from scoring.engine.evaluate import Evaluator, Rows, active_unit_rows, member_rows
+from scoring.engine.levels import LevelScore
 from scoring.engine.rank import (
     MEMBER_COLUMNS,
     MemberRanking,
@@ -32,6 +30,9 @@ from scoring.engine.rank import (
 )
 from scoring.engine.verdict import MET, NO_DATA, NOT_APPLICABLE, NOT_MET, STATE_WORDS, Verdict, judge
 from scoring.engine.year import YearData
+from scoring.input.dataset import Dataset
+from scoring.plans.expr import MEMBER
+from scoring.plans.model import LEVEL_ORDER, CriteriaSet, Criterion
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
@@ -76,13 +77,13 @@ class ScoreResult:
     nam: int
     criteria: CriteriaSet
     scored: list[_Scored] = field(default_factory=list, repr=False)
-    levels: list[_LevelScore] = field(default_factory=list, repr=False)
+    levels: list[LevelScore] = field(default_factory=list, repr=False)
     org_ranks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     member_ranks: MemberRanking | None = field(default=None, repr=False)
-    last_year: Callable[[], list[_LevelScore] | None] = field(default=lambda: None, repr=False)
+    last_year: Callable[[], list[LevelScore] | None] = field(default=lambda: None, repr=False)
 
     @cached_property
-    def previous_levels(self) -> list[_LevelScore] | None:
+    def previous_levels(self) -> list[LevelScore] | None:
         """Last year scored with the same criteria (None without last year's data)."""
         return self.last_year()
 
@@ -126,27 +127,6 @@ class ScoreResult:
         return _long_table(self.scored, text=False)
 
 
-@dataclass
-class _LevelScore:
-    """Per entity of a level: `total` is the score scaled to the level's maximum (criteria that do
-    not apply are left out, so exempt members and first years are not penalised); `earned` and
-    `applicable_max` are the raw points behind it."""
-
-    level: str
-    rows: Rows
-    year: YearData
-    total: np.ndarray
-    met: np.ndarray
-    n_criteria: int
-    max_points: float
-    earned: np.ndarray
-    applicable_max: np.ndarray
-
-    @property
-    def ids(self) -> np.ndarray:
-        return self.year.member_ids(self.rows.index) if self.rows.kind == MEMBER else self.year.org_ids[self.rows.index]
-
-
 def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     """Score `year`: every criterion of every level, totals and ranks. Last year (if the data has
     it) gives the trends; it is scored in full only when a ranking table asks for rank changes."""
@@ -163,7 +143,7 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     current.forget()  # verdicts are kept; explanations recompute what they need, when asked
     earlier.forget()
 
-    def last_year() -> list[_LevelScore] | None:
+    def last_year() -> list[LevelScore] | None:
         if year - 1 not in dataset.years:
             return None
         previous = _score_year(criteria, earlier)[1]
@@ -186,7 +166,7 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
     )
 
 
-def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
+def _totals(levels: list[LevelScore]) -> pd.DataFrame:
     columns = [
         "cap",
         "ma",
@@ -217,7 +197,7 @@ def _totals(levels: list[_LevelScore]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scored], list[_LevelScore]]:
+def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scored], list[LevelScore]]:
     """Every level of one year, on two threads (numpy releases the interpreter lock for array
     work, so both cores share it): each member criterion is one task — the members are by far the
     most rows — and each organisation level another; the largest go first. Verdicts are pure
@@ -245,7 +225,7 @@ def _score_year(criteria: CriteriaSet, evaluator: Evaluator) -> tuple[list[_Scor
         for level, future in futures:  # in submission order: criteria keep their order in the file
             found[level] += future.result()
     scored: list[_Scored] = []
-    levels: list[_LevelScore] = []
+    levels: list[LevelScore] = []
     for level, rows, chosen in plan:
         level_scored = [_Scored(c, level, rows, v, evaluator) for c, v in zip(chosen, found[level], strict=True)]
         scored += level_scored
@@ -263,7 +243,7 @@ def _in_parallel(here: Callable[[], _A], there: Callable[[], _B] | None) -> tupl
         return mine, future.result()
 
 
-def _level_score(level: str, rows: Rows, data: YearData, scored: list[_Scored]) -> _LevelScore:
+def _level_score(level: str, rows: Rows, data: YearData, scored: list[_Scored]) -> LevelScore:
     """Totals of one level: points earned, scaled to the level's maximum over the criteria that apply."""
     earned_total = np.zeros(len(rows))
     applicable_max = np.zeros(len(rows))
@@ -277,7 +257,7 @@ def _level_score(level: str, rows: Rows, data: YearData, scored: list[_Scored]) 
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = np.where(applicable_max > 0, total / applicable_max * level_max, 0.0)
     # scaled to the level's maximum and rounded to 2 decimals ("quy đổi thang 100"): ties are exact
-    return _LevelScore(
+    return LevelScore(
         level,
         rows,
         data,

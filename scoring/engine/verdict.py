@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.criteria.expr import MEMBER, TASK, Aggregate, Node, split_population
-from scoring.criteria.model import Criterion
 from scoring.engine.evaluate import Evaluator, Rows
+from scoring.plans.expr import MEMBER, TASK, Aggregate, Node, split_population
+from scoring.plans.model import Criterion
 
 MET, NOT_MET, NO_DATA, NOT_APPLICABLE = 1, 0, -1, -2
 STATE_WORDS = {MET: "đạt", NOT_MET: "chưa đạt", NO_DATA: "không đủ dữ liệu", NOT_APPLICABLE: "không áp dụng"}

@@ -15,10 +15,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from scoring import tree
-from scoring.criteria.expr import POPULATIONS
-from scoring.criteria.model import Task
-from scoring.dataset import Dataset
+from scoring.domain import tree
+from scoring.input.dataset import Dataset
+from scoring.plans.expr import POPULATIONS
+from scoring.plans.model import Task
 
 
 def as_float(series: pd.Series) -> np.ndarray:
@@ -216,7 +216,7 @@ class YearData:
         return np.flatnonzero(self.task_ids == subset)
 
     def task_column(self, name: str) -> np.ndarray:
-        """A task row column (`scoring.criteria.expr.TASK_COLUMNS`), 1/0/NaN or a number of days."""
+        """A task row column (`scoring.plans.expr.TASK_COLUMNS`), 1/0/NaN or a number of days."""
         return self._task_columns[name]
 
     @cached_property

@@ -24,9 +24,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from scoring.domain import CAP, CHI_BO_LEVELS, TCCSD_LEVELS
+from scoring.domain.codes import CAP, CHI_BO_LEVELS, TCCSD_LEVELS
 from scoring.store.db import writer
 from scoring.store.models import BaoCao, BaoCaoPhienBan, NhatKy, TaiKhoan, ToChuc
+from scoring.store.submission import check_submission
+
+TREE_COLUMNS = ["ma_to_chuc", "ten_to_chuc", "cap", "ma_cap_tren", "loai_hinh"]
 
 ROLES = {
     "quan_tri": "Quản trị (Ban Tuyên giáo)",
@@ -148,6 +151,12 @@ class Store:
                     found.add(child)
                     todo.append(child)
         return found
+
+    def tree(self) -> pd.DataFrame:
+        """The stored organisation tree, one row per organisation (the columns of Tổ chức)."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(*(getattr(ToChuc, c) for c in TREE_COLUMNS)).order_by(ToChuc.ma_to_chuc)).all()
+        return pd.DataFrame(rows, columns=TREE_COLUMNS)
 
     def scope(self, actor: Account) -> set[str]:
         """The units whose member data `actor` may see and change."""
@@ -377,11 +386,9 @@ class Store:
 
     def submit(self, actor: Account, unit: str, year: int, expected_version: int) -> Submission:
         """Send the saved draft up for review; figures with errors (as an upload would report them) are not sent."""
-        from scoring.store.assemble import check_submission
-
         current = self.get(actor, unit, year)
         if current is not None and current.phien_ban == expected_version:
-            report = check_submission(self, unit, year, current.du_lieu)
+            report = check_submission(self.tree(), unit, year, current.du_lieu)
             if not report.ok:
                 raise StoreError("Chưa gửi được: số liệu có lỗi, sửa rồi gửi lại.\n" + report.to_text())
         return self._transition(actor, unit, year, expected_version, "gui", ("nhap", "tra_lai"), "da_gui")

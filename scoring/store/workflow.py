@@ -27,25 +27,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 
-from scoring.compliance import RULES_FOLDER
-from scoring.criteria.model import CriteriaSet
-from scoring.criteria.rules import RuleSet, rules_for_year
-from scoring.dataset import Dataset, dataset_from_frames
-from scoring.domain import CHI_BO_LEVELS
+from scoring.domain.codes import CHI_BO_LEVELS
 from scoring.engine.rating import RatingCheck, check_ratings
 from scoring.engine.score import ScoreResult, score
-from scoring.io.coerce import coerce_table
-from scoring.io.readers import RawTable, read_workbook_tables
-from scoring.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec
-from scoring.store.assemble import _frames, check_submission, tree_frame
+from scoring.input.coerce import coerce_table
+from scoring.input.dataset import Dataset, dataset_from_frames
+from scoring.input.readers import RawTable, read_workbook_tables
+from scoring.input.report import Location, ValidationReport
+from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, UNIT_FIELDS
+from scoring.outputs.views import gaps, scorecard
+from scoring.outputs.workflow_views import changes, member_table
+from scoring.plans.bundled import rules_folder
+from scoring.plans.model import CriteriaSet
+from scoring.plans.rating_rules import RuleSet, rules_for_year
 from scoring.store.models import BaoCao
 from scoring.store.service import NOT_SUBMITTED, Account, Store
-from scoring.validation.report import Location, ValidationReport
-from scoring.views import gaps, scorecard
+from scoring.store.submission import check_submission, submission_frames
 
-#: the columns a submission carries: its own row of Đơn vị năm, its members' rows of Đảng viên
-UNIT_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DON_VI_NAM.columns if c.name not in ("ma_to_chuc", "nam"))
-MEMBER_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DANG_VIEN.columns if c.name not in ("ma_chi_bo", "nam"))
 #: carried from last year's member list into a new year's form (who the members are, not how they did)
 CARRIED = ("ma_dang_vien", "ho_ten", "doi_tuong", "la_bi_thu")
 
@@ -235,7 +233,7 @@ def _baseline(store: Store) -> _Baseline:
             select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.du_lieu).where(BaoCao.trang_thai == "da_duyet")
         ).all()
     reports = [(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows]
-    tree = tree_frame(store)
+    tree = store.tree()
     dataset, report = _dataset(tree, reports, "Báo cáo đã duyệt")
     value = _Baseline(reports, tree, dataset, report)
     with _CACHE_LOCK:
@@ -247,7 +245,7 @@ def _baseline(store: Store) -> _Baseline:
 def _dataset(
     tree: pd.DataFrame, submissions: list[tuple[str, int, dict[str, Any]]], source: str
 ) -> tuple[Dataset | None, ValidationReport]:
-    units, members = _frames(submissions)
+    units, members = submission_frames(submissions)
     tables = {"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}
     present = {name: frame for name, frame in tables.items() if not frame.empty}  # a đảng bộ lists no members
     return dataset_from_frames(present, source=source, may_lack=("dang_vien", "don_vi_nam"))
@@ -295,7 +293,7 @@ def assess(
     """Score `data` as the unit's figures for `year` among the approved submissions of every other
     unit: its criteria, total, rank in each group, the rating the rules allow, and its members."""
     store.require_scope(actor, unit, "xem_danh_gia")
-    report = check_submission(store, unit, year, data)
+    report = check_submission(store.tree(), unit, year, data)
     out = Assessment(report)
     if not report.ok:
         return out
@@ -316,7 +314,7 @@ def assess(
     out.compared_with = sum(1 for s in base.reports if s[1] == year and s[0] != unit)
     check = _rules_check(dataset, year)
     out.rating = _rating(check, unit)
-    out.members = _members(check, result, unit)
+    out.members = member_table(check, result, unit)
     return out
 
 
@@ -324,7 +322,7 @@ def assess(
 def _rules(year: int) -> RuleSet | None:
     """The rules file in force in `year` (read once: the bundled files do not change while running)."""
     try:
-        return rules_for_year(year, RULES_FOLDER)
+        return rules_for_year(year, rules_folder())
     except Exception:  # no rules file in force that year: nothing to compare with
         return None
 
@@ -349,91 +347,6 @@ def _rating(check: RatingCheck | None, unit: str) -> dict[str, str]:
         "can_cu": str(row["can_cu"]),
         "quy_dinh": check.rules.label,
     }
-
-
-def _members(check: RatingCheck | None, result: ScoreResult, unit: str) -> pd.DataFrame:
-    """The unit's own members: score, rank, rating as entered and what the rules allow."""
-    ranked = result.xep_hang_dang_vien
-    ranked = ranked[ranked["ma_chi_bo"].astype(str) == unit].drop_duplicates("ma_dang_vien")
-    table = pd.DataFrame(
-        {
-            "Mã đảng viên": ranked["ma_dang_vien"].astype(str).to_numpy(),
-            "Họ và tên": ranked["ho_ten"].astype(str).to_numpy(),
-            "Tổng điểm": ranked["tong_diem"].to_numpy(),
-            "Thứ hạng": ranked["thu_hang"].to_numpy(),
-        }
-    )
-    if check is None or table.empty:
-        return table
-    rated = check.members[check.members["ma_chi_bo"].astype(str) == unit] if "ma_chi_bo" in check.members else None
-    if rated is None:
-        return table
-    rated = pd.DataFrame(
-        {
-            "Mã đảng viên": rated["ma_dang_vien"].astype(str).to_numpy(),
-            "Tự xếp loại": rated["xep_loai"].astype(str).to_numpy(),
-            "Mức được phép": rated["muc_duoc_phep"].astype(str).to_numpy(),
-            "Kết luận": rated["ket_luan"].astype(str).to_numpy(),
-            "Căn cứ": rated["can_cu"].astype(str).to_numpy(),
-        }
-    )
-    return table.merge(rated, on="Mã đảng viên", how="left")
-
-
-# --- what changed between two versions ----------------------------------------------------------
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)
-
-
-_LABELS = {c.name: c.vocabulary.labels for c in (*UNIT_FIELDS, *MEMBER_FIELDS) if c.vocabulary is not None}
-
-
-def _cell(name: str, value: Any) -> str:
-    """A cell as people read it: a rating or a code by its label."""
-    labels = _LABELS.get(name)
-    return labels.get(value, str(value)) if labels and isinstance(value, str) else _shown(value)
-
-
-def changes(before: dict[str, Any], after: dict[str, Any]) -> pd.DataFrame:
-    """Every figure that differs between two versions of a report: the unit's own, and per member
-    (by Mã đảng viên) — members added, removed, and each changed cell — as «trước» and «sau»."""
-    rows: list[dict[str, str]] = []
-    titles = {c.name: c.title for c in MEMBER_FIELDS}
-    order = {name: i for i, name in enumerate(titles)}  # the table's own column order
-    old_unit, new_unit = before.get("don_vi", {}), after.get("don_vi", {})
-    for column in UNIT_FIELDS:
-        a, b = old_unit.get(column.name), new_unit.get(column.name)
-        if a != b:
-            rows.append(
-                {"Phần": "Đơn vị", "Đảng viên": "", "Cột": column.title, "Trước": _cell(column.name, a),
-                 "Sau": _cell(column.name, b)}
-            )  # fmt: skip
-    old_members = {str(m.get("ma_dang_vien")): m for m in before.get("dang_vien", [])}
-    new_members = {str(m.get("ma_dang_vien")): m for m in after.get("dang_vien", [])}
-    for key in sorted(old_members.keys() | new_members.keys()):
-        a_row, b_row = old_members.get(key), new_members.get(key)
-        who = f"{(b_row or a_row or {}).get('ho_ten', '')} ({key})"
-        if a_row is None or b_row is None:
-            rows.append(
-                {"Phần": "Đảng viên", "Đảng viên": who, "Cột": "cả dòng",
-                 "Trước": "" if a_row is None else "có", "Sau": "" if b_row is None else "có"}
-            )  # fmt: skip
-            continue
-        for name in sorted(a_row.keys() | b_row.keys(), key=lambda n: order.get(n, len(order))):
-            if a_row.get(name) != b_row.get(name):
-                rows.append(
-                    {"Phần": "Đảng viên", "Đảng viên": who, "Cột": titles.get(name, name),
-                     "Trước": _cell(name, a_row.get(name)), "Sau": _cell(name, b_row.get(name))}
-                )  # fmt: skip
-    return pd.DataFrame(rows, columns=["Phần", "Đảng viên", "Cột", "Trước", "Sau"])
 
 
 # --- summaries without member data -------------------------------------------------------------

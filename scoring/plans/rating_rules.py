@@ -1,0 +1,369 @@
+"""Rating rules (quy định xếp loại chất lượng) as files: which rating each member and organisation may
+receive in a year, written as a base verdict plus ranked vetoes and exceptions, each citing its source.
+
+A rules file is date-versioned (`in_force`); `rules_for_year` picks the file in force for a year from
+a folder, so 2020 is checked under QĐ 132, 2024 under QĐ 124 and 2026 under QĐ 366 with no option to
+set. Conditions and bounds are written in the metric language of the criteria files (parsed, never
+executed). The evaluation is in `scoring.engine.rating`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BeforeValidator, Field
+
+from scoring.domain.codes import RATING_ORDER
+from scoring.plans.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
+from scoring.plans.model import Id, InForceModel, SourceModel, Strict, Text
+from scoring.plans.targets import parse_share
+from scoring.plans.yaml_source import CriteriaError, Problem, YamlReader, levels_of, read_yaml, validate_model
+
+KIND = "quy_dinh_xep_loai"
+EFFECTS = ("rating", "at_most", "at_least")
+EFFECT_WORDS = {"rating": "xếp loại", "at_most": "cao nhất", "at_least": "thấp nhất"}
+READINGS = ("htt", "htt_htxs")
+ROUNDINGS = {"xuong": "làm tròn xuống", "len": "làm tròn lên"}
+
+Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v), Field(min_length=1)]
+
+
+class BaseRuleModel(Strict):
+    level: str | list[str]
+    method: Literal["nhap", "diem"]
+    score: str | None = None
+    bands: dict[str, float] | None = None
+    source: SourceModel | None = None
+
+
+class QuotaPartModel(Strict):
+    per: Literal["tccsd", "nhom_thi_dua"]
+    source: SourceModel
+
+
+class QuotaModel(Strict):
+    share: Text
+    reading: Literal["htt", "htt_htxs"]
+    rounding: Literal["xuong", "len"]
+    dang_vien: QuotaPartModel | None = None
+    tap_the: QuotaPartModel | None = None
+
+
+class RuleModel(Strict):
+    id: Id
+    title: Text
+    level: str | list[str]
+    kind: Literal["veto", "exception"]
+    rank: int = Field(ge=1, le=99)
+    when: Text
+    rating: str | None = None
+    at_most: str | None = None
+    at_least: str | None = None
+    lifts: list[str] = Field(default_factory=list)
+    source: SourceModel
+    note: str | None = None
+
+
+class RulesHeaderModel(Strict):
+    kind: Literal["quy_dinh_xep_loai"]
+    title: Text
+    document: Text
+    in_force: InForceModel
+    version: Version
+    note: str | None = None
+    base: list[BaseRuleModel]
+    quota: QuotaModel | None = None
+
+
+@dataclass(frozen=True)
+class Base:
+    """How the rating is first reached at some levels: as entered (voted), or read off a score."""
+
+    levels: tuple[str, ...]
+    method: str
+    score: str | None  # the score column (method "diem")
+    bands: tuple[tuple[int, float], ...]  # (rating code, lowest score), best rating first
+    source: SourceModel | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    levels: tuple[str, ...]
+    kind: str  # veto | exception
+    rank: int
+    when: Node
+    when_text: str
+    effect: str | None  # rating | at_most | at_least | None (an exception that only lifts)
+    bound: Node | None
+    bound_text: str
+    lifts: tuple[str, ...]
+    source: SourceModel
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Quota:
+    share: float
+    reading: str
+    rounding: str
+    members: SourceModel | None
+    collectives: SourceModel | None
+
+    @property
+    def share_text(self) -> str:
+        return f"{self.share:.0%}"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    path: str
+    title: str
+    document: str
+    from_year: int
+    to_year: int | None
+    version: str
+    note: str | None
+    bases: tuple[Base, ...]
+    quota: Quota | None
+    rules: tuple[Rule, ...]
+
+    def in_force(self, year: int) -> bool:
+        return self.from_year <= year and (self.to_year is None or year <= self.to_year)
+
+    def base_for(self, level: str) -> Base:
+        found = next((b for b in self.bases if level in b.levels), None)
+        return found or Base((level,), "nhap", None, (), None)
+
+    def rules_for(self, level: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if level in r.levels)
+
+    @property
+    def years(self) -> str:
+        return f"{self.from_year}–{self.to_year or '…'}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} (phiên bản {self.version}, áp dụng {self.years})"
+
+
+class RulesError(CriteriaError):
+    """No usable rules for a year, or a rules file with problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.args = ("Quy định xếp loại có lỗi:\n" + "\n".join(f"  {p}" for p in problems),)
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    rules, problems = check_rules(path)
+    if rules is None:
+        raise RulesError(problems)
+    return rules
+
+
+def is_rules_file(path: str | Path) -> bool:
+    """Whether a YAML file declares itself a rating rules file (`kind: quy_dinh_xep_loai`)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == KIND
+
+
+def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Problem]]:
+    data, reader, problems = read_yaml(path, "tệp quy định xếp loại")
+    if reader is None:
+        return None, problems
+    result = _compile(data, reader)
+    return (result if not reader.problems else None), reader.problems
+
+
+def rules_for_year(year: int, folder: str | Path) -> RuleSet:
+    """The rules file of `folder` in force in `year`; an error naming the files when none or several are."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.glob("*.yaml") if is_rules_file(p)) if folder.is_dir() else []
+    if folder.is_file():
+        files = [folder]
+    problems: list[Problem] = []
+    chosen: list[RuleSet] = []
+    for file in files:
+        rules, found = check_rules(file)
+        problems.extend(found)
+        if rules is not None and rules.in_force(year):
+            chosen.append(rules)
+    if problems:
+        raise RulesError(problems)
+    if not chosen:
+        known = ", ".join(f"{p.name}" for p in files) or "không có tệp nào"
+        raise RulesError(
+            [Problem(str(folder), 0, "", f"không có quy định xếp loại nào áp dụng cho năm {year} ({known})")]
+        )
+    if len(chosen) > 1:
+        names = ", ".join(f"{Path(r.path).name} ({r.years})" for r in chosen)
+        raise RulesError([Problem(str(folder), 0, "", f"năm {year} thuộc hiệu lực của nhiều quy định: {names}")])
+    return chosen[0]
+
+
+def _compile(data: dict[str, Any], reader: YamlReader) -> RuleSet | None:
+    header = validate_model(RulesHeaderModel, {k: v for k, v in data.items() if k != "rules"}, (), reader, data)
+    if (
+        header is not None
+        and header.in_force.to_year is not None
+        and header.in_force.to_year < header.in_force.from_year
+    ):
+        reader.problem(("in_force",), "năm bắt đầu hiệu lực (from) sau năm hết hiệu lực (to)", data)
+    bases = _bases(header, reader, data) if header is not None else ()
+    quota = _quota(header.quota, reader, data) if header is not None and header.quota is not None else None
+    items = data.get("rules")
+    if not isinstance(items, list):
+        reader.problem(("rules",), "cần khóa «rules» là danh sách các quy tắc", data)
+        return None
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        path: tuple[str | int, ...] = ("rules", index)
+        if not isinstance(item, dict):
+            reader.problem(path, "mỗi quy tắc là một bảng khóa: giá trị", data)
+            continue
+        model = validate_model(RuleModel, item, path, reader, data)
+        if model is None:
+            continue
+        if model.id in seen:
+            reader.problem((*path, "id"), f"mã quy tắc «{model.id}» đã dùng ở quy tắc {seen[model.id] + 1}", data)
+        seen.setdefault(model.id, index)
+        rule = _rule(model, path, reader, data)
+        if rule is not None:
+            rules.append(rule)
+    by_id = {r.id: r for r in rules}
+    for index, rule in enumerate(rules):
+        for target in rule.lifts:
+            lifted = by_id.get(target)
+            path = ("rules", index, "lifts")
+            if lifted is None:
+                reader.problem(path, f"không có quy tắc «{target}» để miễn trừ", data)
+            elif lifted.rank >= rule.rank:
+                reader.problem(path, f"ngoại lệ phải có bậc (rank) cao hơn quy tắc «{target}» mà nó miễn trừ", data)
+            elif not set(lifted.levels) & set(rule.levels):
+                reader.problem(path, f"ngoại lệ và quy tắc «{target}» không cùng cấp áp dụng", data)
+    if header is None or reader.problems:
+        return None
+    return RuleSet(
+        path=reader.file,
+        title=header.title,
+        document=header.document,
+        from_year=header.in_force.from_year,
+        to_year=header.in_force.to_year,
+        version=header.version,
+        note=header.note,
+        bases=bases,
+        quota=quota,
+        rules=tuple(sorted(rules, key=lambda r: r.rank)),
+    )
+
+
+def _bases(header: RulesHeaderModel, reader: YamlReader, data: dict[str, Any]) -> tuple[Base, ...]:
+    bases: list[Base] = []
+    covered: set[str] = set()
+    for index, model in enumerate(header.base):
+        path: tuple[str | int, ...] = ("base", index)
+        levels = levels_of(model.level, path, reader, data, mixed=True)
+        if covered & set(levels):
+            reader.problem((*path, "level"), "mỗi cấp chỉ có một cách xếp loại gốc", data)
+        covered |= set(levels)
+        bands: list[tuple[int, float]] = []
+        if model.method == "diem":
+            contexts = {MEMBER if lv == "dang_vien" else UNIT for lv in levels}
+            columns = [ROW_COLUMNS[context].get(model.score or "") for context in contexts]
+            if any(column is None or column.type is not Type.NUMBER for column in columns):
+                reader.problem(
+                    (*path, "score"), "xếp loại theo điểm cần «score»: tên một cột điểm, ví dụ diem_danh_gia", data
+                )
+            if not model.bands or set(model.bands) != set(RATING_ORDER):
+                reader.problem((*path, "bands"), f"cần điểm thấp nhất của đủ bốn mức: {', '.join(RATING_ORDER)}", data)
+            else:
+                bands = sorted(((RATING_ORDER.index(k), v) for k, v in model.bands.items()), reverse=True)
+                lows = [low for _, low in bands]
+                if lows != sorted(lows, reverse=True) or len(set(lows)) != len(lows):
+                    reader.problem((*path, "bands"), "mức cao hơn phải có điểm thấp nhất cao hơn", data)
+        elif model.score is not None or model.bands is not None:
+            reader.problem(path, "«score» và «bands» chỉ dùng với method: diem", data)
+        bases.append(Base(levels, model.method, model.score, tuple(bands), model.source))
+    return tuple(bases)
+
+
+def _quota(model: QuotaModel, reader: YamlReader, data: dict[str, Any]) -> Quota | None:
+    share = parse_share(model.share)
+    if share is None:
+        reader.problem(
+            ("quota", "share"), f"không hiểu tỷ lệ «{model.share}»: viết ví dụ «20%» (trên 0%, đến 100%)", data
+        )
+        return None
+    return Quota(
+        share,
+        model.reading,
+        model.rounding,
+        model.dang_vien.source if model.dang_vien else None,
+        model.tap_the.source if model.tap_the else None,
+    )
+
+
+def _rule(model: RuleModel, path: tuple[str | int, ...], reader: YamlReader, data: dict[str, Any]) -> Rule | None:
+    levels = levels_of(model.level, path, reader, data)
+    if not levels:
+        return None
+    context = MEMBER if levels[0] == "dang_vien" else UNIT
+    ok = True
+    try:
+        when = parse(model.when, context)
+        if when.type is not Type.BOOL:
+            reader.problem((*path, "when"), f"điều kiện phải là đúng/sai, đang là {when.type.value}", data)
+            ok = False
+    except ExprError as exc:
+        reader.problem((*path, "when"), str(exc), data)
+        ok = False
+    given = [(name, getattr(model, name)) for name in EFFECTS if getattr(model, name) is not None]
+    if len(given) > 1:
+        reader.problem(path, "mỗi quy tắc chỉ một trong: rating, at_most, at_least", data)
+        ok = False
+    if model.kind == "veto" and not given:
+        reader.problem(path, "quy tắc loại trừ (veto) cần một trong: rating, at_most, at_least", data)
+        ok = False
+    if model.kind == "veto" and model.lifts:
+        reader.problem((*path, "lifts"), "chỉ ngoại lệ (kind: exception) mới miễn trừ quy tắc khác", data)
+        ok = False
+    if model.kind == "exception" and not model.lifts:
+        reader.problem((*path, "lifts"), "ngoại lệ cần «lifts»: mã các quy tắc mà nó miễn trừ", data)
+        ok = False
+    effect, bound, bound_text = None, None, ""
+    if given:
+        effect, bound_text = given[0]
+        try:
+            bound = parse(str(bound_text), context)
+            if bound.type is not Type.RATING:
+                reader.problem((*path, effect), f"phải là một mức xếp loại, đang là {bound.type.value}", data)
+                ok = False
+        except ExprError as exc:
+            reader.problem((*path, effect), str(exc), data)
+            ok = False
+    if not ok:
+        return None
+    return Rule(
+        id=model.id,
+        title=model.title,
+        levels=levels,
+        kind=model.kind,
+        rank=model.rank,
+        when=when,
+        when_text=model.when,
+        effect=effect,
+        bound=bound,
+        bound_text=str(bound_text),
+        lifts=tuple(model.lifts),
+        source=model.source,
+        line=reader.line(path),
+    )
