@@ -13,7 +13,7 @@ import streamlit as st
 
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
 from scoring.engine.rating import rating_label
-from scoring.outputs.views import cap_tren_choices
+from scoring.outputs.views import MET_COLUMN, cap_tren_choices, criteria_met
 from scoring.plans import bundled
 from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
@@ -181,7 +181,8 @@ def caption() -> None:
 
 
 def criterion_table(frame: object) -> None:
-    """A table of criterion rows (board, scorecard): the group narrow, the explanation wide."""
+    """A table of criterion rows (board, scorecard): the group narrow, the explanation wide, the
+    verdict in words only («Kết quả»)."""
     st.dataframe(
         frame,
         hide_index=True,
@@ -189,6 +190,7 @@ def criterion_table(frame: object) -> None:
         column_config={
             "Nhóm": st.column_config.TextColumn(width="small"),
             "Giải thích": st.column_config.TextColumn(width="large"),
+            MET_COLUMN: None,
         },
     )
 
@@ -333,7 +335,7 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
         return
     cells = st.columns(5)
     cells[0].metric("Tổng điểm", "—" if result.total is None else f"{result.total:.2f}".replace(".", ","))
-    met = int((result.scorecard["Kết quả"] == "Đạt").sum())
+    met = criteria_met(result.scorecard)
     cells[1].metric("Số tiêu chí đạt", f"{met}/{len(result.scorecard)}")
     if len(result.ranks):
         first = result.ranks.iloc[0]

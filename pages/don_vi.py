@@ -9,7 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, results, sidebar
-from scoring.outputs.views import below, entity_kind, gaps, history, name_of, pickable, scorecard, search
+from scoring.outputs.views import (
+    below,
+    criteria_met,
+    entity_kind,
+    gaps,
+    history,
+    name_of,
+    pickable,
+    scorecard,
+    search,
+)
 
 state = loaded()
 year, _ = sidebar()
@@ -48,7 +58,7 @@ rank_rows = gaps(now, ma)
 first = rank_rows.iloc[0]
 a, b, c = st.columns(3)
 a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}".replace(".", ","))
-b.metric("Số tiêu chí đạt", f"{int((card['Kết quả'] == 'Đạt').sum())}/{len(card)}")
+b.metric("Số tiêu chí đạt", f"{criteria_met(card)}/{len(card)}")
 c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=str(first["Nhóm thi đua"]))
 totals = now.tong_diem[now.tong_diem["ma"].astype(str) == ma].iloc[0]
 earned, applicable, scale = (

@@ -27,7 +27,7 @@ from scoring.outputs.rating_views import (
     rating_workbook_sheets,
     shortlist_view,
 )
-from scoring.outputs.views import board, workbook
+from scoring.outputs.views import board, criteria_met, workbook
 from scoring.plans.rating_rules import RulesError
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -146,7 +146,7 @@ with summary:
         orgs = state.dataset.to_chuc
         unit_name = str(orgs.loc[orgs["ma_to_chuc"].astype(str) == cap_tren, "ten_to_chuc"].iloc[0])
         table = summary_table(targets)
-        met = int((table["Đánh giá"] == "Đạt").sum())
+        met = criteria_met(targets)
         st.subheader(f"Sơ kết năm {year} — {unit_name}")
         st.caption("Đảng bộ cấp trên cơ sở chọn ở thanh bên.")
         st.metric("Số chỉ tiêu của kế hoạch đạt", f"{met}/{len(table)}")

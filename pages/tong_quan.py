@@ -6,7 +6,15 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, sidebar
-from scoring.outputs.views import RATING_COLOURS, RATING_ORDER, board, ratings_over_years, violation_path
+from scoring.outputs.views import (
+    RATING_COLOURS,
+    RATING_LEGEND,
+    board,
+    criteria_met,
+    ratings_over_years,
+    violation_criterion,
+    violation_path,
+)
 
 state = loaded()
 year, cap_tren = sidebar()
@@ -20,7 +28,7 @@ if cap_tren is None:
 
 st.subheader(f"Chỉ tiêu «Hai chân – Ba mũi» năm {year}")
 table = board(now, previous, cap_tren)
-met = int((table["Kết quả"] == "Đạt").sum())
+met = criteria_met(table)
 st.metric("Số chỉ tiêu đạt", f"{met}/{len(table)}")
 criterion_table(table)
 
@@ -32,7 +40,7 @@ chart = (
     .encode(
         x=alt.X("Năm:O"),
         y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format="%"), stack="normalize"),
-        color=alt.Color("Xếp loại:N", scale=alt.Scale(domain=RATING_ORDER, range=RATING_COLOURS), sort=RATING_ORDER),
+        color=alt.Color("Xếp loại:N", scale=alt.Scale(domain=RATING_LEGEND, range=RATING_COLOURS), sort=RATING_LEGEND),
         column=alt.Column("Đối tượng:N", title=None),
         tooltip=["Đối tượng", "Năm", "Xếp loại", "Số lượng", alt.Tooltip("Tỷ lệ:Q", format=".1%")],
     )
@@ -40,18 +48,26 @@ chart = (
 )
 st.altair_chart(chart)
 
-st.subheader("Tỷ lệ đảng viên vi phạm so với lộ trình kéo giảm 2%/năm")
-path = violation_path(state.dataset, cap_tren)
-long = path.melt("Năm", var_name="Đường", value_name="Tỷ lệ")
-line = (
-    alt.Chart(long)
-    .mark_line(point=True)
-    .encode(
-        x=alt.X("Năm:O"),
-        y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format=".2%")),
-        color=alt.Color("Đường:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
-        strokeDash=alt.StrokeDash("Đường:N", legend=None),
-        tooltip=["Năm", "Đường", alt.Tooltip("Tỷ lệ:Q", format=".3%")],
+fall = violation_criterion(state.criteria)
+if fall is None:
+    st.subheader("Tỷ lệ đảng viên vi phạm")
+    st.info(
+        "Kế hoạch đang dùng không có chỉ tiêu kéo giảm tỷ lệ đảng viên vi phạm theo năm "
+        "(chỉ tiêu «giảm …/năm» cho chỉ số share(dang_vien, vi_pham)), nên không vẽ lộ trình."
     )
-)
-st.altair_chart(line, width="stretch")
+else:
+    st.subheader(f"Tỷ lệ đảng viên vi phạm so với lộ trình kéo {fall.target.describe()}")
+    path = violation_path(state.dataset, state.criteria, cap_tren, fall.id)
+    long = path.melt("Năm", var_name="Đường", value_name="Tỷ lệ")
+    line = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Năm:O"),
+            y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format=".2%")),
+            color=alt.Color("Đường:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
+            strokeDash=alt.StrokeDash("Đường:N", legend=None),
+            tooltip=["Năm", "Đường", alt.Tooltip("Tỷ lệ:Q", format=".3%")],
+        )
+    )
+    st.altair_chart(line, width="stretch")

@@ -38,6 +38,7 @@ def test_overview_board_is_the_library_board(sample: Dataset) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()  # Tổng quan is the default page
     assert not at.exception
     assert at.title[0].value == "Tổng quan"
+    assert any(h.value.endswith("lộ trình kéo giảm 2%/năm") for h in at.subheader)  # the plan's target
     top = next(iter(cap_tren_choices(sample)))
     expected = board(score(sample, CRITERIA, 2025), score(sample, CRITERIA, 2024), top)
     shown = at.dataframe[0].value
@@ -160,6 +161,7 @@ def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
     assert shown["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()
     assert shown["Kết quả"].tolist() == expected["Kết quả"].tolist()
     assert "nhiem_vu.nv01" in shown["Mã tiêu chí"].tolist()
+    assert any("không có chỉ tiêu kéo giảm tỷ lệ đảng viên vi phạm" in i.value for i in at.info)
     at.switch_page("pages/khen_thuong.py").run()
     assert not at.exception
     assert any("không có mục «awards»" in i.value for i in at.info)

@@ -1,144 +1,247 @@
-"""YAML test cases that read like the plan (openfisca-style).
-
-Each file in tests/cases holds a list of situations: a small organisation tree, members given in
-bulk ("24 members of CB1 rated HTTNV"), unit-year figures, and the expected value and verdict of
-each criterion (`ket_qua`) or rank (`xep_hang`). Member ids are numbered per chi bộ in the order
-given ("CB1-1", "CB1-2", …), so the same member lines up across years.
-"""
+"""The YAML cases of the bundled plans and rating rules (criteria/cases), run through the library as
+`thidua tieu-chi kiem-thu` runs them; tests/cases holds the cases of a test-only plan (the formula language).
+Also: what the runner says when a case fails, one broken case file per error kind, and the command."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
+from typer.testing import CliRunner
 
-from scoring import load_criteria, score
-from scoring.input.dataset import dataset_from_frames
+from scoring.cases.run import (
+    CaseFileError,
+    CaseResult,
+    RuleSeen,
+    check_case_file,
+    load_case_files,
+    run_case,
+    run_cases,
+)
+from scoring.cli import app
+from scoring.plans.bundled import cases_folder, plans_folder, rules_folder
+from scoring.plans.loader import load_criteria
+from scoring.plans.rating_rules import is_rules_file, load_rules
 from tests.conftest import ROOT
 
-CASES_DIR = ROOT / "tests" / "cases"
-DEFAULT_CRITERIA = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+LANGUAGE_CASES = ROOT / "tests" / "cases"
+CASES = load_case_files([cases_folder(), LANGUAGE_CASES])
+_RESULTS: dict[int, CaseResult] = {}
+runner = CliRunner()
 
 
-def _load_cases() -> list[Any]:
-    found = []
-    for file in sorted(CASES_DIR.glob("*.yaml")):
-        for case in yaml.safe_load(file.read_text(encoding="utf-8")):
-            found.append(pytest.param(case, id=f"{file.stem}: {case['ten']}"))
-    return found
+def _result(index: int) -> CaseResult:
+    if index not in _RESULTS:
+        _RESULTS[index] = run_case(CASES[index])
+    return _RESULTS[index]
 
 
-def build_tables(case: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    year = case["nam"]
-    orgs = [
-        {
-            "ma_to_chuc": o["ma"],
-            "ten_to_chuc": o.get("ten", f"Tổ chức {o['ma']}"),
-            "cap": o["cap"],
-            "ma_cap_tren": o.get("cap_tren"),
-            "loai_hinh": o.get(
-                "loai_hinh", "co_quan_hanh_chinh" if o["cap"] in ("dang_bo_co_so", "chi_bo_co_so") else None
-            ),
-        }
-        for o in case["to_chuc"]
-    ]
-    members = []
-    counter: dict[tuple[str, int], int] = {}
-    for given in case.get("dang_vien", []):
-        entry = dict(given)
-        chi_bo, n = entry.pop("chi_bo"), entry.pop("so_luong", 1)
-        nam = entry.pop("nam", year)
-        for _ in range(n):
-            counter[(chi_bo, nam)] = counter.get((chi_bo, nam), 0) + 1
-            members.append(
-                {
-                    "ma_dang_vien": entry.get("ma", f"{chi_bo}-{counter[(chi_bo, nam)]}"),
-                    "ho_ten": f"Đảng viên {chi_bo}-{counter[(chi_bo, nam)]}",
-                    "ma_chi_bo": chi_bo,
-                    "nam": nam,
-                    "xep_loai": entry.get("xep_loai", "HTTNV"),
-                    "vi_pham": "x" if entry.get("vi_pham") else "0",
-                    "quan_triet": "x" if entry.get("quan_triet", True) else "0",
-                    "doi_tuong": entry.get("doi_tuong", "cong_chuc"),
-                    **{
-                        k: v
-                        for k, v in entry.items()
-                        if k not in ("ma", "xep_loai", "vi_pham", "quan_triet", "doi_tuong")
-                    },
-                }
-            )
-    units = [
-        {"ma_to_chuc": u["ma"], "nam": u.get("nam", year), **{k: v for k, v in u.items() if k not in ("ma", "nam")}}
-        for u in case.get("don_vi_nam", [])
-    ]
-    given = {u["ma_to_chuc"] for u in units}
-    units += [  # a cấp trên cơ sở rated HTTNV unless the case says otherwise
-        {"ma_to_chuc": o["ma"], "nam": year, "xep_loai": "HTTNV"}
-        for o in case["to_chuc"]
-        if o["cap"] == "cap_tren_co_so" and o["ma"] not in given
-    ]
-    unit_frame = pd.DataFrame(units)
-    tables = {"to_chuc": pd.DataFrame(orgs), "dang_vien": pd.DataFrame(members), "don_vi_nam": unit_frame}
-    if "nhiem_vu" in case:  # {ma, nv, han, ket_qua, ngay, minh_chung}: one task of one unit in the year
-        tables["nhiem_vu"] = pd.DataFrame(
-            [
-                {
-                    "ma_to_chuc": t["ma"],
-                    "ma_nhiem_vu": t["nv"],
-                    "nam": t.get("nam", year),
-                    "han": t.get("han", "hằng năm"),
-                    "ket_qua": t.get("ket_qua"),
-                    "ngay_hoan_thanh": t.get("ngay"),
-                    "minh_chung": t.get("minh_chung"),
-                }
-                for t in case["nhiem_vu"]
-            ]
-        )
-    return tables
-
-
-@pytest.mark.parametrize("case", _load_cases())
-def test_case(case: dict[str, Any]) -> None:
-    dataset, report = dataset_from_frames(build_tables(case), source=case["ten"])
-    assert dataset is not None, report.to_text()
-    criteria = load_criteria(ROOT / case.get("tieu_chi", DEFAULT_CRITERIA))
-    result = score(dataset, criteria, case["nam"])
-    rows = result.ket_qua_tieu_chi.set_index(["ma", "ma_tieu_chi"])
-    for want in case.get("ket_qua", []):
-        got = rows.loc[(want["ma"], want["tieu_chi"])]
-        where = f"{want['ma']} / {want['tieu_chi']}: {got['giai_thich']}"
-        if "gia_tri" in want:
-            if want["gia_tri"] is None:
-                assert pd.isna(got["gia_tri"]), where
-            else:
-                assert got["gia_tri"] == pytest.approx(want["gia_tri"], abs=1e-9), where
-        if "dat" in want:
-            assert (None if pd.isna(got["dat"]) else bool(got["dat"])) == want["dat"], where
-        if "diem" in want:
-            assert got["diem"] == pytest.approx(want["diem"]), where
-        for fragment in [want["giai_thich"]] if isinstance(want.get("giai_thich"), str) else want.get("giai_thich", []):
-            assert fragment in got["giai_thich"], where
-    for ma in case.get("khong_co", []):  # not scored, not ranked that year
-        assert ma not in set(result.ket_qua_tieu_chi["ma"]), ma
-        assert ma not in set(result.xep_hang_to_chuc["ma_to_chuc"]), ma
-    totals = result.tong_diem.set_index("ma")["tong_diem"]
-    for ma, points in case.get("tong_diem", {}).items():
-        assert totals[ma] == pytest.approx(points), f"{ma}: {totals[ma]}"
-    ranks = pd.concat(
-        [
-            result.xep_hang_to_chuc.rename(columns={"ma_to_chuc": "ma"}),
-            result.xep_hang_dang_vien.rename(columns={"ma_dang_vien": "ma"}),
-        ]
-    )
-    for want in case.get("xep_hang", []):
-        got = ranks[(ranks["ma"] == want["ma"]) & (ranks["nhom_thi_dua"] == want["nhom"])]
-        assert len(got) == 1, f"{want}: {ranks[ranks['ma'] == want['ma']][['nhom_thi_dua', 'thu_hang']]}"
-        for key in ("thu_hang", "khoang_cach_dien_hinh", "thu_hang_nam_truoc"):
-            if key in want:
-                assert got.iloc[0][key] == pytest.approx(want[key]), f"{want}: {got.iloc[0].to_dict()}"
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[f"{c.file.stem}: {c.name}" for c in CASES])
+def test_case(index: int) -> None:
+    result = _result(index)
+    assert result.passed, f"{result.case.where}\n" + "\n".join(result.failures)
 
 
 def test_there_are_cases() -> None:
-    assert len(_load_cases()) >= 20
+    assert len(CASES) >= 20
+
+
+def test_every_rule_has_a_case_where_it_applies_and_one_where_it_does_not() -> None:
+    """Read from what the cases asserted and found so («quy_tac_ap_dung», «quy_tac_khong_ap_dung»)."""
+    seen = {s for i, case in enumerate(CASES) if case.spec.kiem_tra_xep_loai for s in _result(i).rules_seen}
+    files = [f for f in sorted(rules_folder().glob("*.yaml")) if is_rules_file(f)]
+    assert len(files) >= 3
+    lacking = [
+        f"{file.name} {rule.id}: không có tình huống {'áp dụng' if applies else 'không áp dụng'}"
+        for file in files
+        for rule in load_rules(file).rules
+        for applies in (True, False)
+        if RuleSeen(file.name, rule.id, applies) not in seen
+    ]
+    assert not lacking, "\n".join(lacking)
+
+
+@pytest.mark.parametrize("plan", ["nq34_vcci.yaml", "chi_bo_4_tot.yaml", "kl21_dang_uy_khoi.yaml",
+                                  "kl21_cong_doan.yaml", "tuyen_truyen_2022.yaml"])  # fmt: skip
+def test_every_criterion_of_a_plan_has_a_case_meeting_it_and_one_missing_it(plan: str) -> None:
+    """criteria/cases/<plan>.yaml holds, for every criterion, a unit that meets it and one that does not
+    (the Hai chân – Ba mũi cases are split by level across the other case files)."""
+    criteria = load_criteria(plans_folder() / plan)
+    verdicts: dict[str, set[bool | None]] = {}
+    for case in load_case_files([cases_folder() / plan]):
+        assert case.plan.resolve() == (plans_folder() / plan).resolve(), case.name
+        for want in case.spec.ket_qua:
+            verdicts.setdefault(want.tieu_chi, set()).add(want.dat)
+    lacking = [c.id for c in criteria.criteria if not {True, False} <= verdicts.get(c.id, set())]
+    assert not lacking, lacking
+
+
+# --- a case that fails says what differs, in words ------------------------------------------------
+
+CHI_BO_96 = """
+tieu_chi: {plan}
+tinh_huong:
+- ten: Chi bộ có 24/25 đảng viên hoàn thành tốt
+  nam: 2024
+  to_chuc:
+    - {{ma: K, cap: cap_tren_co_so}}
+    - {{ma: CB1, cap: chi_bo_co_so, cap_tren: K}}
+  dang_vien:
+    - {{chi_bo: CB1, so_luong: 24}}
+    - {{chi_bo: CB1, xep_loai: HTNV}}
+  ket_qua:
+    - {{ma: CB1, tieu_chi: mui1.chi_bo_dv_htt_96, gia_tri: {value}, dat: true}}
+"""
+
+
+def _write(folder: Path, text: str, name: str = "cua_toi.yaml") -> Path:
+    file = folder / name
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+def test_a_failing_case_says_value_expectation_and_explanation(tmp_path: Path) -> None:
+    file = _write(tmp_path, CHI_BO_96.format(plan="hai_chan_ba_mui.yaml", value=0.95))
+    [result] = run_cases([file])
+    assert not result.passed
+    [failure] = result.failures
+    assert failure.startswith("CB1 / mui1.chi_bo_dv_htt_96: giá trị 0,96, mong đợi 0,95 — 24/25 đảng viên (96,0%)")
+
+
+def test_a_failing_rating_case_says_what_the_rules_allowed(tmp_path: Path) -> None:
+    text = """
+quy_dinh: qd132_2018.yaml
+tinh_huong:
+- ten: Đảng viên bị kỷ luật
+  nam: 2021
+  to_chuc:
+    - {ma: K, cap: cap_tren_co_so}
+    - {ma: CB1, cap: chi_bo_co_so, cap_tren: K}
+  dang_vien:
+    - {chi_bo: CB1, so_luong: 3}
+    - {chi_bo: CB1, vi_pham: true}
+  kiem_tra_xep_loai:
+    - {ma: CB1-4, muc_duoc_phep: HTNV, quy_tac_khong_ap_dung: [dang_vien.ky_luat, chi_bo.htxs_dieu_kien, khong_co]}
+    - {ma: CB1-1, ket_luan: Cao hơn mức cho phép, quy_tac_ap_dung: [dang_vien.ky_luat]}
+"""
+    [result] = run_cases([_write(tmp_path, text)])
+    first, second = result.failures
+    assert first.startswith("CB1-4: mức được phép «KHTNV», mong đợi «HTNV»")
+    assert "quy tắc «dang_vien.ky_luat» áp dụng, mong đợi không áp dụng" in first
+    assert "quy tắc «chi_bo.htxs_dieu_kien» không xét đảng viên" in first
+    assert "qd132_2018.yaml không có quy tắc «khong_co»" in first
+    assert "căn cứ: Đảng viên bị kỷ luật trong năm" in first
+    assert "kết luận «Đúng quy định», mong đợi «Cao hơn mức cho phép»" in second
+    assert "quy tắc «dang_vien.ky_luat» không áp dụng, mong đợi áp dụng" in second
+    assert result.rules_seen == ()  # nothing asserted held: no coverage claimed
+
+
+@pytest.mark.parametrize(
+    "plan", ["nq34_vcci.yaml", "criteria/nq34_vcci.yaml", "ke_hoach_rieng.yaml"]
+)  # bundled by name, the old form, beside the case file
+def test_the_plan_is_sought_beside_the_case_file_then_among_the_bundled_ones(tmp_path: Path, plan: str) -> None:
+    _write(tmp_path, (plans_folder() / "nq34_vcci.yaml").read_text(encoding="utf-8"), "ke_hoach_rieng.yaml")
+    [case] = load_case_files([_write(tmp_path, CHI_BO_96.format(plan=plan, value=0.96))])
+    expected = tmp_path / plan if plan == "ke_hoach_rieng.yaml" else plans_folder() / "nq34_vcci.yaml"
+    assert case.plan.resolve() == expected.resolve()
+
+
+def test_the_example_of_the_criteria_readme_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "criteria" / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Tình huống kiểm thử") :]
+    example = section[section.index("```yaml\n") + len("```yaml\n") : section.index("```\n\nCác khóa")]
+    [result] = run_cases([_write(tmp_path, example)])
+    assert result.passed, result.failures
+
+
+# --- broken case files: every problem with file, line and key, in Vietnamese ----------------------
+
+BROKEN = {
+    "cu_phap": ('tinh_huong:\n- ten: "chưa đóng\n  nam: 2024\n', ["YAML sai cú pháp"]),
+    "danh_sach_cu": ("- ten: A\n  nam: 2024\n", [":1:", "dưới khóa «tinh_huong:»"]),
+    "thieu_ten": (
+        "tinh_huong:\n- nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n  khong_co: [X]\n",
+        [":2: tình huống 1 › ten: thiếu khóa bắt buộc"],
+    ),
+    "khoa_la": (
+        "tinh_huong:\n- ten: A\n  nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n  khong_co: [X]\n"
+        "  ket_qa: []\n",
+        [":6: tình huống 1 › ket_qa: khóa «ket_qa» không được phép; các khóa được phép: ten, nam"],
+    ),
+    "cot_la": (
+        "tinh_huong:\n- ten: A\n  nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n  khong_co: [X]\n"
+        "  dang_vien:\n    - {chi_bo: K, diem_la: 3}\n",
+        [":7: tình huống 1 › dang_vien › mục 1: khóa «diem_la» không phải cột của bảng Đảng viên"],
+    ),
+    "ket_luan_la": (
+        "tinh_huong:\n- ten: A\n  nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n"
+        "  kiem_tra_xep_loai:\n    - {ma: K, ket_luan: Sai}\n",
+        ["kiem_tra_xep_loai › mục 1 › ket_luan: kết luận «Sai» không có; dùng một trong: «Đúng quy định»"],
+    ),
+    "khong_co_ke_hoach": (
+        "tieu_chi: khong_co.yaml\ntinh_huong:\n- ten: A\n  nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n"
+        "  khong_co: [X]\n",
+        [":1: tieu_chi: không tìm thấy tệp tiêu chí «khong_co.yaml»"],
+    ),
+    "khong_kiem_tra_gi": (
+        "tinh_huong:\n- ten: A\n  nam: 2024\n  to_chuc: [{ma: K, cap: cap_tren_co_so}]\n",
+        [":2: tình huống 1: tình huống không kiểm tra điều gì"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_case_file(tmp_path: Path, kind: str) -> None:
+    text, fragments = BROKEN[kind]
+    file = _write(tmp_path, text, f"{kind}.yaml")
+    cases, problems = check_case_file(file)
+    assert not cases
+    shown = "\n".join(str(p) for p in problems)
+    assert all(str(file) in str(p) for p in problems)
+    for fragment in fragments:
+        assert fragment in shown, shown
+    with pytest.raises(CaseFileError, match="Tệp tình huống có lỗi"):
+        load_case_files([file])
+
+
+# --- thidua tieu-chi kiem-thu --------------------------------------------------------------------
+
+
+def test_command_runs_the_bundled_cases() -> None:
+    result = runner.invoke(app, ["tieu-chi", "kiem-thu"])
+    assert result.exit_code == 0, result.output
+    bundled = len(load_case_files([cases_folder()]))
+    assert f"{bundled} tình huống: {bundled} đạt, 0 không đạt" in result.output
+    assert "✓ Chi bộ có 24/25 đảng viên hoàn thành tốt trở lên thì đạt tiêu chí 96%" in result.output
+
+
+def test_command_on_a_failing_case_exits_1_and_says_why(tmp_path: Path) -> None:
+    _write(tmp_path, CHI_BO_96.format(plan="hai_chan_ba_mui.yaml", value=0.95))
+    _write(tmp_path, CHI_BO_96.format(plan="hai_chan_ba_mui.yaml", value=0.96), "dung.yaml")
+    result = runner.invoke(app, ["tieu-chi", "kiem-thu", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "✗ Chi bộ có 24/25 đảng viên hoàn thành tốt" in result.output
+    assert "CB1 / mui1.chi_bo_dv_htt_96: giá trị 0,96, mong đợi 0,95 — 24/25 đảng viên" in result.output
+    assert "2 tình huống: 1 đạt, 1 không đạt" in result.output
+
+
+def test_command_on_a_broken_case_file_exits_1_with_file_and_line(tmp_path: Path) -> None:
+    text, _ = BROKEN["thieu_ten"]
+    file = _write(tmp_path, text)
+    result = runner.invoke(app, ["tieu-chi", "kiem-thu", str(file)])
+    assert result.exit_code == 1, result.output
+    assert f"{file}:2: tình huống 1 › ten: thiếu khóa bắt buộc" in result.output
+    assert "1 tệp tình huống có lỗi" in result.output
+
+
+def test_command_on_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tieu-chi", "kiem-thu", str(tmp_path / "khong_co.yaml")])
+    assert result.exit_code == 2
+    assert "không tìm thấy" in result.output
+
+
+def test_command_keeps_its_english_name(tmp_path: Path) -> None:
+    file = _write(tmp_path, CHI_BO_96.format(plan="hai_chan_ba_mui.yaml", value=0.96))
+    result = runner.invoke(app, ["criteria", "test", str(file), str(LANGUAGE_CASES)])
+    assert result.exit_code == 0, result.output
+    assert "5 tình huống: 5 đạt, 0 không đạt" in result.output

@@ -11,10 +11,13 @@ from scoring.outputs.views import (
     board,
     cap_tren_choices,
     change_text,
+    criteria_met,
     history,
     org_ranking,
     ratings_over_years,
+    scorecard,
     search,
+    violation_criterion,
     violation_path,
     what_if,
     with_change,
@@ -42,7 +45,7 @@ def test_search_ignores_case_and_diacritics(typed: str, name: str) -> None:
 
 
 def test_violation_path_falls_two_percent_a_year_from_the_first_rate(sample: Dataset) -> None:
-    path = violation_path(sample)
+    path = violation_path(sample, CRITERIA)
     members = sample.dang_vien
     rate = members.groupby(members["nam"].astype(int))["vi_pham"].mean()
     assert path["Năm"].tolist() == rate.index.tolist()
@@ -50,6 +53,41 @@ def test_violation_path_falls_two_percent_a_year_from_the_first_rate(sample: Dat
     first = float(rate.iloc[0])
     expected = [first * 0.98**k for k in range(len(rate))]
     assert path["Lộ trình giảm 2%/năm"].round(12).tolist() == pd.Series(expected).round(12).tolist()
+
+
+def test_violation_path_follows_the_plans_own_target(sample: Dataset) -> None:
+    """A plan asking for a 5% fall a year draws a 5% path, named in the target's words; one asking
+    for 0,1 percentage point a year draws a straight line that stops at zero."""
+    rate = sample.dang_vien.groupby(sample.dang_vien["nam"].astype(int))["vi_pham"].mean().astype(float)
+    first = float(rate.iloc[0])
+    five = with_change(CRITERIA, "mui2.giam_vi_pham", "giảm 5%/năm", None)
+    path = violation_path(sample, five)
+    assert list(path.columns) == ["Năm", "Tỷ lệ vi phạm", "Lộ trình giảm 5%/năm"]
+    assert path["Lộ trình giảm 5%/năm"].round(12).tolist() == [round(first * 0.95**k, 12) for k in range(len(rate))]
+    points = with_change(CRITERIA, "mui2.giam_vi_pham", "giảm 0,1 điểm %/năm", None)
+    line = violation_path(sample, points, criterion_id="mui2.giam_vi_pham")["Lộ trình giảm 0,1 điểm %/năm"]
+    assert line.round(12).tolist() == [round(max(first - 0.001 * k, 0.0), 12) for k in range(len(rate))]
+
+
+def test_violation_path_is_empty_when_the_plan_sets_no_such_target(sample: Dataset) -> None:
+    other = load_criteria(ROOT / "criteria" / "kl21_dang_uy_khoi.yaml")
+    assert violation_criterion(other) is None
+    assert violation_path(sample, other).empty
+    assert violation_criterion(CRITERIA, "mui2.don_thu") is None  # not a falling trend on violations
+    found = violation_criterion(CRITERIA)
+    assert found is not None and found.id == "mui2.giam_vi_pham"  # the cấp trên cơ sở's, of three
+
+
+def test_criteria_met_counts_the_met_verdicts_of_a_board_and_a_scorecard(sample: Dataset) -> None:
+    top = next(iter(cap_tren_choices(sample)))
+    now = score(sample, CRITERIA, 2025)
+    rows = now.ket_qua_so
+    mine = rows[rows["ma"].astype(str) == top]
+    assert criteria_met(board(now, None, top)) == int((mine["trang_thai"] == "đạt").sum())
+    assert criteria_met(scorecard(now, top)) == int((mine["trang_thai"] == "đạt").sum())
+    member = str(now.xep_hang_dang_vien["ma_dang_vien"].iloc[0])
+    theirs = rows[rows["ma"].astype(str) == member]
+    assert criteria_met(scorecard(now, member)) == int(theirs["dat"].fillna(False).sum())
 
 
 def test_rating_shares_add_up_per_group_and_year(sample: Dataset) -> None:

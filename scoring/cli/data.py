@@ -80,7 +80,7 @@ def bundled_tasks() -> tuple[Task, ...]:
 def sinh_du_lieu(
     out: Annotated[Path, typer.Argument(help="Thư mục sẽ tạo (phải chưa có hoặc rỗng).")],
     so_dang_vien: Annotated[int, typer.Option("--so-dang-vien", help="Số đảng viên mỗi năm (xấp xỉ).")] = 6500,
-    nam: Annotated[str, typer.Option("--nam", help="Các năm: 2021-2025, 2024 hoặc 2021,2023.")] = "2021-2025",
+    years_text: Annotated[str, typer.Option("--nam", help="Các năm: 2021-2025, 2024 hoặc 2021,2023.")] = "2021-2025",
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu).")] = 2021,
     dinh_dang: Annotated[str, typer.Option("--dinh-dang", help="csv, xlsx hoặc parquet.")] = "csv",
     dang_bo_bo_phan: Annotated[
@@ -102,7 +102,7 @@ def sinh_du_lieu(
     from scoring.sample.generate import GenerationError, Profile, generate
 
     try:
-        years = parse_years(nam)
+        years = parse_years(years_text)
     except ValueError as exc:
         raise fail_usage(str(exc)) from exc
     if dinh_dang not in FORMATS:

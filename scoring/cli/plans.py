@@ -1,4 +1,4 @@
-"""Commands on plan files: check one (tieu-chi kiem-tra)."""
+"""Commands on plan files: check one (tieu-chi kiem-tra), run the YAML cases (tieu-chi kiem-thu)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from scoring.cases import run as case_runner
 from scoring.cli.app import EXIT_DATA, app, command, fail_usage, print_problems
+from scoring.plans.bundled import cases_folder
 from scoring.plans.loader import check_criteria
 
 plans_app = typer.Typer(help="Làm việc với tệp tiêu chí (tên cũ: criteria).", no_args_is_help=True)
@@ -37,3 +39,51 @@ def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí Y
     dated = [c for c in criteria.criteria if c.from_year or c.to_year]
     for c in dated:
         typer.echo(f"  chỉ tiêu có mốc thời gian: {c.id} chấm {c.from_year or '…'}–{c.to_year or '…'}")
+
+
+@command("kiem-thu", alias="test", group=plans_app)
+def criteria_test(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Tệp hoặc thư mục tình huống YAML; bỏ trống: các tình huống có sẵn (kế hoạch và quy định).",
+                       show_default=False),
+    ] = None,
+) -> None:  # fmt: skip
+    """Chạy các tình huống YAML của kế hoạch và quy định xếp loại. Tên cũ: criteria test.
+
+    Mã 0: mọi tình huống đạt; 1: có tình huống không đạt hoặc tệp tình huống có lỗi; 2: đường dẫn không có."""
+    given = paths or [cases_folder()]
+    missing = [p for p in given if not p.exists()]
+    if missing:
+        raise fail_usage("không tìm thấy " + ", ".join(f"«{p}»" for p in missing) + ".")
+    files = case_runner.case_files(given)
+    if not files:
+        raise fail_usage("không có tệp tình huống .yaml nào trong " + ", ".join(f"«{p}»" for p in given) + ".")
+    passed = failed = broken = 0
+    for file in files:
+        typer.echo(_shown(file))
+        found, problems = case_runner.check_case_file(file)
+        if problems:
+            broken += 1
+            typer.echo(f"  Tệp tình huống có lỗi ({len(problems)}):")
+            for problem in problems:
+                typer.echo(f"    {problem}")
+            continue
+        for case in found:
+            result = case_runner.run_case(case)
+            passed += result.passed
+            failed += not result.passed
+            typer.echo(f"  {'✓' if result.passed else '✗'} {case.name}")
+            for failure in result.failures:
+                typer.echo(f"      {failure}")
+    summary = f"{passed + failed} tình huống: {passed} đạt, {failed} không đạt"
+    typer.echo(summary + (f"; {broken} tệp tình huống có lỗi" if broken else ""))
+    raise typer.Exit(EXIT_DATA if failed or broken else 0)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be read: from the current folder when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

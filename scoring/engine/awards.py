@@ -277,7 +277,7 @@ def _streak_rows(dataset: Dataset, result: ScoreResult, check: RatingCheck, awar
 
 def shortlist(dataset: Dataset, result: ScoreResult, check: RatingCheck) -> Shortlist:
     """Every award of the plan's file for the scored year: who is proposed, and every near-miss, with why."""
-    year = result.nam
+    year = result.year
     parts = []
     for award in result.criteria.awards:  # a handful of awards: each is whole-array work
         if award.kind == "hang_nam":

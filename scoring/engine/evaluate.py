@@ -18,6 +18,7 @@ from scoring.plans.expr import (
     MEMBER,
     POPULATIONS,
     TASK,
+    UNIT,
     Aggregate,
     Arith,
     Column,
@@ -36,7 +37,8 @@ from scoring.plans.expr import (
 
 @dataclass(frozen=True)
 class Rows:
-    """Unit rows (organisation positions of `caps`) or member rows (indices into the year's members).
+    """Unit rows (organisation positions of `caps`), member rows (indices into the year's members)
+    or task rows; `kind` is the metric language's row context for them: UNIT, MEMBER or TASK.
 
     `key` names the row set: results are remembered per (node, key), so two different row sets
     must never share a key."""
@@ -52,13 +54,13 @@ class Rows:
 
 def unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
     """Every organisation of these levels (the populations aggregations range over)."""
-    return Rows("unit", year.orgs_of(caps), caps, f"tất cả:{','.join(caps)}")
+    return Rows(UNIT, year.orgs_of(caps), caps, f"tất cả:{','.join(caps)}")
 
 
 def active_unit_rows(year: YearData, caps: tuple[str, ...]) -> Rows:
     """The organisations of these levels that exist this year: a unit-year row or members below."""
     index = year.orgs_of(caps)
-    return Rows("unit", index[year.active[index]], caps, f"hoạt động:{','.join(caps)}")
+    return Rows(UNIT, index[year.active[index]], caps, f"hoạt động:{','.join(caps)}")
 
 
 def member_rows(year: YearData) -> Rows:

@@ -31,6 +31,7 @@ from scoring.plans.expr import (
     OwnUnit,
     Previous,
     Type,
+    is_share,
     population_noun,
     split_population,
 )
@@ -125,8 +126,7 @@ def _labels(node: InList) -> list[str]:
 
 
 def _constant_text(left: Node, value: float) -> str:
-    shares = isinstance(left, Aggregate) and left.func in ("share", "ratio")
-    return format_percent(np.array([value]))[0] if shares else f"{value:g}".replace(".", ",")
+    return format_percent(np.array([value]))[0] if is_share(left) else f"{value:g}".replace(".", ",")
 
 
 def _vn_decimal(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -155,12 +155,6 @@ def format_percent(values: np.ndarray) -> np.ndarray:
     if len(values) == 0:
         return np.array([], dtype=str)
     return np.char.add(_vn_decimal(values * 100, 1), "%")
-
-
-def is_share(node: Node) -> bool:
-    if isinstance(node, Aggregate):
-        return node.func in ("share", "ratio")
-    return isinstance(node, Arith) and node.op == "/"
 
 
 def format_value(criterion: Criterion, values: np.ndarray) -> np.ndarray:

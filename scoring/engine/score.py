@@ -74,7 +74,7 @@ class ScoreResult:
     explanations), `ket_qua_to_chuc` (the same for organisations only) and `ket_qua_so` (without
     the text columns)."""
 
-    nam: int
+    year: int
     criteria: CriteriaSet
     scored: list[_Scored] = field(default_factory=list, repr=False)
     levels: list[LevelScore] = field(default_factory=list, repr=False)
@@ -93,7 +93,7 @@ class ScoreResult:
         before = None
         if previous:
             dataset = previous[0].year.dataset
-            before = org_table(dataset, self.nam - 1, [lv for lv in previous if lv.level != "dang_vien"])
+            before = org_table(dataset, self.year - 1, [lv for lv in previous if lv.level != "dang_vien"])
         return rank_organisations(self.org_ranks, before)
 
     @cached_property
@@ -156,7 +156,7 @@ def score(dataset: Dataset, criteria: CriteriaSet, year: int) -> ScoreResult:
         partial(member_ranking, dataset, members),
     )
     return ScoreResult(
-        nam=year,
+        year=year,
         criteria=criteria,
         scored=scored,
         levels=levels,

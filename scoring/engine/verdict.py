@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.engine.evaluate import Evaluator, Rows
-from scoring.plans.expr import MEMBER, TASK, Aggregate, Node, split_population
+from scoring.plans.expr import MEMBER, TASK, Aggregate, Node, columns_read, split_population, walk
 from scoring.plans.model import Criterion
 
 MET, NOT_MET, NO_DATA, NOT_APPLICABLE = 1, 0, -1, -2
@@ -74,7 +74,7 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
                 best = np.where(every > 0, (parts.numerator + parts.missing) / every, np.nan)
             open_ = (parts.missing > 0) & (target.met(worst, previous) != target.met(best, previous))
             state[open_ & ((state == MET) | (state == NOT_MET))] = NO_DATA
-    if rows.kind == MEMBER and "xep_loai" in criterion.metric_text:
+    if rows.kind == MEMBER and "xep_loai" in columns_read(node):
         exempt = evaluator.year.member_unrated[rows.index]  # exempt (miễn)
         not_applicable = exempt if not_applicable is None else not_applicable | exempt
     if not_applicable is not None:
@@ -98,8 +98,4 @@ def judge(criterion: Criterion, rows: Rows, evaluator: Evaluator) -> Verdict:
 def _reads_tasks(node: Node) -> bool:
     """Whether a formula aggregates tasks anywhere inside (a unit whose tasks are not all reported
     is then unknown, and a share over such units must not leave it out as if it had no figure)."""
-    if isinstance(node, Aggregate) and split_population(node.population)[0] == TASK:
-        return True
-    children = [v for v in vars(node).values() if isinstance(v, Node)]
-    children += [c for v in vars(node).values() if isinstance(v, tuple) for c in v if isinstance(c, Node)]
-    return any(_reads_tasks(child) for child in children)
+    return any(isinstance(n, Aggregate) and split_population(n.population)[0] == TASK for n in walk(node))

@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt
 
 from scoring.engine.awards import TIE_RULE, Shortlist
 from scoring.engine.rating_report import RatingReport
-from scoring.outputs.views import workbook
+from scoring.outputs.views import criteria_met, workbook
 
 FONT = "Times New Roman"
 
@@ -224,7 +224,7 @@ def so_ket_docx(year: int, unit_name: str, board: pd.DataFrame, report: RatingRe
     document = _document(head)
     _title(document, f"BÁO CÁO SƠ KẾT NĂM {year}", f"Phong trào thi đua «Hai chân – Ba mũi» — {unit_name}")
     table = summary_table(board)
-    met = int((table["Đánh giá"] == "Đạt").sum())
+    met = criteria_met(board)
     intro = document.add_paragraph()  # type: ignore[attr-defined]
     _run(intro, f"Đạt {met}/{len(table)} chỉ tiêu của kế hoạch năm {year}.", bold=True)
     rows = [[str(i), *[str(v) for v in r]] for i, r in enumerate(table.itertuples(index=False), start=1)]

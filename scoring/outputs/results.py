@@ -154,7 +154,7 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
         info = pd.DataFrame(
             {
                 "Thông tin": [
-                    f"Năm chấm: {result.nam}",
+                    f"Năm chấm: {result.year}",
                     f"Tiêu chí: {result.criteria.label}",
                     f"Văn bản: {result.criteria.document}",
                     "Thứ hạng: xếp hạng liền (dense) theo tổng điểm rồi số tiêu chí đạt; "

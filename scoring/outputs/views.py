@@ -11,20 +11,25 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from scoring.domain.codes import CAP, TCCSD_LEVELS, XEP_LOAI
+from scoring.domain.codes import CAP, CHI_BO_LEVELS, RATING_ORDER, TCCSD_LEVELS, XEP_LOAI
 from scoring.domain.text import fold
 from scoring.engine import ScoreResult
 from scoring.input.dataset import Dataset
 from scoring.outputs.excel import HEADER, SAFE_TEXT
 from scoring.outputs.results import HEADERS
+from scoring.plans.expr import MEMBER, Aggregate, Column
 from scoring.plans.model import CriteriaSet, Criterion
 from scoring.plans.targets import parse_target
 
 LEVEL_LABELS = {**CAP.labels, "dang_vien": "Đảng viên"}
 UNRATED = "Chưa xếp loại / miễn"
-#: ratings best first, each always the same colour (green … red, grey for none) on every chart
-RATING_ORDER = [XEP_LOAI.labels[c] for c in ("HTXSNV", "HTTNV", "HTNV", "KHTNV")] + [UNRATED]
+#: legend of the rating charts: labels best first, then the unrated label, each always the same
+#: colour (green … red, grey for none) on every chart
+RATING_LEGEND = [XEP_LOAI.labels[c] for c in reversed(RATING_ORDER)] + [UNRATED]
 RATING_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#d73027", "#bdbdbd"]
+#: the boolean column of scorecards and boards: whether the criterion is met (not met, no data and
+#: not applicable are all False); the app hides it beside «Kết quả», which says the same in words
+MET_COLUMN = "Đạt"
 
 
 def _folded(values: pd.Series) -> pd.Series:
@@ -136,7 +141,13 @@ def _criterion_columns(result: ScoreResult, rows: pd.DataFrame) -> dict[str, np.
         "Giá trị": rows["gia_tri_hien_thi"].to_numpy(),
         "Chỉ tiêu": rows["chi_tieu"].astype(str).to_numpy(),
         "Kết quả": rows["trang_thai"].astype(str).str.capitalize().to_numpy(),
+        MET_COLUMN: rows["dat"].astype("boolean").fillna(False).to_numpy(dtype=bool),
     }
+
+
+def criteria_met(table: pd.DataFrame) -> int:
+    """How many criteria of a scorecard or a board are met."""
+    return int(table[MET_COLUMN].sum())
 
 
 def _ranks_of(result: ScoreResult, ma: str) -> pd.DataFrame:
@@ -280,7 +291,7 @@ def ratings_over_years(dataset: Dataset, cap_tren: str | None = None) -> pd.Data
     units = dataset.don_vi_nam
     position = units["ma_to_chuc"].cat.codes.to_numpy()
     cap = dataset.to_chuc["cap"].astype(str).to_numpy()
-    for title, levels in (("TCCSĐ", TCCSD_LEVELS), ("Chi bộ", ("chi_bo_co_so", "chi_bo_truc_thuoc"))):
+    for title, levels in (("TCCSĐ", TCCSD_LEVELS), ("Chi bộ", CHI_BO_LEVELS)):
         pick = np.isin(cap[position], levels) & under[position]
         frames.append(pd.DataFrame({"Đối tượng": title, "Năm": units["nam"][pick], "xl": units["xep_loai"][pick]}))
     members = dataset.dang_vien
@@ -297,22 +308,54 @@ def ratings_over_years(dataset: Dataset, cap_tren: str | None = None) -> pd.Data
     return counts
 
 
-def violation_path(dataset: Dataset, cap_tren: str | None = None, fall: float = 0.02) -> pd.DataFrame:
-    """Per year, the share of members who violated, beside the path that falls `fall` (relative)
-    each year from the first year's rate: Năm, Tỷ lệ vi phạm, Lộ trình giảm 2%/năm."""
+def violation_criterion(criteria: CriteriaSet, criterion_id: str | None = None) -> Criterion | None:
+    """The plan's criterion that lowers the members' violation rate year by year: a falling trend
+    target ("giảm 2%/năm") on share(dang_vien, vi_pham), the cấp trên cơ sở's first; or the one named
+    `criterion_id`, if it is such a criterion. None when the plan has none."""
+    candidates = [c for c in criteria.criteria if criterion_id is None or c.id == criterion_id]
+    found = [c for c in candidates if _lowers_violations(c)]
+    found.sort(key=lambda c: "cap_tren_co_so" not in c.levels)
+    return found[0] if found else None
+
+
+def _lowers_violations(criterion: Criterion) -> bool:
+    metric, target = criterion.metric, criterion.target
+    return (
+        target.kind == "trend"
+        and target.sign < 0
+        and isinstance(metric, Aggregate)
+        and metric.func == "share"
+        and metric.population == MEMBER
+        and isinstance(metric.inner, Column)
+        and metric.inner.name == "vi_pham"
+    )
+
+
+def violation_path(
+    dataset: Dataset, criteria: CriteriaSet, cap_tren: str | None = None, criterion_id: str | None = None
+) -> pd.DataFrame:
+    """Per year, the share of members who violated, beside the path the plan's target (see
+    `violation_criterion`) sets from the first year's rate: Năm, Tỷ lệ vi phạm, "Lộ trình giảm 2%/năm"
+    (the target's own words). Empty when the plan has no such target."""
+    criterion = violation_criterion(criteria, criterion_id)
+    if criterion is None:
+        return pd.DataFrame(columns=["Năm", "Tỷ lệ vi phạm"])
+    target = criterion.target
+    path_title = f"Lộ trình {target.describe()}"
     under = _under(dataset, cap_tren)
     members = dataset.dang_vien
     pick = under[members["ma_chi_bo"].cat.codes.to_numpy()]
     frame = pd.DataFrame({"Năm": members["nam"][pick].astype(int), "vp": members["vi_pham"][pick].astype(float)})
     rate = frame.groupby("Năm")["vp"].mean()
     if rate.empty:
-        return pd.DataFrame(columns=["Năm", "Tỷ lệ vi phạm", "Lộ trình giảm 2%/năm"])
-    steps = np.asarray(rate.index) - rate.index[0]
+        return pd.DataFrame(columns=["Năm", "Tỷ lệ vi phạm", path_title])
+    years = np.asarray(rate.index) - rate.index[0]
+    path = target.trend_bound(np.full(len(rate), float(rate.iloc[0])), years)
     return pd.DataFrame(
         {
             "Năm": rate.index.to_numpy(),
             "Tỷ lệ vi phạm": rate.to_numpy(),
-            f"Lộ trình giảm {fall:.0%}/năm": float(rate.iloc[0]) * (1 - fall) ** steps,
+            path_title: np.clip(path, 0.0, None),  # "giảm 0,1 điểm %/năm" stops at nobody
         }
     )
 

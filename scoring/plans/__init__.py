@@ -1,6 +1,6 @@
 """Plans and rating rules as files: the format (model), the metric language (expr), targets, reading YAML
 with lines (yaml_source), the plan loader (loader), rating rules (rating_rules), the files that ship with
-the package (bundled) and their YAML cases (cases)."""
+the package (bundled) and where their YAML cases live."""
 
 from scoring.plans.loader import check_criteria, load_criteria
 from scoring.plans.model import CriteriaSet, Criterion

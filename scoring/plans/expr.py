@@ -10,10 +10,20 @@ with a number, or names an unknown column or function, fails with a message nami
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-from scoring.domain.codes import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI, Vocabulary
+from scoring.domain.codes import (
+    CAP,
+    CHI_BO_LEVELS,
+    DOI_TUONG,
+    LOAI_HINH,
+    RATING_ORDER,
+    TCCSD_LEVELS,
+    XEP_LOAI,
+    Vocabulary,
+)
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, Kind
 
 
@@ -40,10 +50,10 @@ LEAVES = (MEMBER, TASK)
 #: Populations an aggregation can range over, with the organisation levels they contain.
 POPULATIONS: dict[str, tuple[str, ...]] = {
     "dang_vien": (),
-    "chi_bo": ("chi_bo_co_so", "chi_bo_truc_thuoc"),
+    "chi_bo": CHI_BO_LEVELS,
     "chi_bo_truc_thuoc": ("chi_bo_truc_thuoc",),
     "chi_bo_co_so": ("chi_bo_co_so",),
-    "tccsd": ("dang_bo_co_so", "chi_bo_co_so"),
+    "tccsd": TCCSD_LEVELS,
     "dang_bo_co_so": ("dang_bo_co_so",),
     "dang_bo_bo_phan": ("dang_bo_bo_phan",),
     "nhiem_vu": (),
@@ -210,6 +220,37 @@ class OwnUnit(Node):
     """`don_vi(expr)` at member rows: `expr` evaluated for the member's own chi bộ."""
 
     inner: Node
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node inside it, at any depth (inside aggregations and `don_vi` too)."""
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, Node):
+            yield from walk(value)
+        elif isinstance(value, tuple):
+            for part in value:
+                if isinstance(part, Node):
+                    yield from walk(part)
+
+
+def columns_read(node: Node) -> set[str]:
+    """The names of the columns a metric reads anywhere (its rows', the aggregated rows', its chi bộ's)."""
+    return {n.name for n in walk(node) if isinstance(n, Column)}
+
+
+def is_share(node: Node) -> bool:
+    """Whether a metric's values are fractions, shown and targeted in %: a share or a ratio, or one
+    count divided by another (`sum(tccsd, a) / sum(tccsd, b)`, or a unit's own figures `a / b`)."""
+    if isinstance(node, Aggregate):
+        return node.func in ("share", "ratio")
+    return isinstance(node, Arith) and node.op == "/" and _is_count(node.left) and _is_count(node.right)
+
+
+def _is_count(node: Node) -> bool:
+    if isinstance(node, Aggregate):
+        return node.func in ("sum", "count")
+    return isinstance(node, Column) and node.type is Type.NUMBER
 
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from scoring.plans.expr import MEMBER, UNIT, Aggregate, Arith, ExprError, Node, Type, parse, split_population
+from scoring.plans.expr import MEMBER, UNIT, Aggregate, ExprError, Type, is_share, parse, split_population, walk
 from scoring.plans.model import (
     LEVEL_ORDER,
     LEVELS,
@@ -133,24 +133,11 @@ def _check_task_ids(
     """Every nhiem_vu["…"] in a metric names a task of the file's `tasks` (a typo would score nothing)."""
     positions = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
     for criterion in compiled:
-        for population in _populations(criterion.metric):
-            subset = split_population(population)[1]
+        for node in walk(criterion.metric):
+            subset = split_population(node.population)[1] if isinstance(node, Aggregate) else None
             if subset is not None and subset not in known:
                 path: KeyPath = ("criteria", positions.get(criterion.id, 0), "metric")
                 reader.problem(path, f"nhiệm vụ «{subset}» không có trong mục «tasks» của tệp", data)
-
-
-def _populations(node: Node) -> list[str]:
-    """The populations the aggregations of a metric range over, at any depth."""
-    found: list[str] = []
-    if isinstance(node, Aggregate):
-        found.append(node.population)
-    for value in vars(node).values():
-        if isinstance(value, Node):
-            found.extend(_populations(value))
-        elif isinstance(value, tuple):
-            found.extend(p for v in value if isinstance(v, Node) for p in _populations(v))
-    return found
 
 
 def _awards(model: AwardsModel, reader: YamlReader, data: dict[str, Any]) -> tuple[Award, ...]:
@@ -229,7 +216,7 @@ def _criterion(
         *((("partial", i, "target"), t) for i, (t, _) in enumerate(partial)),
     ):
         if (
-            is_share_metric(metric)
+            is_share(metric)
             and checked.type is Type.NUMBER
             and checked.kind != "trend"
             and max(checked.low, 0 if checked.high != checked.high else checked.high) > 1
@@ -255,15 +242,4 @@ def _criterion(
         line=reader.line(path),
         from_year=model.in_force.from_year if model.in_force else None,
         to_year=model.in_force.to_year if model.in_force else None,
-    )
-
-
-def is_share_metric(metric: Node) -> bool:
-    """A share or a ratio of counts: values are fractions, targets are written in %."""
-    if isinstance(metric, Aggregate):
-        return metric.func in ("share", "ratio")
-    return (
-        isinstance(metric, Arith)
-        and metric.op == "/"
-        and all(isinstance(side, Aggregate) and side.func in ("sum", "count") for side in (metric.left, metric.right))
     )

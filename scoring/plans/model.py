@@ -9,18 +9,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from scoring.domain.codes import CAP
+from scoring.domain.codes import CAP, CHI_BO_LEVELS, TCCSD_LEVELS
 from scoring.plans.expr import Node
 from scoring.plans.targets import Target
 
 #: Level names a criterion may use, and the concrete levels (cap, or dang_vien) they stand for.
 LEVELS: dict[str, tuple[str, ...]] = {
     "dang_vien": ("dang_vien",),
-    "chi_bo": ("chi_bo_co_so", "chi_bo_truc_thuoc"),
-    "tccsd": ("dang_bo_co_so", "chi_bo_co_so"),
+    "chi_bo": CHI_BO_LEVELS,
+    "tccsd": TCCSD_LEVELS,
     **{code: (code,) for code in CAP.codes},
 }
-LEVEL_ORDER = ("cap_tren_co_so", "dang_bo_co_so", "chi_bo_co_so", "dang_bo_bo_phan", "chi_bo_truc_thuoc", "dang_vien")
+LEVEL_ORDER = (*CAP.codes, "dang_vien")
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", min_length=1)]
 Text = Annotated[str, Field(min_length=1)]

@@ -69,13 +69,20 @@ class Target:
             elif self.kind == "trend":
                 assert previous is not None
                 prev = np.asarray(previous, dtype=np.float64)
-                bound = prev * (1 + self.sign * self.low) if self.relative else prev + self.sign * self.low
+                bound = self.trend_bound(prev)
                 ok = value <= bound + 1e-12 if self.sign < 0 else value >= bound - 1e-12
                 missing = np.isnan(value) | np.isnan(prev)
             else:
                 ok = _compare(value, self.op, self.low)
                 missing = np.isnan(value)
         return ok, (missing if missing.any() else None)
+
+    def trend_bound(self, previous: np.ndarray, years: np.ndarray | int = 1) -> np.ndarray:
+        """For a trend: the most (falling) or least (rising) the value may be `years` years after
+        `previous` (this year's bound, from last year's value, when `years` is 1)."""
+        if self.relative:
+            return previous * (1 + self.sign * self.low) ** years
+        return previous + self.sign * self.low * years
 
     def describe(self) -> str:
         """The target as the plan says it, e.g. "≥ 96%", "15%–20%", "giảm 2%/năm"."""

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring.domain.codes import CHI_BO_LEVELS, TCCSD_LEVELS
 from scoring.plans.model import Task
 from scoring.sample.names import agency_names, department_names, person_names
 
@@ -69,7 +70,7 @@ def generate(
             "ten_to_chuc": orgs.names,
             "cap": orgs.cap,
             "ma_cap_tren": pd.Series(orgs.ids[np.clip(orgs.parent, 0, None)]).where(orgs.parent >= 0),
-            "loai_hinh": pd.Series(orgs.loai_hinh).where(np.isin(orgs.cap, ["dang_bo_co_so", "chi_bo_co_so"])),
+            "loai_hinh": pd.Series(orgs.loai_hinh).where(np.isin(orgs.cap, TCCSD_LEVELS)),
         }
     )
     tables = {
@@ -229,7 +230,7 @@ DOI_TUONG = pa.array(["can_bo", "cong_chuc", "vien_chuc", "nguoi_lao_dong"])
 
 
 def _members(rng: np.random.Generator, orgs: _Orgs, n_members: int, years: list[int], profile: Profile) -> _MemberRows:
-    chi_bo = np.flatnonzero(np.isin(orgs.cap, ["chi_bo_co_so", "chi_bo_truc_thuoc"]))
+    chi_bo = np.flatnonzero(np.isin(orgs.cap, CHI_BO_LEVELS))
     n_cb = len(chi_bo)
     if n_members < 3 * n_cb:
         raise GenerationError(f"Cần ít nhất {3 * n_cb} đảng viên cho {n_cb} chi bộ (mỗi chi bộ ít nhất 3).")
@@ -369,7 +370,7 @@ def _unit_years(
         quality = share + rng.normal(0, 0.04, n_org)
         rating = np.full(n_org, 2, dtype=np.int64)
         lower = np.isin(orgs.cap, ["chi_bo_truc_thuoc", "dang_bo_bo_phan"])
-        for level in ("dang_bo_co_so", "chi_bo_co_so"):  # each against its own kind: sizes differ
+        for level in TCCSD_LEVELS:  # each against its own kind: sizes differ
             same = orgs.cap == level
             rating[same] = _rate(quality[same], (0.012, 0.11, 0.70))
         rating[lower] = _rate(quality[lower], (0.01, 0.07, 0.40))
@@ -417,8 +418,8 @@ def _plan_figures(units: pd.DataFrame, orgs: _Orgs, years: list[int], rng: np.ra
     cap = np.tile(orgs.cap, len(years))
     n = len(cap)
     top = cap == "cap_tren_co_so"
-    tccsd = np.isin(cap, ["dang_bo_co_so", "chi_bo_co_so"])
-    chi_bo = np.isin(cap, ["chi_bo_co_so", "chi_bo_truc_thuoc"])
+    tccsd = np.isin(cap, TCCSD_LEVELS)
+    chi_bo = np.isin(cap, CHI_BO_LEVELS)
     good = units["xep_loai"].isin(["HTTNV", "HTXSNV"]).to_numpy()
     received = rng.poisson(0.3, n)
     on_time = rng.binomial(received, 0.95)
