@@ -29,8 +29,8 @@ from scoring.plans.yaml_source import (
     KeyPath,
     Problem,
     YamlReader,
+    check_file,
     levels_of,
-    read_yaml,
     validate_model,
 )
 
@@ -44,11 +44,7 @@ def load_criteria(path: str | Path) -> CriteriaSet:
 
 def check_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
     """Load and check; the set is None when there is any problem."""
-    data, reader, problems = read_yaml(path, "tệp tiêu chí")
-    if reader is None:
-        return None, problems
-    result = _compile(data, reader)
-    return (result if not reader.problems else None), reader.problems
+    return check_file(path, "tệp tiêu chí", _compile)
 
 
 def _compile(data: dict[str, Any], reader: YamlReader) -> CriteriaSet | None:

@@ -20,7 +20,7 @@ from scoring.domain.codes import RATING_ORDER
 from scoring.plans.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
 from scoring.plans.model import Id, InForceModel, SourceModel, Strict, Text
 from scoring.plans.targets import parse_share
-from scoring.plans.yaml_source import CriteriaError, Problem, YamlReader, levels_of, read_yaml, validate_model
+from scoring.plans.yaml_source import CriteriaError, Problem, YamlReader, check_file, levels_of, validate_model
 
 KIND = "quy_dinh_xep_loai"
 EFFECTS = ("rating", "at_most", "at_least")
@@ -176,11 +176,7 @@ def is_rules_file(path: str | Path) -> bool:
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Problem]]:
-    data, reader, problems = read_yaml(path, "tệp quy định xếp loại")
-    if reader is None:
-        return None, problems
-    result = _compile(data, reader)
-    return (result if not reader.problems else None), reader.problems
+    return check_file(path, "tệp quy định xếp loại", _compile)
 
 
 def rules_for_year(year: int, folder: str | Path) -> RuleSet:

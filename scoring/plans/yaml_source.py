@@ -6,9 +6,10 @@ message added once holds for both."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -65,6 +66,20 @@ def read_yaml(path: str | Path, what: str) -> tuple[Any, YamlReader | None, list
     if not isinstance(data, dict):
         return None, None, [Problem(file, reader.line(()), "", f"{what} phải là một bảng khóa: giá trị")]
     return data, reader, []
+
+
+Compiled = TypeVar("Compiled")
+
+
+def check_file(
+    path: str | Path, what: str, compile_data: Callable[[dict[str, Any], YamlReader], Compiled | None]
+) -> tuple[Compiled | None, list[Problem]]:
+    """Read a file and compile its data; the result is None when there is any problem, all of them listed."""
+    data, reader, problems = read_yaml(path, what)
+    if reader is None:
+        return None, problems
+    result = compile_data(data, reader)
+    return (result if not reader.problems else None), reader.problems
 
 
 class YamlReader:
