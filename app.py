@@ -3,11 +3,14 @@
 The pages live in pages/; this file sets up the navigation. The scoring pages draw the shared
 sidebar (plan, year, đảng bộ cấp trên cơ sở) through `pages.common.sidebar`; the workflow pages
 (Tự đánh giá, Duyệt, Quản trị, Tài khoản) need an account and store their data in the database
-(`THIDUA_DB_URL`, else `thidua.db` in the working folder)."""
+(`THIDUA_DB_URL`, else `thidua.db` in the working folder). A page that fails shows a Vietnamese
+notice with an error code, never a traceback (`pages.errors`)."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+from pages.errors import run_page
 
 st.set_page_config(page_title="Thi đua Hai chân – Ba mũi", layout="wide")
 
@@ -31,4 +34,4 @@ page = st.navigation(
         ],
     }
 )
-page.run()
+run_page(page)  # an error in a page: a notice with an error code here, the traceback in the server log

@@ -11,13 +11,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.errors import use_the_app_navigation
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
 from scoring.engine.rating import rating_label
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import MET_COLUMN, cap_tren_choices, criteria_met
 from scoring.plans import bundled
 from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
+from scoring.store.uploads import may_import
 from scoring.store.workflow import Assessment
+
+use_the_app_navigation()  # a deep link opened first on a fresh server: rerun it through app.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mau"
@@ -63,8 +68,12 @@ def criteria_key(criteria: CriteriaSet) -> str:
 
 def loaded() -> Loaded:
     """The uploaded data and criteria if the user loaded some (Dữ liệu page), the approved submissions
-    if the user chose them (refreshed when a submission changes), else the sample."""
+    if the user chose them (refreshed when a submission changes), else the sample. Both go with the
+    account that loaded them: logged out (or timed out), the session is back on the sample."""
     current = st.session_state.get("loaded")
+    if current is not None and current.key.startswith(UPLOADED) and not may_import(account()):
+        del st.session_state["loaded"]
+        current = None
     if current is not None and current.key.startswith(APPROVED):
         user = account()
         if user is None:
@@ -177,7 +186,7 @@ def plan_sidebar() -> CriteriaSet:
 
 def caption() -> None:
     state = loaded()
-    st.caption(f"Dữ liệu: {state.data_label} · Tiêu chí: {state.criteria_label}")
+    st.caption(f"Dữ liệu: {escape_markdown(state.data_label)} · Tiêu chí: {escape_markdown(state.criteria_label)}")
 
 
 def criterion_table(frame: object) -> None:
@@ -200,6 +209,8 @@ def criterion_table(frame: object) -> None:
 #: minutes without any action after which a session is logged out (THIDUA_PHIEN_PHUT)
 SESSION_MINUTES = float(os.environ.get("THIDUA_PHIEN_PHUT", "30"))
 APPROVED = "csdl:"
+#: the key prefix of data and criteria uploaded on the Dữ liệu page
+UPLOADED = "tai_len:"
 
 
 @st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
@@ -252,7 +263,7 @@ def login_form() -> None:
         try:
             user = store().authenticate(username.strip(), password)
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
             return
         if st.session_state.get("nhap:chu", user.ten_dang_nhap) != user.ten_dang_nhap:
             for key in [k for k in st.session_state if str(k).startswith("nhap:")]:  # another person's drafts
@@ -272,7 +283,7 @@ def require_account(*roles: str) -> Account:
     assert user is not None
     if roles and user.vai_tro not in roles:
         allowed = ", ".join(ROLES[r] for r in roles)
-        st.warning(f"Tài khoản {user.label} không dùng được trang này (dành cho: {allowed}).")
+        st.warning(f"Tài khoản {escape_markdown(user.label)} không dùng được trang này (dành cho: {allowed}).")
         st.stop()
     return user
 
@@ -285,7 +296,7 @@ def account_box() -> None:
         if user is None:
             st.page_link("pages/dang_nhap.py", label="Đăng nhập", icon=":material/login:")
             return
-        st.caption(f"Đăng nhập: {user.label}")
+        st.caption(f"Đăng nhập: {escape_markdown(user.label)}")
         if st.button("Đăng xuất", key="dang_xuat"):
             logout()
             st.rerun()
@@ -304,7 +315,7 @@ def use_approved(user: Account, criteria: CriteriaSet, criteria_label: str, quie
     if dataset is None or not dataset.years:
         if not quiet:
             why = report.to_text() if not report.ok else "chưa có báo cáo nào được duyệt."
-            st.error("Chưa dùng được số liệu đã duyệt: " + why)
+            st.error("Chưa dùng được số liệu đã duyệt: " + escape_markdown(why))
         st.session_state.pop("loaded", None)
         return False
     scope = "toàn Đảng bộ" if user.vai_tro == "quan_tri" else f"phạm vi của {user.label}"
@@ -324,13 +335,15 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     the rules allow, and its criteria, groups and members."""
     if not result.report.ok:
         lead = "Số liệu còn lỗi, chưa gửi được (lưu nháp vẫn được)" if draft else "Số liệu của báo cáo có lỗi"
-        st.error(f"{lead}:\n\n{result.report.summary()}")
+        st.error(f"{lead}:\n\n{escape_markdown(result.report.summary())}")
         st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
     elif len(result.report.warnings):
         with st.expander(f"{len(result.report.warnings)} lưu ý về số liệu"):
             st.dataframe(result.report.display_table(), hide_index=True, width="stretch")
     if result.conflicts is not None and not result.conflicts.ok:
-        st.error("Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + result.conflicts.to_text())
+        st.error(
+            "Số liệu mâu thuẫn với báo cáo đã duyệt của đơn vị khác:\n\n" + escape_markdown(result.conflicts.to_text())
+        )
     if not result.scored:
         return
     cells = st.columns(5)
@@ -343,14 +356,17 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
         cells[2].metric(
             "Thứ hạng trong nhóm",
             "—" if alone else f"{int(first['Thứ hạng'])}/{int(first['Số đơn vị trong nhóm'])}",
-            help=f"Chưa có đơn vị nào khác được duyệt năm {year}." if alone else str(first["Nhóm thi đua"]),
+            help=f"Chưa có đơn vị nào khác được duyệt năm {year}." if alone else escape_markdown(first["Nhóm thi đua"]),
         )
     rating = result.rating
     if rating:
         own, top = rating["tu_danh_gia"], rating["muc_cao_nhat"]
-        cells[3].metric("Tự xếp loại", rating_label(own) if own else "chưa nhập", help=own or None)
+        own_label = escape_markdown(rating_label(own)) if own else "chưa nhập"  # a metric's value is Markdown too
+        cells[3].metric("Tự xếp loại", own_label, help=escape_markdown(own) or None)
         cells[4].metric(
-            "Mức đề xuất (cao nhất được phép)", rating_label(top) if top else "—", help=f"{top} — {rating['quy_dinh']}"
+            "Mức đề xuất (cao nhất được phép)",
+            rating_label(top) if top else "—",
+            help=escape_markdown(f"{top} — {rating['quy_dinh']}"),
         )
     st.caption(
         f"Thứ hạng tính cùng {result.compared_with} đơn vị khác đã được duyệt năm {year} (chưa duyệt thì chưa tính)"
@@ -358,7 +374,8 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     )
     if rating:
         message = f"{rating['ket_luan']} — mức được phép: {rating['muc_duoc_phep'] or '—'}. {rating['can_cu']}".strip()
-        (st.success if rating["ket_luan"] == "Đúng quy định" else st.warning)(f"{message} ({rating['quy_dinh']})")
+        shown = escape_markdown(f"{message} ({rating['quy_dinh']})")
+        (st.success if rating["ket_luan"] == "Đúng quy định" else st.warning)(shown)
     criteria_tab, groups_tab, members_tab = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
     with criteria_tab:
         criterion_table(result.scorecard)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import account, account_box, login_form, logout, store
+from scoring.outputs.safe_text import escape_markdown
 from scoring.store import StoreError
 from scoring.store.service import MIN_PASSWORD, ROLES
 
 st.title("Tài khoản")
 user = account()
 if user is not None:
-    st.success(f"Đang đăng nhập: {user.label}.")
+    st.success(f"Đang đăng nhập: {escape_markdown(user.label)}.")
     st.markdown(
         "- **Tự đánh giá**: nhập số liệu của đơn vị, xem điểm và thứ hạng ngay, lưu nháp, gửi duyệt.\n"
         "- **Duyệt**: xem đơn vị nào chưa nộp, so sánh xếp loại tự đánh giá với mức theo quy định, "
@@ -31,7 +32,7 @@ if user is not None:
                     store().change_password(user, old, new)
                     st.success("Đã đổi mật khẩu.")
                 except StoreError as error:
-                    st.error(str(error))
+                    st.error(escape_markdown(error))
     if st.button("Đăng xuất", type="primary"):
         logout()
         st.rerun()
@@ -55,7 +56,7 @@ if not store().has_accounts():
                 try:
                     store().create_first_admin(username, password, name)
                 except StoreError as error:
-                    st.error(str(error))
+                    st.error(escape_markdown(error))
                 else:
                     st.session_state["vua_tao_quan_tri"] = True
                     st.rerun()

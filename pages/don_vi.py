@@ -4,11 +4,14 @@ under it, each with a link to its own scorecard."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, results, sidebar
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     below,
     criteria_met,
@@ -43,23 +46,23 @@ ma = st.selectbox(
 )
 if not ma:
     if wanted:
-        st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{wanted}».")
+        st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{escape_markdown(wanted)}».")
     st.info("Chọn một tổ chức hoặc đảng viên, hoặc mở từ trang Xếp hạng (cột «Phiếu điểm»).")
     st.stop()
 st.query_params["ma"] = ma
 kind = entity_kind(now, ma)
 if kind is None:
-    st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{ma}».")
+    st.warning(f"Năm {year} không có tổ chức hay đảng viên nào mã «{escape_markdown(ma)}».")
     st.stop()
 
 card = scorecard(now, ma)
-st.subheader(f"{name_of(state.dataset, ma)} ({ma}) — năm {year}")
+st.subheader(f"{escape_markdown(name_of(state.dataset, ma))} ({escape_markdown(ma)}) — năm {year}")
 rank_rows = gaps(now, ma)
 first = rank_rows.iloc[0]
 a, b, c = st.columns(3)
 a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}".replace(".", ","))
 b.metric("Số tiêu chí đạt", f"{criteria_met(card)}/{len(card)}")
-c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=str(first["Nhóm thi đua"]))
+c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=escape_markdown(first["Nhóm thi đua"]))
 totals = now.tong_diem[now.tong_diem["ma"].astype(str) == ma].iloc[0]
 earned, applicable, scale = (
     f"{totals[c]:g}".replace(".", ",") for c in ("diem_dat_duoc", "diem_toi_da_ap_dung", "diem_toi_da")
@@ -92,7 +95,7 @@ st.dataframe(past, hide_index=True, width="stretch")
 if kind == "to_chuc":
     st.subheader("Tổ chức trực thuộc hoặc đảng viên")
     under = below(now, state.dataset, ma)
-    under.insert(0, "Phiếu điểm", "don_vi?ma=" + under["Mã"].astype(str))
+    under.insert(0, "Phiếu điểm", "don_vi?ma=" + under["Mã"].astype(str).map(lambda m: quote(m, safe="")))
     st.dataframe(
         under,
         hide_index=True,

@@ -12,6 +12,7 @@ import streamlit as st
 
 from pages.common import plan_sidebar, require_account, show_assessment, store
 from scoring.engine.rating import rating_label
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import LEVEL_LABELS
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
@@ -23,7 +24,7 @@ db = store()
 st.title("Duyệt báo cáo tự đánh giá")
 notice = st.session_state.pop("duyet_thong_bao", None)
 if notice:
-    st.success(notice)
+    st.success(escape_markdown(notice))
 
 this_year = date.today().year
 years = list(range(this_year, this_year - 6, -1))
@@ -73,10 +74,10 @@ if last is not None and last[0] == year and done_by_me != last[1:]:
         typed = str(st.session_state.get(f"duyet_ly_do:{last[1]}:{last[2]}") or "").strip()
         state = now.trang_thai_label if now else "không còn"
         st.warning(
-            f"Báo cáo {last[1]} vừa được người khác xử lý hoặc gửi lại (hiện: «{state}»"
+            f"Báo cáo {escape_markdown(last[1])} vừa được người khác xử lý hoặc gửi lại (hiện: «{state}»"
             + (f", phiên bản {now.phien_ban}" if now else "")
             + "); quyết định của bạn chưa được ghi."
-            + (f" Lý do bạn đã nhập: «{typed}»." if typed else "")
+            + (f" Lý do bạn đã nhập: «{escape_markdown(typed)}»." if typed else "")
         )
 
 st.subheader(f"Báo cáo chờ duyệt ({len(waiting)})")
@@ -94,7 +95,9 @@ mine = f"{unit}:{sent.phien_ban}"
 
 with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
-st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sent.cap_nhat_boi} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}.")
+st.caption(
+    f"Phiên bản {sent.phien_ban}, gửi bởi {escape_markdown(sent.cap_nhat_boi)} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}."
+)
 show_assessment(result, year, draft=False)
 sent_before = [v for v in db.versions(user, unit, year) if v.trang_thai == "da_gui" and v.phien_ban < sent.phien_ban]
 if sent_before:  # sent again after a return: what the unit changed since the reviewer last saw it
@@ -110,7 +113,7 @@ with approve_col:
         try:
             done = db.approve(user, unit, year, sent.phien_ban)
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
         else:
             st.session_state["duyet_thong_bao"] = f"Đã duyệt báo cáo của {names[unit]} (phiên bản {done.phien_ban})."
             st.session_state["duyet_vua_xu_ly"] = (unit, sent.phien_ban)
@@ -121,7 +124,7 @@ with return_col, st.form(f"tra_lai:{mine}"):
         try:
             done = db.return_(user, unit, year, sent.phien_ban, reason)
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
         else:
             st.session_state["duyet_thong_bao"] = f"Đã trả lại báo cáo của {names[unit]}: {reason.strip()}"
             st.session_state["duyet_vua_xu_ly"] = (unit, sent.phien_ban)

@@ -27,6 +27,7 @@ from scoring.outputs.rating_views import (
     rating_workbook_sheets,
     shortlist_view,
 )
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import board, criteria_met, workbook
 from scoring.plans.rating_rules import RulesError
 
@@ -64,9 +65,9 @@ caption()
 try:
     report = _report(state.key, year, state)
 except RulesError as exc:
-    st.error("Không dùng được quy định xếp loại: " + "; ".join(p.message for p in exc.problems))
+    st.error("Không dùng được quy định xếp loại: " + escape_markdown("; ".join(p.message for p in exc.problems)))
     st.stop()
-st.caption(f"Quy định áp dụng (chọn theo năm): {report.rules.label}. {LEGEND}.")
+st.caption(f"Quy định áp dụng (chọn theo năm): {escape_markdown(report.rules.label)}. {LEGEND}.")
 
 with st.expander("Thông tin in trên văn bản Word (tên cơ quan, số, ngày ký, người ký)"):
     left, right = st.columns(2)
@@ -119,12 +120,12 @@ with awards:
         st.info("Tệp tiêu chí đang dùng không có mục «awards» (danh hiệu và chỉ tiêu khen thưởng).")
     else:
         chosen = _shortlist(state.key, year, state, report)
-        st.caption(f"{state.criteria.awards_note or ''} {TIE_RULE}")
+        st.caption(f"{escape_markdown(state.criteria.awards_note)} {TIE_RULE}")
         first_year = min(state.dataset.years)
         for award in chosen.awards:
             rows = chosen.table[chosen.table["khen_thuong"] == award.id]
             picked, missed = rows[rows["de_nghi"]], rows[~rows["de_nghi"]]
-            with st.expander(f"{award.title}: {len(picked)} đề nghị, {len(missed)} không đề nghị"):
+            with st.expander(f"{escape_markdown(award.title)}: {len(picked)} đề nghị, {len(missed)} không đề nghị"):
                 if award.kind == "nam_lien" and year - award.years + 1 < first_year:
                     st.info(f"Dữ liệu có từ năm {first_year}: chưa ai có đủ {award.years} năm để xét đến năm {year}.")
                 st.markdown(f"**Đề nghị ({len(picked)})**")
@@ -147,12 +148,12 @@ with summary:
         unit_name = str(orgs.loc[orgs["ma_to_chuc"].astype(str) == cap_tren, "ten_to_chuc"].iloc[0])
         table = summary_table(targets)
         met = criteria_met(targets)
-        st.subheader(f"Sơ kết năm {year} — {unit_name}")
+        st.subheader(f"Sơ kết năm {year} — {escape_markdown(unit_name)}")
         st.caption("Đảng bộ cấp trên cơ sở chọn ở thanh bên.")
         st.metric("Số chỉ tiêu của kế hoạch đạt", f"{met}/{len(table)}")
         criterion_table(table)
         st.markdown("**Kiểm tra xếp loại theo quy định**")
-        st.markdown("\n".join(f"- {line.strip()}" for line in report.summary()[2:]))
+        st.markdown("\n".join(f"- {escape_markdown(line.strip())}" for line in report.summary()[2:]))
         left, right = st.columns(2)
         left.download_button("Tải sơ kết (Excel)", so_ket_xlsx(year, targets, report), file_name=f"so_ket_{year}.xlsx",
                              mime=XLSX_MIME, on_click="ignore")  # fmt: skip

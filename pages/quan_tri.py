@@ -11,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import loaded, plan_sidebar, require_account, store
+from scoring.outputs.excel import csv_bytes
+from scoring.outputs.safe_text import escape_markdown
 from scoring.store import ROLES, StoreError
 from scoring.store.backup import backup
 from scoring.store.service import ACTIONS, MIN_PASSWORD, STATES
@@ -44,19 +46,19 @@ db = store()
 st.title("Quản trị")
 notice = st.session_state.pop("qt_thong_bao", None)
 if notice:
-    st.success(notice)
+    st.success(escape_markdown(notice))
 state = loaded()
 tree, people, log, safe = st.tabs(["Cây tổ chức và số liệu", "Tài khoản", "Nhật ký", "Sao lưu"])
 
 with tree:
-    st.markdown(f"Dữ liệu đang dùng: **{state.data_label}** ({len(state.dataset.to_chuc)} tổ chức).")
+    st.markdown(f"Dữ liệu đang dùng: **{escape_markdown(state.data_label)}** ({len(state.dataset.to_chuc)} tổ chức).")
     names = db.names()
     st.caption(f"Cơ sở dữ liệu đang có {len(names)} tổ chức.")
     if st.button("Nạp cây tổ chức từ dữ liệu đang dùng", key="qt_nap_cay"):
         try:
             count = db.import_tree(user, state.dataset.to_chuc)
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
         else:
             st.session_state["qt_thong_bao"] = f"Đã nạp cây tổ chức: {count} tổ chức."
             st.rerun()
@@ -70,7 +72,7 @@ with tree:
         try:
             done, skipped = db.import_approved(user, submissions_from_dataset(state.dataset, years), overwrite)
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
         else:
             st.session_state["qt_thong_bao"] = (
                 f"Đã nạp {done} báo cáo (đã duyệt) của các năm {', '.join(map(str, years))}; "
@@ -104,7 +106,7 @@ with people:
             try:
                 made = db.create_account(user, username.strip(), password, role, unit or None, name)
             except StoreError as error:
-                st.error(str(error))
+                st.error(escape_markdown(error))
             else:
                 st.session_state["qt_thong_bao"] = f"Đã tạo tài khoản {made.label}."
                 st.rerun()
@@ -116,7 +118,7 @@ with people:
             try:
                 db.reset_password(user, str(who), new)
             except StoreError as error:
-                st.error(str(error))
+                st.error(escape_markdown(error))
             else:
                 st.session_state["qt_thong_bao"] = f"Đã đặt lại mật khẩu của {who}."
                 st.rerun()
@@ -135,9 +137,8 @@ with log:
     )  # fmt: skip
     only_denied = st.checkbox("Chỉ các lần bị từ chối", key="qt_tu_choi")
     st.dataframe(audit[audit["Được phép"] == "Bị từ chối"] if only_denied else audit, hide_index=True, width="stretch")
-    st.download_button(
-        "Tải nhật ký (CSV)", audit.to_csv(index=False).encode("utf-8-sig"), "nhat_ky.csv", mime="text/csv"
-    )
+    # a login name typed as «=HYPERLINK(…)» (logged when refused) stays text in the spreadsheet
+    st.download_button("Tải nhật ký (CSV)", csv_bytes(audit), "nhat_ky.csv", mime="text/csv")
 
 with safe:
     st.markdown(
@@ -145,7 +146,7 @@ with safe:
         "trên máy chủ."
     )
     if st.button("Tạo bản sao lưu", key="qt_sao_luu"):
-        folder = Path(tempfile.mkdtemp(prefix="thidua_sl_"))
-        target = folder / f"thidua_sao_luu_{pd.Timestamp.now():%Y%m%d_%H%M}.zip"
-        backup(db.engine, target)
-        st.download_button("Tải bản sao lưu", target.read_bytes(), target.name, mime="application/zip")
+        with tempfile.TemporaryDirectory(prefix="thidua_sl_") as folder:  # removed once the bytes are read
+            target = Path(folder) / f"thidua_sao_luu_{pd.Timestamp.now():%Y%m%d_%H%M}.zip"
+            backup(db.engine, target)
+            st.download_button("Tải bản sao lưu", target.read_bytes(), target.name, mime="application/zip")

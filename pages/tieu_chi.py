@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import Loaded, caption, loaded, result, sidebar
 from scoring.outputs.results import criteria_table
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import what_if, with_change
 from scoring.plans.targets import TargetError
 
@@ -41,7 +42,7 @@ if target.strip() != criterion.target.describe() or points != criterion.points:
             points if points != criterion.points else None,
         )
     except TargetError as error:
-        st.error(f"Chỉ tiêu «{target}» không đọc được: {error}")
+        st.error(f"Chỉ tiêu «{escape_markdown(target)}» không đọc được: {escape_markdown(error)}")
         st.stop()
     trial = Loaded(state.dataset, changed, state.data_label, changed.label, f"{state.key}|{chosen}|{target}|{points}")
     differences = what_if(result(year), result(year, trial), chosen)

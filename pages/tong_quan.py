@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from pages.common import caption, criterion_table, loaded, result, sidebar
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     RATING_COLOURS,
     RATING_LEGEND,
@@ -56,7 +57,7 @@ if fall is None:
         "(chỉ tiêu «giảm …/năm» cho chỉ số share(dang_vien, vi_pham)), nên không vẽ lộ trình."
     )
 else:
-    st.subheader(f"Tỷ lệ đảng viên vi phạm so với lộ trình kéo {fall.target.describe()}")
+    st.subheader(f"Tỷ lệ đảng viên vi phạm so với lộ trình kéo {escape_markdown(fall.target.describe())}")
     path = violation_path(state.dataset, state.criteria, cap_tren, fall.id)
     long = path.melt("Năm", var_name="Đường", value_name="Tỷ lệ")
     line = (

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,9 +19,11 @@ import streamlit as st
 from pages.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
 from scoring.outputs.excel import XLSX_MIME
+from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import workbook
 from scoring.store import StaleVersion, StoreError
-from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, read_upload, starting_point
+from scoring.store.uploads import Upload, read_unit_upload
+from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, starting_point
 
 LIMIT_MB = 50  # as the Dữ liệu page (and the uploader's own limit, .streamlit/config.toml)
 FLAG_TEXT = {None: "—", True: "Có", False: "Không"}
@@ -34,14 +34,15 @@ db = store()
 st.title("Tự đánh giá")
 notice = st.session_state.pop("td_thong_bao", None)
 if notice:
-    st.success(notice)
+    st.success(escape_markdown(notice))
 
 units = db.editable(user)
 if not units:
     st.warning(
         "Cơ sở dữ liệu chưa có cây tổ chức: nạp ở trang Quản trị."
         if user.vai_tro == "quan_tri"
-        else f"Tài khoản {user.label} chưa gắn với đơn vị nào có trong cây tổ chức: nhờ quản trị kiểm tra."
+        else f"Tài khoản {escape_markdown(user.label)} chưa gắn với đơn vị nào có trong cây tổ chức: nhờ quản trị "
+        "kiểm tra."
     )
     st.stop()
 names = db.names()
@@ -70,13 +71,14 @@ editable = current is None or current.trang_thai in ("nhap", "tra_lai")
 if current is None:
     st.info(f"Năm {year}: chưa có báo cáo. Nhập số liệu, xem kết quả tạm tính, rồi lưu nháp hoặc gửi duyệt.")
 elif current.trang_thai == "tra_lai":
-    st.warning(f"Cấp trên đã trả lại báo cáo (phiên bản {current.phien_ban}). Lý do: {current.ly_do_tra_lai}")
+    reason = escape_markdown(current.ly_do_tra_lai)
+    st.warning(f"Cấp trên đã trả lại báo cáo (phiên bản {current.phien_ban}). Lý do: {reason}")
 elif current.trang_thai == "da_gui":
     st.info(f"Báo cáo đã gửi (phiên bản {current.phien_ban}), đang chờ cấp trên duyệt: chưa sửa được.")
 elif current.trang_thai == "da_duyet":
     st.success(f"Báo cáo đã được duyệt (phiên bản {current.phien_ban}); số liệu này được dùng để xếp hạng.")
 else:
-    st.caption(f"Bản nháp, phiên bản {current.phien_ban}, lưu bởi {current.cap_nhat_boi}.")
+    st.caption(f"Bản nháp, phiên bản {current.phien_ban}, lưu bởi {escape_markdown(current.cap_nhat_boi)}.")
 
 # the version the user opened is pinned in the session: if someone saves after it, the page says so
 # and a save is refused by the library (never overwrites); the user's edits stay on screen
@@ -87,7 +89,11 @@ if opened != version and not was_editable:
     st.session_state.pop(f"nhap:{unit}:{year}:{opened}", None)
     opened, was_editable = st.session_state[opened_key] = (version, editable)
 if opened != version:
-    who = f"{current.cap_nhat_boi} lúc {current.cap_nhat_luc:%H:%M %d/%m/%Y}" if current else "người khác"
+    who = (
+        f"{escape_markdown(current.cap_nhat_boi)} lúc {current.cap_nhat_luc:%H:%M %d/%m/%Y}"
+        if current
+        else "người khác"
+    )
     st.error(
         f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở "
         + ("báo cáo (khi đó chưa lưu lần nào)" if opened is None else f"phiên bản {opened}")
@@ -108,7 +114,7 @@ if "current" in draft and f"dvn:{draft_key}:{draft['lan']}:xep_loai" not in st.s
     # drawn afresh from the values last on screen, so unsaved edits are never lost on the way
     draft.update(data=draft.pop("current"), lan=draft["lan"] + 1)
 stamp = f"{draft_key}:{draft['lan']}"  # widget keys: new values (upload, redraw) get new widgets
-st.caption(draft["origin"])
+st.caption(escape_markdown(draft["origin"]))
 
 
 def _unit_widget(column: ColumnSpec, value: Any, key: str) -> Any:
@@ -220,7 +226,8 @@ with upload:
     st.markdown(
         f"Tải lên tệp mẫu nhập liệu đã điền (trang «{DON_VI_NAM.title}»"
         + (f" và «{DANG_VIEN.title}»" if holds_members(level) else "")
-        + f"): chỉ đọc các dòng của đơn vị **{unit}** năm **{year}**. Công thức, macro trong tệp không được chạy."
+        + f"): chỉ đọc các dòng của đơn vị **{escape_markdown(unit)}** năm **{year}**. Công thức, macro trong tệp "
+        "không được chạy."
     )
     a, b = st.columns(2)
     a.download_button("Tải mẫu nhập liệu trống (XLSX)", TEMPLATE.read_bytes(), TEMPLATE.name, mime=XLSX_MIME)
@@ -233,12 +240,14 @@ with upload:
             if sent.size > LIMIT_MB * 2**20:
                 st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB). Số liệu đang nhập không thay đổi.")
             else:
-                folder = Path(tempfile.mkdtemp(prefix="thidua_td_"))
-                path = folder / Path(sent.name).name
-                path.write_bytes(sent.getvalue())
-                read, report = read_upload(path, sent.name, unit, level, year)
+                try:  # the library checks again that this account may fill the unit's figures
+                    read, report = read_unit_upload(db, user, unit, level, year, Upload(sent.name, sent.getvalue()))
+                except StoreError as error:
+                    st.error(escape_markdown(error))
+                    st.stop()
                 if read is None:
-                    st.error("Tệp có lỗi nên chưa được dùng; số liệu đang nhập không thay đổi.\n\n" + report.summary())
+                    summary = escape_markdown(report.summary())
+                    st.error("Tệp có lỗi nên chưa được dùng; số liệu đang nhập không thay đổi.\n\n" + summary)
                     st.dataframe(report.display_table(), hide_index=True, width="stretch")
                 else:
                     origin = f"Số liệu từ tệp {sent.name}."
@@ -260,7 +269,7 @@ if cached is None or cached[0] != cache_key:
     st.session_state["nhap:ket_qua"] = cached
 result = cached[1]
 
-st.subheader(f"Kết quả tạm tính năm {year} — {criteria.title}")
+st.subheader(f"Kết quả tạm tính năm {year} — {escape_markdown(criteria.title)}")
 show_assessment(result, year, draft=True)
 
 # --- save and send --------------------------------------------------------------------------------
@@ -278,9 +287,9 @@ if editable:
                 saved = db.submit(user, unit, year, saved.phien_ban)
         except StaleVersion as error:
             if opened == version:  # else the page already says the report moved on since it was opened
-                st.error(str(error))
+                st.error(escape_markdown(error))
         except StoreError as error:
-            st.error(str(error))
+            st.error(escape_markdown(error))
         else:
             st.session_state.pop(draft_key, None)
             st.session_state[opened_key] = (saved.phien_ban, saved.trang_thai in ("nhap", "tra_lai"))

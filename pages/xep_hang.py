@@ -3,6 +3,8 @@ XLSX download; each row links to its scorecard."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import altair as alt
 import streamlit as st
 
@@ -43,7 +45,7 @@ else:
     table = member_ranking(now, group or None, text)
     name_column, id_column = "Họ và tên", "Mã đảng viên"
 
-table.insert(0, "Phiếu điểm", "don_vi?ma=" + table[id_column].astype(str))
+table.insert(0, "Phiếu điểm", "don_vi?ma=" + table[id_column].astype(str).map(lambda m: quote(m, safe="")))
 st.write(f"{len(table):,}".replace(",", ".") + " dòng")
 st.dataframe(
     table,

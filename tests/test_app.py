@@ -169,12 +169,17 @@ def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
 
 def test_an_uploaded_criteria_file_stays_in_use_across_runs(sample: Dataset, tmp_path: Path) -> None:
     """The plan picker offers the uploaded file and keeps it (it used to swap the bundled plan back in)."""
+    import time
+
     from pages.common import Loaded
+    from scoring.store import Account
 
     uploaded = tmp_path / "tieu_chi_rieng.yaml"
     uploaded.write_bytes((ROOT / "tests" / "data" / "tieu_chi_thu.yaml").read_bytes())
     criteria = load_criteria(uploaded)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.session_state["tai_khoan"] = Account("quantri", "quan_tri")  # uploads are an administrator's
+    at.session_state["hoat_dong_luc"] = time.time()
     at.session_state["loaded"] = Loaded(
         sample, criteria, "tải lên", f"{uploaded.name} — {criteria.label}", "tai_len:x|y"
     )

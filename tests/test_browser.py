@@ -1,6 +1,8 @@
 """End to end in a real browser: `streamlit run app.py` on a free port, Debian's chromium driven by
 Playwright. Opens the app, switches to Xếp hạng, searches a unit, opens its scorecard (the link its
-row holds) and checks the figures against the library; a screenshot of each step is saved."""
+row holds) and checks the figures against the library; a screenshot of each step is saved. An
+administrator uploads data; a page that fails (a database that cannot be opened) shows an error code,
+never a traceback."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,9 +25,12 @@ from playwright.sync_api import Page, expect, sync_playwright
 from scoring import Dataset, load_criteria, score
 from scoring.domain.text import strip_diacritics
 from scoring.outputs.views import org_ranking, search
+from scoring.store import Store, connect
+from scoring.store.service import SYSTEM
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ADMIN, PASSWORD = "quantri", "mat-khau-dai"
 
 
 def _free_port() -> int:
@@ -32,34 +39,54 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextmanager
+def _serve(database_url: str, log: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with the database `database_url`; its output goes to `log`."""
     port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"streamlit did not start:\n{output}")
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        if process.stdout:
-            process.stdout.close()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "THIDUA_DB_URL": database_url}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+                    time.sleep(0.3)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a database of its own with one administrator account."""
+    folder = tmp_path_factory.mktemp("may_chu")
+    url = f"sqlite:///{folder / 'thidua.db'}"
+    store = Store(connect(url))
+    store.create_account(SYSTEM, ADMIN, PASSWORD, "quan_tri")
+    store.engine.dispose()
+    with _serve(url, folder / "streamlit.log") as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def broken_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app with a database it cannot open (its folder does not exist), and the server's log."""
+    folder = tmp_path_factory.mktemp("may_chu_hong")
+    log = folder / "streamlit.log"
+    with _serve(f"sqlite:///{folder / 'khong_co' / 'thidua.db'}", log) as address:
+        yield address, log
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +163,22 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     page.screenshot(path=tmp_path / "4_tieu_chi.png", full_page=True)
 
 
-def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
-    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")
+def _log_in_and_open_data_page(server: str, page: Page) -> None:
+    """A new session: log in as the administrator, then open Dữ liệu from the menu (the same session)."""
+    page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")
+    page.get_by_label("Tên đăng nhập").fill(ADMIN)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_text("Đang đăng nhập:", exact=False)).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Dữ liệu").click()
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
+
+
+def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
+    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # not logged in: the sample only
+    expect(page.get_by_text("đăng nhập bằng tài khoản quản trị", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stFileUploaderDropzoneInput']")).to_have_count(0)
+    _log_in_and_open_data_page(server, page)
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']")
     broken = ROOT / "tests" / "broken" / "chi_bo_khong_ton_tai"
     uploader.set_input_files([str(p) for p in sorted(broken.glob("*.csv"))])
@@ -147,8 +187,7 @@ def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page
     expect(page.get_by_text("data/mau (dữ liệu mẫu một Đảng bộ Khối)", exact=False)).to_be_visible()
     _no_exception(page)
     page.screenshot(path=tmp_path / "5_du_lieu_loi.png", full_page=True)
-    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # a new session: the sample again
-    expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
+    _log_in_and_open_data_page(server, page)  # a new session: the sample again
     valid = ROOT / "tests" / "data" / "hop_le"
     page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']").set_input_files(
         [str(p) for p in sorted(valid.glob("*.csv"))]
@@ -165,3 +204,33 @@ def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page
     )
     _no_exception(page)
     page.screenshot(path=tmp_path / "6_du_lieu_moi.png", full_page=True)
+
+
+def test_a_failing_page_shows_an_error_code_not_a_traceback(
+    broken_server: tuple[str, Path], page: Page, tmp_path: Path
+) -> None:
+    server, log = broken_server
+    page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")  # the page opens the database first
+    expect(page.get_by_text("Đã có lỗi khi hiển thị trang này", exact=False)).to_be_visible(timeout=60_000)
+    shown = page.locator("[data-testid='stMain']").inner_text()
+    code = re.search(r"Mã lỗi: ([0-9a-f]{8})", shown)
+    assert code, shown
+    assert "Traceback" not in shown and "/work" not in shown and str(ROOT) not in shown and "sqlite" not in shown
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=tmp_path / "7_loi.png", full_page=True)
+    deadline = time.monotonic() + 10  # the server's log has the code and the traceback
+    while code.group(1) not in log.read_text(errors="replace") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    logged = log.read_text(errors="replace")
+    assert code.group(1) in logged and "Traceback" in logged
+
+
+def test_a_hostile_query_parameter_is_shown_as_text(server: str, page: Page) -> None:
+    hostile = "[x](http://evil) ![i](http://evil/i.png) :red[x] :material/home: <b>x</b> www.evil.vn a@evil.vn :smile:"
+    page.goto(f"{server}/don_vi?ma={urllib.parse.quote(hostile)}", wait_until="domcontentloaded")
+    warning = page.locator("[data-testid='stAlertContentWarning']")
+    expect(warning).to_be_visible(timeout=60_000)
+    assert hostile in warning.inner_text().replace("\u2060", "")  # every character as typed (the joiner is invisible)
+    for markup in ("a", "img", "b", "[data-testid='stIconMaterial']", "span[style]"):
+        assert warning.locator(markup).count() == 0, markup
+    _no_exception(page)

@@ -153,7 +153,7 @@ def test_permissions_matrix_read_save_submit(store: Store, name: str, unit: str)
 @pytest.mark.parametrize("unit", UNITS)
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_permissions_matrix_return_and_approve(store: Store, name: str, unit: str) -> None:
-    admin = who("quantri", store)
+    admin = SYSTEM  # prepared by someone else than any reviewer: four eyes (tests/test_hostile_accounts.py)
     store.save_draft(admin, unit, 2025, payload(unit), None)
     store.submit(admin, unit, 2025, 1)
     actor = who(name, store)
@@ -318,8 +318,13 @@ def test_only_admins_manage_accounts_and_bad_accounts_are_refused(store: Store) 
 
 
 def test_migrations_create_the_schema_once(store: Store) -> None:
+    from alembic.script import ScriptDirectory
+
+    from scoring.store.db import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     with store.engine.connect() as db:
-        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
     again = connect(str(store.engine.url.render_as_string(hide_password=False)))  # connecting twice is harmless
     with again.connect() as db:
         assert db.execute(text("SELECT count(*) FROM tai_khoan")).scalar_one() == 5
@@ -409,8 +414,8 @@ def test_approved_submissions_make_the_dataset_the_engine_scores(store: Store) -
 
     admin = who("quantri", store)
     for unit in ("K", "D", "D1", "D2", "A"):
-        saved = store.save_draft(admin, unit, 2025, payload(unit), None)
-        sent = store.submit(admin, unit, 2025, saved.phien_ban)
+        saved = store.save_draft(SYSTEM, unit, 2025, payload(unit), None)  # prepared by another: four eyes
+        sent = store.submit(SYSTEM, unit, 2025, saved.phien_ban)
         if unit != "D2":  # D2 is sent but not approved: it stays out
             store.approve(admin, unit, 2025, sent.phien_ban)
     dataset, report = approved_dataset(store, admin)
@@ -550,6 +555,30 @@ def test_repeated_wrong_passwords_make_the_name_wait(store: Store) -> None:
     with pytest.raises(StoreError, match="Sai tên"):
         store.authenticate("chibo_a", "doan-mo-mat-khau")
     assert store.authenticate("chibo_a", "mat-khau-moi-2").ma_to_chuc == "A"
+
+
+def test_a_login_that_crashes_while_checking_the_password_still_counts(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attempt is written down, as a failure, before the password is checked: a crash (or a kill)
+    in the middle cannot be used to guess without counting."""
+    from argon2 import PasswordHasher
+
+    from scoring.store import service
+
+    class Crashing(PasswordHasher):
+        def verify(self, *_args: object) -> bool:  # type: ignore[override]
+            raise OSError("mất điện")
+
+    monkeypatch.setattr(service, "_HASHER", Crashing(time_cost=1, memory_cost=8, parallelism=1))
+    for _ in range(service.MAX_FAILURES):
+        with pytest.raises(OSError):
+            store.authenticate("chibo_a", "doan-mo-mat-khau")
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="thử lại sau 15 phút"):
+        store.authenticate("chibo_a", "mat-khau-dai")
+    log = store.audit(SYSTEM)
+    assert (log["ghi_chu"] == "đang kiểm tra").sum() == service.MAX_FAILURES
 
 
 @pytest.mark.parametrize(

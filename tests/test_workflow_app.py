@@ -201,6 +201,23 @@ def _submit_by_library(url: str, sample: Dataset) -> None:
     store.engine.dispose()
 
 
+def test_a_reviewer_who_sent_the_report_is_told_to_find_a_second_person(db_url: str, sample: Dataset) -> None:
+    """Four eyes on the page: the cấp ủy sends its chi bộ's report itself, then cannot approve it."""
+    store = Store(connect(db_url, migrate=False))
+    cap_uy = store.authenticate("capuy", PASSWORD)
+    figures = next(s for s in submissions_from_dataset(sample, [YEAR]) if s[0] == UNIT)[2]
+    saved = store.save_draft(cap_uy, UNIT, YEAR, figures, None)
+    store.submit(cap_uy, UNIT, YEAR, saved.phien_ban)
+    store.engine.dispose()
+    review = _login(_page("duyet"), "capuy")
+    review.selectbox(key="duyet_nam").set_value(YEAR).run()
+    _button(review, "Duyệt báo cáo").click()
+    review.run()
+    assert not review.exception, review.exception[0].value
+    assert "quy tắc hai người" in _texts(review) and "Đã duyệt báo cáo" not in _texts(review)
+    assert _state(db_url) == ("da_gui", 2)
+
+
 #: per account: the units it may fill on «Tự đánh giá» (None: the page refuses the role), whether
 #: «Duyệt» offers it the approve / return buttons, how many units its board lists, and «Quản trị»
 UNDER_CS004 = 1 + 9  # CS004 and its chi bộ (checked against the sample below)

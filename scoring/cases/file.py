@@ -18,7 +18,7 @@ from scoring.engine.rating import CONCLUSIONS
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM
 from scoring.plans.bundled import default_plan, plans_folder, rules_folder
 from scoring.plans.model import Strict, Text
-from scoring.plans.yaml_source import KeyPath, Problem, YamlReader, read_yaml, validate_model
+from scoring.plans.yaml_source import KeyPath, Problem, YamlReader, read_text, read_yaml, validate_model
 
 WHAT = "tệp tình huống"
 EXPECTATIONS = ("ket_qua", "tong_diem", "xep_hang", "khong_co", "kiem_tra_xep_loai")
@@ -271,17 +271,22 @@ def _find(name: str, case_file: Path, bundled: tuple[Path, ...]) -> Path | None:
     legacy = Path(*given.parts[1:]) if len(given.parts) > 1 and given.parts[0] == "criteria" else given
     candidates = [case_file.parent / given, *(folder / given for folder in bundled), *(f / legacy for f in bundled)]
     for candidate in candidates:
-        if candidate.is_file() and not _is_case_file(candidate):
+        if _exists(candidate) and not _is_case_file(candidate):
             return candidate
     return None
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name the system refuses (longer than it allows) names no file
+        return False
+
+
 def _is_case_file(path: Path) -> bool:
     """A case file is named like the plan it tests (cases/nq34_vcci.yaml): never take it for the plan."""
-    try:
-        return re.search(r"^tinh_huong\s*:", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
-    except (OSError, UnicodeDecodeError):
-        return False
+    text, _ = read_text(path, WHAT)
+    return text is not None and re.search(r"^tinh_huong\s*:", text, re.MULTILINE) is not None
 
 
 # --- the tables of a case -----------------------------------------------------------------------

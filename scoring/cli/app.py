@@ -88,11 +88,16 @@ def print_report(report: ValidationReport, max_rows: int) -> None:
 
 
 def save_report(report: ValidationReport, path: Path) -> None:
-    table = report.table.rename(columns=REPORT_COLUMNS)  # every row, row numbers as numbers
+    """Every row of the report, row numbers as numbers; the values quoted from the user's file stay text
+    (a text cell in XLSX, «'» before a formula-like text in CSV: `scoring.outputs.excel`)."""
+    from scoring.outputs.excel import write_csv
+    from scoring.outputs.views import workbook
+
+    table = report.table.rename(columns=REPORT_COLUMNS)
     if path.suffix.lower() == ".xlsx":
-        table.to_excel(path, index=False, sheet_name="Kiểm tra dữ liệu")
+        path.write_bytes(workbook({"Kiểm tra dữ liệu": table}))
     else:
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table, path)
 
 
 def print_problems(problems: list[Problem], title: str = "Tệp tiêu chí có lỗi") -> None:

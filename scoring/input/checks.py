@@ -14,11 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as arrow
+import pyarrow.compute as pc
 
 from scoring.domain import tree
 from scoring.domain.codes import CAP, CHI_BO_LEVELS, PARENT_LEVELS, TCCSD_LEVELS
+from scoring.input.readers import DATE_CELL, MAX_CELL_CHARS, TIME_CELL, RawTable, count
 from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, TO_CHUC, Kind, TableSpec
+
+#: characters that show as nothing or move the cursor: C0 and C1 controls, and format characters (the
+#: zero-width space U+200B, the byte-order mark U+FEFF, direction overrides) that copying from web pages
+#: or other software leaves behind. An id holding one differs from the id that looks the same.
+INVISIBLE = r"[\x{0}-\x{1f}\x{7f}-\x{9f}\p{Cf}]"
+#: the same in names and other text, where a line break or a tab typed in Excel (Alt+Enter) is fine
+INVISIBLE_IN_TEXT = r"[\x{0}-\x{8}\x{b}\x{c}\x{e}-\x{1f}\x{7f}-\x{9f}\p{Cf}]"
 
 
 def positions_in(ids: pd.Series, values: pd.Series) -> np.ndarray:
@@ -32,6 +42,55 @@ def positions_in(ids: pd.Series, values: pd.Series) -> np.ndarray:
     first = distinct.index.to_numpy()  # back to positions in the full table
     mapped = np.where(found >= 0, first[np.clip(found, 0, None)], -1) if len(found) else found
     return np.where(codes >= 0, mapped[np.clip(codes, 0, None)], -1) if len(codes) else np.zeros(0, np.int64)
+
+
+def check_cells(raw: RawTable, report: ValidationReport) -> None:
+    """What the typed frame would hide, on the cells as read: a cell longer than Excel allows, an id
+    that Excel turned into a date, invisible characters in an id (errors), and in text (a warning:
+    `coerce` removes them). Each check first asks a cheap whole-column question, so that millions of
+    ordinary cells cost a few passes of C."""
+    for spec in raw.spec.columns:
+        if spec.name not in raw.data.column_names:
+            continue
+        column = raw.data.column(spec.name)
+        if spec.kind is Kind.ID and arrow.types.is_temporal(column.type):
+            message = "Cột mã có kiểu ngày/giờ: mã đã bị đổi thành ngày khi ghi tệp; ghi lại cột này dạng chữ."
+            _report_cells(report.error, raw, spec.name, column.is_valid(), message)
+            continue
+        if not (arrow.types.is_string(column.type) or arrow.types.is_large_string(column.type)):
+            continue
+        if (pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS:  # bytes >= characters
+            message = f"Ô dài hơn {count(MAX_CELL_CHARS)} ký tự (giới hạn của Excel): dán nhầm nội dung? Rút gọn ô này."
+            _report_cells(report.error, raw, spec.name, pc.greater(pc.utf8_length(column), MAX_CELL_CHARS), message)
+        if spec.kind is Kind.ID:
+            message = (
+                "Ô định dạng Ngày trong cột mã: Excel đã đổi mã thành ngày. Định dạng cột là Văn bản (Text) "
+                "rồi gõ lại mã."
+            )
+            dates = pc.or_(pc.ends_with(column, DATE_CELL), pc.ends_with(column, TIME_CELL))
+            _report_cells(report.error, raw, spec.name, dates, message)
+        if spec.kind not in (Kind.ID, Kind.TEXT) or pc.all(pc.utf8_is_printable(column)).as_py() is not False:
+            continue
+        if spec.kind is Kind.ID:
+            message = (
+                "Mã có ký tự điều khiển hoặc ký tự vô hình (hiện ra như [U+200B]), thường do chép từ trang web "
+                "hay phần mềm khác: mã này khác với mã trông giống hệt nó. Xóa ký tự đó rồi gõ lại mã."
+            )
+            trimmed = pc.utf8_trim_whitespace(column)  # a tab or a line break after an id is only trimmed
+            _report_cells(report.error, raw, spec.name, pc.match_substring_regex(trimmed, INVISIBLE), message)
+        else:
+            message = (
+                "Ô có ký tự điều khiển hoặc ký tự vô hình (hiện ra như [U+0007]), thường do chép từ phần mềm "
+                "khác: đã bỏ khi đọc; nên sửa trong tệp."
+            )
+            _report_cells(report.warning, raw, spec.name, pc.match_substring_regex(column, INVISIBLE_IN_TEXT), message)
+
+
+def _report_cells(add: Callable[..., None], raw: RawTable, column: str, mask: arrow.ChunkedArray, problem: str) -> None:
+    rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    if len(rows):
+        values = raw.data.column(column).take(arrow.array(rows)).to_pylist()
+        add(raw.where, problem, rows=rows, column=column, values=values)
 
 
 def _key_codes(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
@@ -374,6 +433,7 @@ def unit_row_warnings(frame: pd.DataFrame, where: Location, report: ValidationRe
 
 
 __all__ = [
+    "check_cells",
     "check_duplicates",
     "check_loai_hinh",
     "check_members",

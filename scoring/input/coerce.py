@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from scoring.domain.codes import RATING_ORDER, boolean_lookup
 from scoring.domain.text import fold, strip_diacritics
+from scoring.input.checks import INVISIBLE_IN_TEXT
 from scoring.input.readers import DATE_CELL, RawTable
 from scoring.input.report import ValidationReport
 from scoring.input.schema import ColumnSpec, Kind, TableSpec
@@ -104,7 +105,7 @@ def _missing_column(spec: ColumnSpec, n: int) -> pd.Series:
 def _coerce_column(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
     """Typed series and the mask of cells that hold a value that could not be parsed."""
     if spec.kind in (Kind.ID, Kind.TEXT):
-        return _text(column), np.zeros(len(column), dtype=bool)
+        return _text(column, spec.kind is Kind.TEXT), np.zeros(len(column), dtype=bool)
     if spec.kind in (Kind.COUNT, Kind.YEAR) and pa.types.is_integer(column.type):
         return _integers(column, spec)  # Parquet: already numbers, no need to parse text
     if spec.kind is Kind.FLAG and pa.types.is_boolean(column.type):
@@ -174,15 +175,20 @@ def _integers(column: pa.ChunkedArray, spec: ColumnSpec) -> tuple[pd.Series, np.
     return values.mask(bad).reset_index(drop=True), bad
 
 
-def _text(column: pa.ChunkedArray) -> pd.Series:
-    """Trimmed NFC text; normalised once per distinct value (names repeat a lot)."""
+def _text(column: pa.ChunkedArray, drop_invisible: bool = False) -> pd.Series:
+    """Trimmed NFC text; normalised once per distinct value (names repeat a lot). In names and other
+    text, invisible characters are dropped (`checks.check_cells` has said so); ids keep them, and
+    are reported."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_dictionary(array.type):
         array = array.cast(pa.string())
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = array.cast(pa.string())
     encoded = pc.dictionary_encode(array)
-    distinct = pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, form="NFC"))
+    distinct = encoded.dictionary
+    if drop_invisible:
+        distinct = pc.replace_substring_regex(distinct, INVISIBLE_IN_TEXT, "")
+    distinct = pc.utf8_trim_whitespace(pc.utf8_normalize(distinct, form="NFC"))
     distinct = pc.if_else(pc.equal(distinct, ""), pa.scalar(None, pa.string()), distinct)
     clean = distinct.take(encoded.indices)
     return pd.Series(clean.to_pandas(), dtype="str")

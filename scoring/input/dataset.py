@@ -172,6 +172,7 @@ def _check(
     for spec in (*TABLES, *OPTIONAL_TABLES):
         invalid[spec.name] = {}
         if spec.name in raw:
+            checks.check_cells(raw[spec.name], report)
             frames[spec.name], invalid[spec.name] = coerce_table(raw[spec.name], report)
             where[spec.name] = raw[spec.name].where
         else:

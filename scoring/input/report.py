@@ -11,6 +11,9 @@ import pandas as pd
 ERROR = "Lỗi"
 WARNING = "Cảnh báo"
 
+#: characters of a shown value: a 32 767-character cell is named by its start
+SHOWN_VALUE_CHARS = 100
+
 #: Report columns: canonical name -> Vietnamese header shown to users.
 COLUMNS: dict[str, str] = {
     "muc_do": "Mức độ",
@@ -80,12 +83,12 @@ class ValidationReport:
         part = pd.DataFrame(
             {
                 "muc_do": level,
-                "tep": where.file,
-                "trang_tinh": where.sheet,
+                "tep": printable(where.file),
+                "trang_tinh": printable(where.sheet),
                 "dong": pd.array(np.where(shown >= 0, shown, 0), dtype="Int64"),
-                "cot": where.header(column) if column else "",
+                "cot": printable(where.header(column)) if column else "",
                 "gia_tri": value_col,
-                "van_de": problem,
+                "van_de": printable(problem, keep="\n"),
             }
         )
         part.loc[shown < 0, "dong"] = pd.NA
@@ -169,4 +172,14 @@ def _show_value(value: object) -> str:
         return "(trống)"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return printable(str(value), SHOWN_VALUE_CHARS)
+
+
+def printable(text: str, limit: int | None = None, keep: str = "") -> str:
+    """`text` as it can be shown in a terminal or a cell: characters that print as nothing or move the
+    cursor (controls, zero-width spaces, the byte-order mark) written as [U+200B], cut to `limit`."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in keep else f"[U+{ord(ch):04X}]" for ch in text)

@@ -1,4 +1,5 @@
-"""Write a score result: CSV for machines, one formatted XLSX for people (atomically)."""
+"""Write a score result: CSV for machines, one formatted XLSX for people (atomically). In both, a text
+that looks like a formula stays a text (`excel`: «'» before it in CSV, a text cell in XLSX)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 
 from scoring.domain.codes import CAP
 from scoring.engine.score import ScoreResult
-from scoring.outputs.excel import HEADER, SAFE_TEXT
+from scoring.outputs.excel import HEADER, excel_writer, write_csv
 from scoring.outputs.writers import EXCEL_MAX_ROWS, atomic_folder
 from scoring.plans.model import CriteriaSet
 
@@ -92,7 +93,7 @@ def write_result(result: ScoreResult, out: Path, member_rows_in_workbook: bool =
     rows (tens of thousands) are in ket_qua_tieu_chi.csv unless `member_rows_in_workbook`."""
     with atomic_folder(out) as staging:
         for name, attribute in CSV_FILES.items():
-            getattr(result, attribute).to_csv(staging / name, index=False, encoding="utf-8")
+            write_csv(getattr(result, attribute), staging / name, encoding="utf-8")
         write_workbook(result, staging / WORKBOOK, member_rows_in_workbook)
     return [out / name for name in (*CSV_FILES, WORKBOOK)]
 
@@ -114,7 +115,7 @@ def criteria_table(criteria: CriteriaSet) -> pd.DataFrame:
 
 
 def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -> None:
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
+    with excel_writer(path) as writer:
         book = writer.book
         header = book.add_format(HEADER)
         number = book.add_format({"num_format": "0.0#"})

@@ -15,7 +15,7 @@ from scoring.domain.codes import CAP, CHI_BO_LEVELS, RATING_ORDER, TCCSD_LEVELS,
 from scoring.domain.text import fold
 from scoring.engine import ScoreResult
 from scoring.input.dataset import Dataset
-from scoring.outputs.excel import HEADER, SAFE_TEXT
+from scoring.outputs.excel import HEADER, excel_writer
 from scoring.outputs.results import HEADERS
 from scoring.plans.expr import MEMBER, Aggregate, Column
 from scoring.plans.model import CriteriaSet, Criterion
@@ -90,7 +90,7 @@ def member_ranking(result: ScoreResult, group: str | None = None, text: str = ""
 def workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """Tables as one formatted XLSX (header row, frozen, filters, widths); text is never read as a formula."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
+    with excel_writer(buffer) as writer:
         header = writer.book.add_format(HEADER)
         for title, frame in sheets.items():
             frame.to_excel(writer, sheet_name=title[:31], index=False)

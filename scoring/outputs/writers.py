@@ -1,6 +1,10 @@
 """Write the tables (the three, and nhiem_vu when there is one) as a CSV folder, a Parquet folder or
 one XLSX workbook — atomically: everything goes to a temporary folder beside the target, which is
-renamed into place at the end, so a failure never leaves a half-written output."""
+renamed into place at the end, so a failure never leaves a half-written output.
+
+These are datasets the tool reads back (`thidua sinh-du-lieu`, conversions, tests): the CSV keeps every
+value exactly as it is — no «'» before a text starting with = + - @, which would change an id read back —
+and the workbook writes every text as a text cell (`excel.excel_writer`), never as a formula."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from scoring.input.schema import ALL_TABLES
-from scoring.outputs.excel import SAFE_TEXT
+from scoring.outputs.excel import excel_writer
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -82,7 +86,7 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
 
 def write_workbook(tables: dict[str, pd.DataFrame | pa.Table], path: Path) -> None:
     """One sheet per table with the Vietnamese column titles the template uses."""
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": SAFE_TEXT}) as writer:
+    with excel_writer(path) as writer:  # a text stays a text (an id «=1» reads back as «=1»)
         for spec in [t for t in ALL_TABLES if t.name in tables]:
             frame = to_arrow(tables[spec.name]).to_pandas()
             titles = {c.name: c.title for c in spec.columns}

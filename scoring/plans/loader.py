@@ -127,7 +127,9 @@ def _check_task_ids(
     items: list[Any], compiled: list[Criterion], known: set[str], reader: YamlReader, data: dict[str, Any]
 ) -> None:
     """Every nhiem_vu["…"] in a metric names a task of the file's `tasks` (a typo would score nothing)."""
-    positions = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    positions = {
+        item["id"]: i for i, item in enumerate(items) if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
     for criterion in compiled:
         for node in walk(criterion.metric):
             subset = split_population(node.population)[1] if isinstance(node, Aggregate) else None

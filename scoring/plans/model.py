@@ -25,6 +25,15 @@ LEVEL_ORDER = (*CAP.codes, "dang_vien")
 Id = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", min_length=1)]
 Text = Annotated[str, Field(min_length=1)]
 
+#: The most points a criterion, a partial level or a deduction may carry. A plan gives 100 points per
+#: level; the bound (and refusing inf and nan, which YAML writes `.inf`, or pydantic reads from «1e400»)
+#: keeps a slip of the pen from turning every total into a blank.
+MAX_POINTS = 1_000
+Points = Annotated[float, Field(ge=0, le=MAX_POINTS, allow_inf_nan=False)]
+PositivePoints = Annotated[float, Field(gt=0, le=MAX_POINTS, allow_inf_nan=False)]
+#: The most candidates an award may name per emulation group (a group is a few dozen units or members).
+MAX_QUOTA = 10_000
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -43,12 +52,12 @@ class InForceModel(Strict):
 
 class PartialModel(Strict):
     target: Text
-    points: float = Field(ge=0)
+    points: Points
 
 
 class DeductionModel(Strict):
-    per: float = Field(gt=0)
-    max: float = Field(gt=0)
+    per: PositivePoints
+    max: PositivePoints
 
 
 class CriterionModel(Strict):
@@ -58,7 +67,7 @@ class CriterionModel(Strict):
     group: Text
     metric: Text
     target: Text
-    points: float = Field(ge=0)
+    points: Points
     partial: list[PartialModel] = []
     deduction: DeductionModel | None = None
     phrase: str | None = None
@@ -71,8 +80,8 @@ class AwardModel(Strict):
     id: Id
     title: Text
     level: str | list[str]
-    quota: Annotated[int, Field(ge=0)] | Text | None = None  # per emulation group: a number, or "10%" of its size
-    minimum: int = Field(default=0, ge=0)  # at least this many per group when the quota is a share
+    quota: Annotated[int, Field(ge=0, le=MAX_QUOTA)] | Text | None = None  # per group: a number, or "10%" of its size
+    minimum: int = Field(default=0, ge=0, le=MAX_QUOTA)  # at least this many per group when the quota is a share
     years: int | None = Field(default=None, ge=2, le=20)  # "N năm liền": rated HTXSNV N consecutive years
     source: SourceModel | None = None
 

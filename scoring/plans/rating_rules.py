@@ -13,16 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BeforeValidator, Field
 
 from scoring.domain.codes import RATING_ORDER
 from scoring.plans.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
-from scoring.plans.model import Id, InForceModel, SourceModel, Strict, Text
+from scoring.plans.model import Id, InForceModel, Points, SourceModel, Strict, Text
 from scoring.plans.targets import parse_share
-from scoring.plans.yaml_source import CriteriaError, Problem, YamlReader, check_file, levels_of, validate_model
+from scoring.plans.yaml_source import (
+    CriteriaError,
+    Problem,
+    YamlReader,
+    check_file,
+    levels_of,
+    read_yaml,
+    validate_model,
+)
 
 KIND = "quy_dinh_xep_loai"
+WHAT = "tệp quy định xếp loại"
 EFFECTS = ("rating", "at_most", "at_least")
 EFFECT_WORDS = {"rating": "xếp loại", "at_most": "cao nhất", "at_least": "thấp nhất"}
 READINGS = ("htt", "htt_htxs")
@@ -35,7 +43,7 @@ class BaseRuleModel(Strict):
     level: str | list[str]
     method: Literal["nhap", "diem"]
     score: str | None = None
-    bands: dict[str, float] | None = None
+    bands: dict[str, Points] | None = None
     source: SourceModel | None = None
 
 
@@ -167,28 +175,28 @@ def load_rules(path: str | Path) -> RuleSet:
 
 
 def is_rules_file(path: str | Path) -> bool:
-    """Whether a YAML file declares itself a rating rules file (`kind: quy_dinh_xep_loai`)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
+    """Whether a YAML file declares itself a rating rules file (`kind: quy_dinh_xep_loai`); read within the
+    same bounds as any plan file, and False when it cannot be read."""
+    data, _, _ = read_yaml(path, WHAT)
     return isinstance(data, dict) and data.get("kind") == KIND
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Problem]]:
-    return check_file(path, "tệp quy định xếp loại", _compile)
+    return check_file(path, WHAT, _compile)
 
 
 def rules_for_year(year: int, folder: str | Path) -> RuleSet:
-    """The rules file of `folder` in force in `year`; an error naming the files when none or several are."""
+    """The rules file of `folder` in force in `year`; an error naming the files when none or several are.
+    Every .yaml of the folder must be a rules file: one that cannot be read, or is something else, is
+    reported (skipping it would score a year under the wrong rules, or under none, without a word)."""
     folder = Path(folder)
-    files = sorted(p for p in folder.glob("*.yaml") if is_rules_file(p)) if folder.is_dir() else []
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if folder.is_file():
         files = [folder]
     problems: list[Problem] = []
     chosen: list[RuleSet] = []
     for file in files:
-        rules, found = check_rules(file)
+        rules, found = check_rules(file) if file == folder else _check_in_folder(file)
         problems.extend(found)
         if rules is not None and rules.in_force(year):
             chosen.append(rules)
@@ -203,6 +211,26 @@ def rules_for_year(year: int, folder: str | Path) -> RuleSet:
         names = ", ".join(f"{Path(r.path).name} ({r.years})" for r in chosen)
         raise RulesError([Problem(str(folder), 0, "", f"năm {year} thuộc hiệu lực của nhiều quy định: {names}")])
     return chosen[0]
+
+
+def _check_in_folder(file: Path) -> tuple[RuleSet | None, list[Problem]]:
+    """A file of a rules folder: a rules file checked, or one problem saying what else it is."""
+    data, reader, problems = read_yaml(file, WHAT)
+    if reader is None:
+        return None, problems
+    if data.get("kind") != KIND:
+        seems = next((what for key, what in _OTHER_FILES.items() if key in data), "không phải tệp quy định")
+        message = (
+            f"{seems}: thư mục quy định xếp loại chỉ chứa tệp quy định, mở đầu bằng «kind: {KIND}» "
+            "(chuyển tệp này ra chỗ khác, hoặc thêm dòng kind nếu đây là một quy định)"
+        )
+        return None, [Problem(str(file), reader.line(("kind",)) or 1, "kind" if "kind" in data else "", message)]
+    rules = _compile(data, reader)
+    return (rules if not reader.problems else None), reader.problems
+
+
+#: What a YAML file of a rules folder seems to be when it is not a rules file, by a key it has.
+_OTHER_FILES = {"criteria": "đây là tệp tiêu chí", "tinh_huong": "đây là tệp tình huống"}
 
 
 def _compile(data: dict[str, Any], reader: YamlReader) -> RuleSet | None:

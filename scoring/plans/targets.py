@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from scoring.domain.codes import RATING_ORDER, XEP_LOAI
 from scoring.domain.text import fold
-from scoring.plans.expr import Type
+from scoring.plans.expr import MAX_CONSTANT, Type
 
 _OPS = {">": ">", ">=": ">=", "≥": ">=", "<": "<", "<=": "<=", "≤": "<=", "=": "==", "==": "==", "!=": "!=", "≠": "!="}
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)?"
@@ -105,7 +106,11 @@ def _compare(value: np.ndarray, op: str, bound: float) -> np.ndarray:
 
 
 def _number(text: str, percent: bool) -> float:
-    value = float(text.replace(",", "."))
+    value = float(text.replace(",", "."))  # a string of 400 digits reads as inf, never as an error
+    if not math.isfinite(value) or value > MAX_CONSTANT:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        limit = f"{MAX_CONSTANT:,}".replace(",", ".")
+        raise TargetError(f"số «{shown}» trong chỉ tiêu quá lớn: không vượt quá {limit}")
     return value / 100 if percent else value
 
 

@@ -1,22 +1,42 @@
 """What every YAML file of a plan or a rules file shares: reading it safely with the line of every key,
 and problems reported as file, line, key path and a Vietnamese message.
 
-Plans (`loader`) and rating rules (`rating_rules`) both read through here, so a limit or a better
-message added once holds for both."""
+Plans (`loader`), rating rules (`rating_rules`) and YAML cases (`scoring.cases`) all read through here, so
+a limit or a better message added once holds for all of them. A file is bounded before any value is built
+from it: its size, how deep it nests, how many values it holds and how much its aliases (`*tên`) add when
+written out — each refused with the line, in Vietnamese."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core.core_schema import ErrorType
 
 from scoring.plans.model import LEVEL_ORDER, LEVELS
 
 KeyPath = tuple[str | int, ...]
+
+# Limits on a YAML file. Plans, rules and cases are written by hand in an office: the largest shipped file
+# is under 30 KB, 2,300 values and 6 levels deep, with about 50 aliases. The limits stand far above that and
+# far below what would exhaust the memory, the time or the stack of the computer reading the file.
+
+#: A larger file is refused before it is read (reading it whole would already cost the memory).
+MAX_FILE_BYTES = 1024 * 1024
+#: Lists and tables inside one another (criteria › tiêu chí › source is 3 levels); the reader descends
+#: by recursion, so unbounded nesting would exhaust its stack.
+MAX_DEPTH = 20
+#: Values (texts, numbers, lists, tables) written in the file; each costs memory and checking time
+#: (reading 20,000 takes about half a second).
+MAX_NODES = 20_000
+#: Values and characters that aliases add when written out. An alias repeats a named value (`&kh51` …
+#: `*kh51`), and a few lines of aliases of aliases («billion laughs») would stand for billions of values.
+MAX_ALIAS_NODES = 5_000
+MAX_ALIAS_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -43,14 +63,13 @@ def read_yaml(path: str | Path, what: str) -> tuple[Any, YamlReader | None, list
     """The file's data as Python values (None with the problems when it cannot be read); `what` names the
     kind of file in messages («tệp tiêu chí», «tệp quy định xếp loại»)."""
     file = str(path)
+    text, problems = read_text(path, what)
+    if text is None:
+        return None, None, problems
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, None, [Problem(file, 0, "", f"không tìm thấy {what}")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, [Problem(file, 0, "", f"không đọc được tệp (cần văn bản UTF-8): {exc}")]
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_BoundedLoader)
+    except _Refused as exc:
+        return None, None, [Problem(file, exc.line, "", exc.message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -66,6 +85,114 @@ def read_yaml(path: str | Path, what: str) -> tuple[Any, YamlReader | None, list
     if not isinstance(data, dict):
         return None, None, [Problem(file, reader.line(()), "", f"{what} phải là một bảng khóa: giá trị")]
     return data, reader, []
+
+
+def read_text(path: str | Path, what: str) -> tuple[str | None, list[Problem]]:
+    """The file's text, or None with the problem: missing, unreadable, not UTF-8, or over `MAX_FILE_BYTES`
+    (never more than that is read, whatever the file claims its size to be)."""
+    file = str(path)
+    try:
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return None, [Problem(file, 0, "", f"không tìm thấy {what}")]
+    except OSError as exc:
+        return None, [Problem(file, 0, "", f"không đọc được tệp: {exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES // 1024:,}".replace(",", ".")
+        message = f"tệp quá lớn (hơn {limit} KB): {what} viết tay chỉ vài chục KB; hãy tách tệp hoặc bỏ phần thừa"
+        return None, [Problem(file, 0, "", message)]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [Problem(file, 0, "", f"không đọc được tệp (cần văn bản UTF-8): {exc}")]
+
+
+class _Refused(yaml.YAMLError):
+    """A file over one of the limits: the Vietnamese message, and the line of the value that passed it."""
+
+    def __init__(self, message: str, event: yaml.Event) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting while it composes: nesting, values, and what each alias adds when
+    written out (an anchored value's size is known once it is read). It stops at the first limit passed,
+    before the nodes of the rest of the file exist."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._alias_nodes = 0
+        self._alias_chars = 0
+        self._chars = 0
+        self._open: set[str] = set()  # anchors whose value is being read: an alias to one would loop
+        self._sizes: dict[str, tuple[int, int, int]] = {}  # anchor -> values, characters, depth written out
+        self._deepest: list[int] = []  # per value being read: the deepest level reached inside it
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+            return super().compose_node(parent, index)
+        collection = isinstance(event, yaml.CollectionStartEvent)
+        anchor = event.anchor if isinstance(event, yaml.NodeEvent) else None
+        if anchor is not None:
+            self._open.add(anchor)
+        written = (self._nodes + self._alias_nodes, self._chars + self._alias_chars)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(f"tệp có quá nhiều giá trị (hơn {_count(MAX_NODES)})", event)
+        if isinstance(event, yaml.ScalarEvent):
+            self._chars += len(event.value)
+        self._depth += collection
+        if self._depth > MAX_DEPTH:
+            message = f"YAML lồng quá sâu: hơn {MAX_DEPTH} tầng danh sách, bảng nằm trong nhau"
+            raise _Refused(message, event)
+        self._deepest.append(self._depth)
+        node = super().compose_node(parent, index)
+        deepest = self._deepest.pop()
+        self._depth -= collection
+        self._reached(deepest)
+        if anchor is not None:
+            self._open.discard(anchor)
+            nodes, chars = self._nodes + self._alias_nodes, self._chars + self._alias_chars
+            self._sizes[anchor] = (nodes - written[0], chars - written[1], deepest - self._depth)
+        return node
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        name = str(event.anchor)
+        if name in self._open:
+            message = f"bí danh «*{name}» nằm trong chính giá trị mang tên «&{name}»: giá trị đó sẽ lặp vô tận"
+            raise _Refused(message, event)
+        if name not in self._sizes:
+            message = f"bí danh «*{name}» chưa được đặt: cần «&{name}» ở một giá trị phía trên"
+            raise _Refused(message, event)
+        nodes, chars, depth = self._sizes[name]
+        self._alias_nodes += nodes
+        self._alias_chars += chars
+        if self._alias_nodes > MAX_ALIAS_NODES or self._alias_chars > MAX_ALIAS_CHARS:
+            message = (
+                f"bí danh «*{name}»: các bí danh (*tên) viết ra đầy đủ thành hơn {_count(MAX_ALIAS_NODES)} giá trị "
+                f"hoặc {_count(MAX_ALIAS_CHARS)} ký tự; bí danh chỉ để chép lại một giá trị ngắn (tên văn bản, "
+                "nguồn) vài lần, không lồng bí danh vào nhau"
+            )
+            raise _Refused(message, event)
+        if self._depth + depth > MAX_DEPTH:
+            message = f"bí danh «*{name}»: viết ra đầy đủ thì YAML lồng quá sâu (hơn {MAX_DEPTH} tầng)"
+            raise _Refused(message, event)
+        self._reached(self._depth + depth)
+
+    def _reached(self, depth: int) -> None:
+        if self._deepest:
+            self._deepest[-1] = max(self._deepest[-1], depth)
 
 
 Compiled = TypeVar("Compiled")
@@ -100,11 +227,17 @@ class YamlReader:
         self.problems.append(Problem(self.file, self.line(path), _key(path, data), message))
 
     def value(self, node: yaml.Node, path: KeyPath) -> Any:
+        """The node as Python values; the loader has bounded its depth and size, aliases written out."""
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = str(self._scalars.construct_object(key_node))
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                    self.lines[(*path, "?")] = key_node.start_mark.line + 1
+                    said = "khóa gộp «<<»" if key_node.tag == _MERGE else "khóa là danh sách hay bảng"
+                    self.problem((*path, "?"), f"{said} không dùng được: mỗi khóa là một tên, viết ra từng khóa")
+                    continue
+                key = str(self._scalar(key_node, path))
                 child = (*path, key)
                 if key in result:
                     self.lines[child] = key_node.start_mark.line + 1
@@ -115,7 +248,24 @@ class YamlReader:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalars.construct_object(node)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
+        try:
+            return self._scalars.construct_object(node)
+        # PyYAML's constructors raise whatever their conversion meets on text they cannot convert, none of it
+        # documented: KeyError for `!!bool maybe`, ValueError for `2022-02-30` or an integer of over 4,300
+        # digits, IndexError for `!!int` alone, AttributeError for `!!timestamp x`, ConstructorError for
+        # `!!python/name:…`. Each is a problem of the file, not a crash of the reader.
+        except Exception:
+            text = str(node.value)
+            shown = text if len(text) <= _QUOTE else text[:_QUOTE] + "…"
+            self.problem(path, f"không đọc được giá trị «{shown}» ({node.tag}); chữ thì đặt trong ngoặc kép")
+            return text
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+_QUOTE = 80  # characters of a value quoted in a message
 
 
 def _key(path: KeyPath, data: dict[str, Any] | None) -> str:
@@ -164,7 +314,13 @@ _MESSAGES = {
     "model_attributes_type": "phải là một bảng khóa: giá trị",
     "list_type": "phải là một danh sách",
     "string_pattern_mismatch": "mã chỉ gồm chữ thường không dấu, số, «_» và «.», ví dụ chan1.tccsd_htt",
+    "finite_number": "phải là một số hữu hạn (không phải inf, nan hay một số quá lớn)",
+    "int_parsing_size": "số quá lớn",
+    "bool_type": "phải là đúng/sai (true/false)",
+    "bool_parsing": "phải là đúng/sai (true/false)",
 }
+_SIGNS = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}
+_PYDANTIC_KINDS = frozenset(get_args(ErrorType))
 
 
 def validate_model(
@@ -180,14 +336,22 @@ def validate_model(
             if kind == "extra_forbidden":
                 allowed = _allowed_keys(model, loc[:-1])
                 message = f"khóa «{loc[-1]}» không được phép; các khóa được phép: {', '.join(allowed)}"
-            elif kind in ("greater_than_equal", "greater_than", "less_than_equal"):
-                sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤"}[kind]
+            elif kind in _SIGNS:
                 bound = next(iter(error.get("ctx", {}).values()), "")
-                message = f"phải {sign} {bound:g}" if isinstance(bound, int | float) else f"phải {sign} {bound}"
+                message = f"phải {_SIGNS[kind]} {f'{bound:g}' if isinstance(bound, int | float) else bound}"
             elif kind.startswith("union") or (kind in ("list_type", "string_type") and loc and loc[0] == "level"):
                 message = "cấp là một tên (dang_vien, chi_bo, …) hoặc danh sách các tên"
-            else:
-                message = _MESSAGES.get(kind, error["msg"])
+            elif kind == "literal_error":
+                expected = str(error.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
+                message = f"phải là một trong: {expected}"
+            elif kind == "float_type" and isinstance(error.get("input"), int):  # too large to be a float
+                message = _MESSAGES["finite_number"]
+            elif kind in _MESSAGES:
+                message = _MESSAGES[kind]
+            elif kind in _PYDANTIC_KINDS and kind != "value_error":  # pydantic's own English words
+                message = f"giá trị không hợp lệ ({error['msg']})"
+            else:  # a validator of the project: its message is already Vietnamese
+                message = error["msg"]
             reader.problem(where, message, data)
         return None
 

@@ -86,3 +86,22 @@ class NhatKy(Base):
     sau: Mapped[Any] = mapped_column(JSON, nullable=True)
     duoc_phep: Mapped[bool] = mapped_column(Boolean)
     ghi_chu: Mapped[str] = mapped_column(Text, default="")
+
+
+class PhienDangNhap(Base):
+    """A login session (`scoring.store.sessions`): the browser keeps a random token in a cookie, the
+    table only its SHA-256; ended on logout, after THIDUA_PHIEN_PHUT idle minutes, or when the account
+    is locked or its password changed. Removing an account removes its sessions (a restore does)."""
+
+    __tablename__ = "phien_dang_nhap"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ma_bam: Mapped[str] = mapped_column(String(64), unique=True)
+    tai_khoan_id: Mapped[int] = mapped_column(Integer, ForeignKey("tai_khoan.id", ondelete="CASCADE"), index=True)
+    ten_dang_nhap: Mapped[str] = mapped_column(String(64))
+    dau_mat_khau: Mapped[str] = mapped_column(String(16))
+    tao_luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hoat_dong_luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ket_thuc_luc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ly_do_ket_thuc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    trinh_duyet: Mapped[str] = mapped_column(String(200), default="")

@@ -8,6 +8,8 @@ the unit's own row of Đơn vị năm and, for a chi bộ, its members' rows of 
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -30,6 +32,40 @@ def submission_frames(submissions: list[tuple[str, int, dict[str, Any]]]) -> tup
         ]
     )
     return units, members
+
+
+def member_id(value: Any) -> str | None:
+    """A member's id as reports are compared by: NFC text, trimmed, as an upload reads it (an id
+    typed as 12.0 is «12»)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip() or None
+
+
+def member_labels(data: dict[str, Any]) -> dict[str, str]:
+    """The report's own members: id -> «Họ tên (mã)» as the report writes them."""
+    labels = {}
+    for member in data.get("dang_vien") or []:
+        key = member_id(member.get("ma_dang_vien"))
+        if key is not None:
+            name = str(member.get("ho_ten") or "").strip()
+            labels[key] = f"{name} ({key})" if name else key
+    return labels
+
+
+def shared_members(data: dict[str, Any], others: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
+    """The members of a report (by id, in the report's order) whom other reports list too, each with
+    the units of those reports: a member belongs to one chi bộ a year."""
+    own = member_labels(data)
+    found: dict[str, set[str]] = {}
+    for unit, other in others:
+        for member in other.get("dang_vien") or []:
+            key = member_id(member.get("ma_dang_vien"))
+            if key in own:
+                found.setdefault(key, set()).add(unit)
+    return {key: sorted(found[key]) for key in own if key in found}
 
 
 def _lineage(tree: pd.DataFrame, unit: str) -> pd.DataFrame:

@@ -7,7 +7,8 @@ the rating the rules allow, its members), never another unit's member data.
   checked and typed with the same messages (sheet, row, column) as any upload.
 - `starting_point`: what the form opens with (the saved draft, else last year's member list).
 - `assess`: the draft scored against every approved submission of the other units (cached per
-  database revision), reduced to what the unit may see.
+  database revision), reduced to what the unit may see: a member already in another unit's approved
+  report is named by the draft's own row and id, the other unit only to a reader who may see it.
 - `overview`: unit-level figures (state, score, rank, rating) with no member data — all a `xem`
   account may read.
 """
@@ -42,7 +43,7 @@ from scoring.plans.model import CriteriaSet
 from scoring.plans.rating_rules import RuleSet, rules_for_year
 from scoring.store.models import BaoCao
 from scoring.store.service import NOT_SUBMITTED, Account, Store
-from scoring.store.submission import check_submission, submission_frames
+from scoring.store.submission import check_submission, member_id, shared_members, submission_frames
 
 #: carried from last year's member list into a new year's form (who the members are, not how they did)
 CARRIED = ("ma_dang_vien", "ho_ten", "doi_tuong", "la_bi_thu")
@@ -251,34 +252,64 @@ def _dataset(
     return dataset_from_frames(present, source=source, may_lack=("dang_vien", "don_vi_nam"))
 
 
-def _with_draft(base: _Baseline, unit: str, year: int, data: dict[str, Any]) -> tuple[Dataset | None, ValidationReport]:
+def _conflicts(
+    base: _Baseline, unit: str, year: int, data: dict[str, Any], source: str, visible: set[str]
+) -> ValidationReport:
+    """The draft's members whom another unit's approved report of the year lists too: one error per
+    member, on the draft's own row, with the draft's own id. The other unit is named only to a reader
+    who may see it (`visible`: a quan_tri, a cấp ủy for the units under it); anyone else reads «đơn vị
+    khác», and no other unit's row, member name or member id is ever shown."""
+    others = [(u, d) for u, y, d in base.reports if y == year and u != unit]
+    shared = shared_members(data, others)
+    conflicts = ValidationReport()
+    if not shared:
+        return conflicts
+    where = Location(source, DANG_VIEN.title, 1, {c.name: c.title for c in DANG_VIEN.columns})
+    names = dict(zip(base.tree["ma_to_chuc"].astype(str), base.tree["ten_to_chuc"].astype(str), strict=True))
+    ids = [member_id(m.get("ma_dang_vien")) for m in data.get("dang_vien") or []]
+    for member, units in shared.items():
+        named = all(u in visible for u in units)
+        which = "đơn vị khác" + (": " + ", ".join(f"{u} «{names.get(u, u)}»" for u in units) if named else "")
+        rows = [i for i, key in enumerate(ids) if key == member]
+        conflicts.error(
+            where,
+            f"Đảng viên này đã có trong báo cáo đã duyệt của {which} năm {year}: một đảng viên chỉ sinh hoạt ở "
+            "một chi bộ; kiểm tra mã đảng viên hoặc nhờ cấp trên chuyển sinh hoạt.",
+            rows=rows,
+            column="ma_dang_vien",
+            values=[member] * len(rows),
+        )
+    return conflicts
+
+
+def _with_draft(
+    base: _Baseline, unit: str, year: int, data: dict[str, Any], visible: set[str]
+) -> tuple[Dataset | None, ValidationReport]:
     """The approved dataset with the unit's rows of `year` replaced by the draft's. Only the draft is
     checked and typed (on the same tree, so its codes match); the approved rows were checked once.
-    A member the draft lists who is in another unit's approved report of the year is a conflict."""
+    A member the draft lists who is in another unit's approved report of the year is a conflict.
+    Problems of the approved reports themselves are shown only to a reader who sees every unit."""
     source = f"Báo cáo {unit} năm {year} cùng các báo cáo đã duyệt"
     if base.dataset is None:
-        return None, base.report
+        if visible >= set(base.tree["ma_to_chuc"].astype(str)):
+            return None, base.report
+        hidden = ValidationReport()
+        hidden.error(
+            Location("Báo cáo đã duyệt"),
+            "Số liệu đã duyệt của các đơn vị đang có lỗi nên chưa so sánh được; quản trị xem và sửa ở trang «Duyệt».",
+        )
+        return None, hidden
     draft, report = _dataset(base.tree, [(unit, year, data)], source)
     if draft is None:
         return None, report
+    conflicts = _conflicts(base, unit, year, data, source, visible)
+    if not conflicts.ok:
+        return None, conflicts
     old = base.dataset
     keep_members = ~((old.dang_vien["ma_chi_bo"].astype(str) == unit) & (old.dang_vien["nam"] == year)).to_numpy()
     keep_units = ~((old.don_vi_nam["ma_to_chuc"].astype(str) == unit) & (old.don_vi_nam["nam"] == year)).to_numpy()
     members = pd.concat([old.dang_vien[keep_members], draft.dang_vien], ignore_index=True)
     units = pd.concat([old.don_vi_nam[keep_units], draft.don_vi_nam], ignore_index=True)
-    others = old.dang_vien[keep_members & (old.dang_vien["nam"] == year).to_numpy()]
-    taken = others[others["ma_dang_vien"].isin(draft.dang_vien["ma_dang_vien"])]
-    conflicts = ValidationReport()
-    if len(taken):
-        where = Location(source, DANG_VIEN.title, 1, {c.name: c.title for c in DANG_VIEN.columns})
-        listed = ", ".join(sorted(taken["ma_dang_vien"].astype(str))[:10])
-        conflicts.error(
-            where,
-            f"{len(taken)} đảng viên đã có trong báo cáo đã duyệt của chi bộ khác năm {year} ({listed}): "
-            "một đảng viên chỉ sinh hoạt ở một chi bộ; kiểm tra mã đảng viên hoặc nhờ cấp trên chuyển sinh hoạt.",
-            column="ma_dang_vien",
-        )
-        return None, conflicts
     spliced = Dataset(to_chuc=old.to_chuc, dang_vien=members, don_vi_nam=units, source=source, nhiem_vu=old.nhiem_vu)
     return spliced, conflicts
 
@@ -292,13 +323,13 @@ def assess(
 ) -> Assessment:
     """Score `data` as the unit's figures for `year` among the approved submissions of every other
     unit: its criteria, total, rank in each group, the rating the rules allow, and its members."""
-    store.require_scope(actor, unit, "xem_danh_gia")
+    visible = store.require_scope(actor, unit, "xem_danh_gia")
     report = check_submission(store.tree(), unit, year, data)
     out = Assessment(report)
     if not report.ok:
         return out
     base = _baseline(store)
-    dataset, conflicts = _with_draft(base, unit, year, data)
+    dataset, conflicts = _with_draft(base, unit, year, data, visible)
     out.conflicts = conflicts
     if dataset is None:
         return out
