@@ -35,11 +35,11 @@ PAGES = ["tong_quan", "xep_hang", "don_vi", "du_lieu", "tieu_chi"]
 def time_pages() -> dict[str, tuple[float, list[float]]]:
     """Per page: (its first run, every later run) in seconds; the app's very first run (reading and
     scoring the sample) is reported as «app.py»."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=600)
     at.query_params["ma"] = "CS0001"  # the scorecard page opens on a chi bộ cơ sở of the sample
     timings = {"app.py (lần chạy đầu tiên)": (_timed(at), [])}
     for page in PAGES:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"giao_dien/{page}.py")
         first = _timed(at)
         later = [_timed(at)]
         for index in range(len(at.selectbox)):
@@ -53,7 +53,7 @@ def time_pages() -> dict[str, tuple[float, list[float]]]:
         if page == "xep_hang":  # a search typed without diacritics
             at.text_input[0].set_value("chi bo")
             later.append(_timed(at))
-        timings[f"pages/{page}.py"] = (first, later)
+        timings[f"giao_dien/{page}.py"] = (first, later)
     return timings
 
 

@@ -23,19 +23,19 @@ def _year_box(at: AppTest) -> Any:
 
 @pytest.fixture(scope="module")
 def app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
     assert not at.exception
     return at
 
 
 def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"giao_dien/{page}.py").run()
     assert not at.exception, at.exception[0].value
     return at
 
 
 def test_overview_board_is_the_library_board(sample: Dataset) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()  # Tổng quan is the default page
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()  # Tổng quan is the default page
     assert not at.exception
     assert at.title[0].value == "Tổng quan"
     assert any(h.value.endswith("lộ trình kéo giảm 2%/năm") for h in at.subheader)  # the plan's target
@@ -76,7 +76,7 @@ def test_ranking_filters_and_search_ignore_diacritics(app: AppTest, sample: Data
 def test_scorecard_by_deep_link_shows_every_criterion(sample: Dataset) -> None:
     result = score(sample, CRITERIA, 2025)
     ma = str(result.xep_hang_to_chuc[result.xep_hang_to_chuc["cap"] == "chi_bo_truc_thuoc"]["ma_to_chuc"].iloc[0])
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.query_params["ma"] = ma
     at.run()
     at = _open(at, "don_vi")
@@ -148,7 +148,7 @@ def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) 
 def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
     """Choosing «Kết luận 21» in the sidebar: the board lists that plan's criteria with the library's
     values for the year; the award page says the plan has no awards section."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
     plan = ROOT / "criteria" / "kl21_dang_uy_khoi.yaml"
     picker = next(box for box in at.sidebar.selectbox if box.label == "Kế hoạch thi đua")
     picker.select(str(plan.resolve())).run()
@@ -162,7 +162,7 @@ def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
     assert shown["Kết quả"].tolist() == expected["Kết quả"].tolist()
     assert "nhiem_vu.nv01" in shown["Mã tiêu chí"].tolist()
     assert any("không có chỉ tiêu kéo giảm tỷ lệ đảng viên vi phạm" in i.value for i in at.info)
-    at.switch_page("pages/khen_thuong.py").run()
+    at.switch_page("giao_dien/khen_thuong.py").run()
     assert not at.exception
     assert any("không có mục «awards»" in i.value for i in at.info)
 
@@ -171,13 +171,13 @@ def test_an_uploaded_criteria_file_stays_in_use_across_runs(sample: Dataset, tmp
     """The plan picker offers the uploaded file and keeps it (it used to swap the bundled plan back in)."""
     import time
 
-    from pages.common import Loaded
+    from giao_dien.common import Loaded
     from scoring.store import Account
 
     uploaded = tmp_path / "tieu_chi_rieng.yaml"
     uploaded.write_bytes((ROOT / "tests" / "data" / "tieu_chi_thu.yaml").read_bytes())
     criteria = load_criteria(uploaded)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
     at.session_state["tai_khoan"] = Account("quantri", "quan_tri")  # uploads are an administrator's
     at.session_state["hoat_dong_luc"] = time.time()
     at.session_state["loaded"] = Loaded(

@@ -46,7 +46,7 @@ def _serve(database_url: str, log: Path) -> Iterator[str]:
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "THIDUA_DB_URL": database_url}
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "ung_dung.py"), "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip

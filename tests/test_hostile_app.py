@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest
 
-from pages.errors import run_page
+from giao_dien.errors import run_page
 from scoring import Dataset
 from scoring.outputs.safe_text import WORD_JOINER, escape_markdown
 from scoring.store import Account, PermissionDenied, Store, connect
@@ -84,7 +84,7 @@ def test_a_failing_page_shows_an_error_code_and_logs_the_traceback(
 
     monkeypatch.setattr(scoring.outputs.views, "board", broken)  # Tổng quan, the first page, draws the board
     with caplog.at_level(logging.ERROR, logger="thidua.app"):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+        at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
     assert not at.exception
     notice = next(e.value for e in at.error if "Mã lỗi" in e.value)
     code = re.search(r"Mã lỗi: ([0-9a-f]{8})", notice)
@@ -137,16 +137,16 @@ def _no_markup(at: AppTest, raw: str) -> None:
 
 
 def test_the_query_parameter_is_shown_as_written() -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.query_params["ma"] = HOSTILE
-    at.switch_page("pages/don_vi.py").run()
+    at.switch_page("giao_dien/don_vi.py").run()
     assert not at.exception
     assert any(escape_markdown(HOSTILE) in w.value for w in at.warning)
     _no_markup(at, HOSTILE)
 
 
 def test_unit_and_member_names_are_shown_as_written(sample: Dataset) -> None:
-    from pages.common import Loaded, criteria_key
+    from giao_dien.common import Loaded, criteria_key
     from scoring import load_criteria
     from scoring.plans import bundled
 
@@ -157,10 +157,10 @@ def test_unit_and_member_names_are_shown_as_written(sample: Dataset) -> None:
     dang_vien.loc[dang_vien["ma_dang_vien"] == member, "ho_ten"] = f"Đảng viên {HOSTILE}"
     hostile = dataclasses.replace(sample, to_chuc=to_chuc, dang_vien=dang_vien)
     criteria = load_criteria(bundled.default_plan())
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.session_state["loaded"] = Loaded(hostile, criteria, "mẫu", "tiêu chí", f"mau:hostile|{criteria_key(criteria)}")
     at.query_params["ma"] = UNIT
-    at.switch_page("pages/don_vi.py").run()
+    at.switch_page("giao_dien/don_vi.py").run()
     assert not at.exception, at.exception
     assert at.subheader[0].value == f"Chi bộ {escape_markdown(HOSTILE)} ({UNIT}) — năm {YEAR}"
     next(box for box in at.selectbox if box.label == "Tổ chức hoặc đảng viên").select(member).run()
@@ -186,14 +186,14 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: Dataset) -> 
 
 def _logged_in(page: str, name: str) -> AppTest:
     """Log in on the Tài khoản page, then open `page` (the same session)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page("pages/dang_nhap.py").run()
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
+    at.switch_page("giao_dien/dang_nhap.py").run()
     next(t for t in at.text_input if t.label == "Tên đăng nhập").set_value(name)
     next(t for t in at.text_input if t.label == "Mật khẩu").set_value(PASSWORD)
     next(b for b in at.button if b.label == "Đăng nhập").click()
     at.run()
     assert not at.exception, at.exception
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"giao_dien/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -216,8 +216,8 @@ def test_a_return_reason_is_shown_as_written(db_url: str, sample: Dataset) -> No
 @pytest.mark.parametrize(("name", "boxes"), [(None, 0), ("chibo", 0), ("quantri", 2)])
 def test_only_an_account_that_may_import_sees_the_upload_boxes(db_url: str, name: str | None, boxes: int) -> None:
     if name is None:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-        at.switch_page("pages/du_lieu.py").run()
+        at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
+        at.switch_page("giao_dien/du_lieu.py").run()
     else:
         at = _logged_in("du_lieu", name)
     assert not at.exception, at.exception
@@ -279,7 +279,7 @@ def test_reruns_of_the_data_page_leave_no_temporary_folder(
 
 
 def test_uploaded_data_go_when_the_administrator_times_out(sample: Dataset) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.session_state["tai_khoan"] = Account("quantri", "quan_tri")
     at.session_state["hoat_dong_luc"] = time.time()
     at.run()

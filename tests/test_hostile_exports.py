@@ -215,8 +215,8 @@ def test_the_audit_log_download_keeps_a_login_name_a_text(tmp_path: Path, monkey
         return keep(self, data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", saved)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page("pages/quan_tri.py").run()
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
+    at.switch_page("giao_dien/quan_tri.py").run()
     next(t for t in at.text_input if t.label == "Tên đăng nhập").set_value("quantri")
     next(t for t in at.text_input if t.label == "Mật khẩu").set_value(PASSWORD)
     next(b for b in at.button if b.label == "Đăng nhập").click()
@@ -234,7 +234,7 @@ WRITE_CALLS = re.compile(
 
 def test_every_spreadsheet_writer_goes_through_the_safe_helper() -> None:
     """A new writer fails here until it uses scoring/outputs/excel.py (and gets a row in WRITERS)."""
-    sources = [*sorted((ROOT / "scoring").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"]
+    sources = [*sorted((ROOT / "scoring").rglob("*.py")), *sorted((ROOT / "giao_dien").glob("*.py")), ROOT / "app.py"]
     wrong = []
     for path in sources:
         where = path.relative_to(ROOT).as_posix()

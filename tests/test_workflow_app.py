@@ -70,8 +70,8 @@ def _unit_workbook(sample: Dataset, unit: str, year: int) -> bytes:
 
 
 def _page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page(f"pages/{page}.py").run()  # straight to the page (Tổng quan is not drawn first)
+    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
+    at.switch_page(f"giao_dien/{page}.py").run()  # straight to the page (Tổng quan is not drawn first)
     assert not at.exception, at.exception[0].value
     return at
 
@@ -176,11 +176,11 @@ def _name(sample: Dataset, unit: str) -> str:
 def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> None:
     at = _page("dang_nhap")
     _login(at, "capuy")
-    at.switch_page("pages/du_lieu.py").run()
+    at.switch_page("giao_dien/du_lieu.py").run()
     _button(at, "Dùng số liệu đã duyệt").click()
     at.run()
     assert not at.exception, at.exception[0].value
-    at.switch_page("pages/xep_hang.py").run()
+    at.switch_page("giao_dien/xep_hang.py").run()
     assert not at.exception, at.exception[0].value
     caption = " ".join(c.value for c in at.caption)
     assert "Báo cáo đã duyệt trong cơ sở dữ liệu" in caption
@@ -245,7 +245,7 @@ def test_what_each_role_sees_and_may_do_on_each_page(db_url: str, sample: Datase
         units = {o.rsplit("(", 1)[1].rstrip(")") for o in at.selectbox(key="td_don_vi").options}
         assert units == (expected_units[fills] if isinstance(fills, str) else set(fills))
 
-    at.switch_page("pages/duyet.py").run()
+    at.switch_page("giao_dien/duyet.py").run()
     assert not at.exception, at.exception[0].value
     at.selectbox(key="duyet_nam").set_value(YEAR).run()
     board = at.dataframe[0].value
@@ -267,7 +267,7 @@ def test_what_each_role_sees_and_may_do_on_each_page(db_url: str, sample: Datase
     if reviews:
         assert "Báo cáo chờ duyệt (1)" in [h.value for h in at.subheader]
 
-    at.switch_page("pages/quan_tri.py").run()
+    at.switch_page("giao_dien/quan_tri.py").run()
     assert not at.exception, at.exception[0].value
     assert (at.title.len > 0 and at.title[0].value == "Quản trị") is admin
     if not admin:
@@ -341,8 +341,8 @@ def test_unsaved_edits_survive_other_pages_years_and_a_timeout(db_url: str, samp
     at = _login(_page("tu_danh_gia"), "chibo")
     at.selectbox(key="td_nam").set_value(YEAR).run()
     _quan_chung(at).set_value(55).run()
-    at.switch_page("pages/duyet.py").run()  # another page: Streamlit drops the widgets' state
-    at.switch_page("pages/tu_danh_gia.py").run()
+    at.switch_page("giao_dien/duyet.py").run()  # another page: Streamlit drops the widgets' state
+    at.switch_page("giao_dien/tu_danh_gia.py").run()
     assert _quan_chung(at).value == 55
     at.selectbox(key="td_nam").set_value(YEAR - 1).run()  # another year, and back
     at.selectbox(key="td_nam").set_value(YEAR).run()
@@ -356,7 +356,7 @@ def test_unsaved_edits_survive_other_pages_years_and_a_timeout(db_url: str, samp
     at.session_state["hoat_dong_luc"] = at.session_state["hoat_dong_luc"] - 31 * 60
     at.run()
     _login(at, "chibo_khac")  # another person at the same browser never gets them
-    at.switch_page("pages/tu_danh_gia.py").run()
+    at.switch_page("giao_dien/tu_danh_gia.py").run()
     assert f"nhap:{UNIT}:{YEAR}:None" not in at.session_state
     assert at.selectbox(key="td_don_vi").value == "CB002"
 

@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages.common import plan_sidebar, require_account, show_assessment, store
+from giao_dien.common import plan_sidebar, require_account, show_assessment, store
 from scoring.engine.rating import rating_label
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import LEVEL_LABELS

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.common import caption, criterion_table, loaded, result, results, sidebar
+from giao_dien.common import caption, criterion_table, loaded, result, results, sidebar
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     below,

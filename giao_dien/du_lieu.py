@@ -9,7 +9,7 @@ import hashlib
 
 import streamlit as st
 
-from pages.common import (
+from giao_dien.common import (
     APPROVED,
     TEMPLATE,
     UPLOADED,

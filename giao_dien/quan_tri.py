@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import loaded, plan_sidebar, require_account, store
+from giao_dien.common import loaded, plan_sidebar, require_account, store
 from scoring.outputs.excel import csv_bytes
 from scoring.outputs.safe_text import escape_markdown
 from scoring.store import ROLES, StoreError

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.errors import use_the_app_navigation
 from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
 from scoring.engine.rating import rating_label
 from scoring.outputs.safe_text import escape_markdown
@@ -21,8 +20,6 @@ from scoring.store import Account, Store, StoreError, connect, database_url
 from scoring.store.service import ROLES
 from scoring.store.uploads import may_import
 from scoring.store.workflow import Assessment
-
-use_the_app_navigation()  # a deep link opened first on a fresh server: rerun it through app.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "mau"
@@ -294,7 +291,7 @@ def account_box() -> None:
     with st.sidebar:
         st.divider()
         if user is None:
-            st.page_link("pages/dang_nhap.py", label="Đăng nhập", icon=":material/login:")
+            st.page_link("giao_dien/dang_nhap.py", label="Đăng nhập", icon=":material/login:")
             return
         st.caption(f"Đăng nhập: {escape_markdown(user.label)}")
         if st.button("Đăng xuất", key="dang_xuat"):

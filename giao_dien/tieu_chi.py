@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import Loaded, caption, loaded, result, sidebar
+from giao_dien.common import Loaded, caption, loaded, result, sidebar
 from scoring.outputs.results import criteria_table
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import what_if, with_change

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
+from giao_dien.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.safe_text import escape_markdown

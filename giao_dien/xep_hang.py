@@ -8,7 +8,7 @@ from urllib.parse import quote
 import altair as alt
 import streamlit as st
 
-from pages.common import caption, result, sidebar
+from giao_dien.common import caption, result, sidebar
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.views import GROUPINGS, LEVEL_LABELS, group_choices, member_ranking, org_ranking, workbook
 

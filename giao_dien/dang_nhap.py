@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import account, account_box, login_form, logout, store
+from giao_dien.common import account, account_box, login_form, logout, store
 from scoring.outputs.safe_text import escape_markdown
 from scoring.store import StoreError
 from scoring.store.service import MIN_PASSWORD, ROLES

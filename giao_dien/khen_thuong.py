@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import Loaded, caption, criterion_table, loaded, result, sidebar
+from giao_dien.common import Loaded, caption, criterion_table, loaded, result, sidebar
 from scoring.engine.awards import TIE_RULE, Shortlist, shortlist
 from scoring.engine.rating_report import RatingReport, rating_report
 from scoring.outputs.documents import (

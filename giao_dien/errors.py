@@ -25,19 +25,6 @@ class Page(Protocol):
     def run(self) -> None: ...
 
 
-def use_the_app_navigation() -> None:
-    """Make sure pages run through app.py (and so under `run_page`). A Streamlit server that has not yet
-    run app.py since it started treats the pages/ folder as a multipage app of its own (each file a page,
-    run bare: no handler, no page titles, even pages/common.py listed), and a deep link such as
-    /don_vi?ma=… is then the first thing it runs. Every page imports pages.common, which calls this:
-    it turns that mode off for the server and runs the same page again, now through app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager, "uses_pages_directory", None):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def error_notice(code: str) -> str:
     return (
         f"Đã có lỗi khi hiển thị trang này. Mã lỗi: {code}. Hãy báo mã lỗi này cho quản trị "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from pages.common import caption, criterion_table, loaded, result, sidebar
+from giao_dien.common import caption, criterion_table, loaded, result, sidebar
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     RATING_COLOURS,
