@@ -3,13 +3,16 @@
 This file sets up the navigation. The scoring pages draw the shared
 sidebar (plan, year, đảng bộ cấp trên cơ sở) through `giao_dien.common.sidebar`; the workflow pages
 (Tự đánh giá, Duyệt, Quản trị, Tài khoản) need an account and store their data in the database
-(`THIDUA_DB_URL`, else `thidua.db` in the working folder). A page that fails shows a Vietnamese
+(`THIDUA_DB_URL`; without it the demo's `thidua_mau.db`, filled from the sample). Outside the demo no
+page shows anything without a live login session (the cookie of /dang-nhap, checked on every run).
+A page that fails shows a Vietnamese
 notice with an error code, never a traceback (`giao_dien.errors`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from giao_dien.common import demo_banner, require_login
 from giao_dien.errors import run_page
 
 st.set_page_config(page_title="Thi đua Hai chân – Ba mũi", layout="wide")
@@ -38,4 +41,19 @@ page = st.navigation(
         ],
     }
 )
-run_page(page)  # an error in a page: a notice with an error code here, the traceback in the server log
+
+
+class _Guarded:
+    """The page, behind the session check of every run (outside the demo: nothing without a login) and,
+    in the demo, under the «Dữ liệu mẫu» banner."""
+
+    title = page.title
+
+    @staticmethod
+    def run() -> None:
+        require_login()
+        demo_banner()
+        page.run()
+
+
+run_page(_Guarded())  # an error in a page: a notice with an error code here, the traceback in the server log

@@ -1,14 +1,19 @@
-"""Benchmark: the self-assessment workflow on a database (SQLite file, or THIDUA_DB_URL), by size.
+"""Benchmark: the self-assessment workflow on a database (SQLite file, or PostgreSQL), by size.
 
-    python benchmarks/quy_trinh.py                      # 10 000 and 100 000 members a year, 2021–2025
+    python benchmarks/quy_trinh.py                      # 100 000 and 500 000 members a year, 2021–2025, SQLite
     python benchmarks/quy_trinh.py --sizes 10000        # a quicker run
+    python benchmarks/quy_trinh.py --csdl postgresql    # on PostgreSQL (THIDUA_DB_URL, else THIDUA_TEST_PG_URL),
+                                                        # in a schema of its own (thidua_bench), emptied first
+    python benchmarks/quy_trinh.py --years 2024,2025    # fewer years (loading 500 000 × 5 takes long)
 
-For each size it generates five years with the project's generator, then in a fresh process (so
-that peak memory is that run's own) on a new SQLite file: loads the tree and every year as approved
-reports but one chi bộ's last year, and times what the pages do — a chi bộ's draft scored among the
-approved reports (the first time reads them from the database; later times reuse them until a
-report changes), the Duyệt board (every unit, unit-level figures), the approved dataset for the
-rankings, and 50 drafts saved one after another. It prints wall times, ratios and peak RSS.
+For each size it generates the years with the project's generator, then in a fresh process (so that
+peak memory is that run's own) on a new database: loads the tree and every year as approved reports
+but the last year of three chi bộ, and times what the pages do, warm (the approved reports already
+read) and after another unit's change: a chi bộ's draft scored among the approved reports
+(«tính thử») after another chi bộ saves a draft, and after another chi bộ's report is approved; the
+Duyệt board (every unit, unit-level figures) and the approved dataset for the rankings, each after
+an approved report is replaced. It prints wall times, the after-change / warm ratios, how the cached
+baseline was updated (full rebuilds, incremental updates) and peak RSS.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = [2021, 2022, 2023, 2024, 2025]
 PLAN = ROOT / "criteria" / "hai_chan_ba_mui.yaml"
+PG_SCHEMA = "thidua_bench"
 
 
 def _timed(call: object) -> tuple[object, float]:
@@ -35,83 +42,140 @@ def _timed(call: object) -> tuple[object, float]:
     return value, time.perf_counter() - started
 
 
-def task(size: int) -> dict[str, float]:
+def _postgres_url() -> str:
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(os.environ.get("THIDUA_DB_URL") or os.environ["THIDUA_TEST_PG_URL"])
+    engine = create_engine(base)
+    with engine.begin() as db:
+        db.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        db.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    engine.dispose()
+    return base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(hide_password=False)
+
+
+def task(size: int, backend: str, years: list[int]) -> dict[str, Any]:
     import scoring
     from scoring.outputs.writers import write_tables
     from scoring.sample.generate import generate
     from scoring.store import Store, connect
     from scoring.store.assemble import approved_dataset
+    from scoring.store.baseline import counts
     from scoring.store.service import SYSTEM
+    from scoring.store.submission import check_submission
     from scoring.store.workflow import assess, overview, submissions_from_dataset
 
     work = Path(tempfile.mkdtemp(prefix="thidua_bench_"))
-    write_tables(generate(size, YEARS, seed=size % 9973), work / "data", "parquet")
+    write_tables(generate(size, years, seed=size % 9973), work / "data", "parquet")
     dataset = scoring.load_dataset(work / "data")
     criteria = scoring.load_criteria(PLAN)
-    store = Store(connect(os.environ.get("THIDUA_DB_URL") or f"sqlite:///{work / 'thidua.db'}"))
+    url = _postgres_url() if backend == "postgresql" else f"sqlite:///{work / 'thidua.db'}"
+    store = Store(connect(url))
     store.import_tree(SYSTEM, dataset.to_chuc.astype(object))
-    chi_bo = str(dataset.to_chuc.loc[dataset.to_chuc["cap"] == "chi_bo_truc_thuoc", "ma_to_chuc"].iloc[0])
+    year = years[-1]
+    chi_bo = [str(c) for c in dataset.to_chuc.loc[dataset.to_chuc["cap"] == "chi_bo_truc_thuoc", "ma_to_chuc"]]
     reports = submissions_from_dataset(dataset)
-    own = next(r for r in reports if (r[0], r[1]) == (chi_bo, YEARS[-1]))
-    others = [r for r in reports if (r[0], r[1]) != (chi_bo, YEARS[-1])]
-    _, imported = _timed(lambda: store.import_approved(SYSTEM, others))
-    secretary = store.create_account(SYSTEM, "bithu", "mat-khau-dai", "chi_bo", chi_bo)
-    year = YEARS[-1]
-    _, first = _timed(lambda: assess(store, secretary, chi_bo, year, own[2], criteria))
-    _, again = _timed(lambda: assess(store, secretary, chi_bo, year, own[2], criteria))
+    figures = {(u, y): d for u, y, d in reports}
+    tree = store.tree()
+    sendable = (c for c in chi_bo if check_submission(tree, c, year, figures[(c, year)]).ok)  # the generator
+    mine, other, third = next(sendable), next(sendable), next(sendable)  # leaves some members unrated
+    held = {(u, year): d for u, y, d in reports if (u, y) in {(mine, year), (other, year), (third, year)}}
+    loaded = [r for r in reports if (r[0], r[1]) not in held]
+    _, imported = _timed(lambda: store.import_approved(SYSTEM, loaded))
+    secretary = store.create_account(SYSTEM, "bithu", "mat-khau-dai", "chi_bo", mine)
+    neighbour = store.create_account(SYSTEM, "bithu2", "mat-khau-dai", "chi_bo", other)
+    own = held[(mine, year)]
+
+    def draft() -> object:
+        return assess(store, secretary, mine, year, own, criteria)
+
+    _, first = _timed(draft)
+    steps = [counts()]
+    _, warm = _timed(draft)
+    saved = store.save_draft(neighbour, other, year, held[(other, year)], None)  # another unit saves a draft
+    _, after_draft = _timed(draft)
+    steps.append(counts())
+    sent = store.submit(neighbour, other, year, saved.phien_ban)
+    store.approve(SYSTEM, other, year, sent.phien_ban)  # another unit's report is approved
+    _, after_approval = _timed(draft)
+    steps.append(counts())
+    _, warm_again = _timed(draft)
     _, board_first = _timed(lambda: overview(store, SYSTEM, year, criteria))
-    _, board_again = _timed(lambda: overview(store, SYSTEM, year, criteria))
-    _, assembled = _timed(lambda: approved_dataset(store, SYSTEM))
+    _, board_warm = _timed(lambda: overview(store, SYSTEM, year, criteria))
+    store.import_approved(SYSTEM, [(third, year, held[(third, year)])])  # one more approved report
+    _, board_after = _timed(lambda: overview(store, SYSTEM, year, criteria))
+    steps.append(counts())
+    _, assembled_warm = _timed(lambda: approved_dataset(store, SYSTEM))
+    replaced = next(r for r in loaded if r[1] == year and r[0] not in (mine, other, third) and r[2]["dang_vien"])
+    store.import_approved(SYSTEM, [replaced], overwrite=True)  # an approved report replaced
+    _, assembled_after = _timed(lambda: approved_dataset(store, SYSTEM))
+    steps.append(counts())
     started = time.perf_counter()
     version = None
-    for _ in range(50):
-        version = store.save_draft(secretary, chi_bo, year, own[2], version).phien_ban
-    saves = (time.perf_counter() - started) / 50
+    for _ in range(20):
+        version = store.save_draft(secretary, mine, year, own, version).phien_ban
+    saves = (time.perf_counter() - started) / 20
+    made = counts()
     return {
         "members": int((dataset.dang_vien["nam"] == year).sum()),
-        "reports": len(others),
-        "chi_bo_members": len(own[2]["dang_vien"]),
+        "years": len(years),
+        "reports": len(loaded),
+        "chi_bo_members": len(own["dang_vien"]),
         "import": imported,
         "assess_first": first,
-        "assess_again": again,
+        "assess_warm": min(warm, warm_again),
+        "assess_after_draft": after_draft,
+        "assess_after_approval": after_approval,
         "board_first": board_first,
-        "board_again": board_again,
-        "assembled": assembled,
+        "board_warm": board_warm,
+        "board_after": board_after,
+        "assembled_warm": assembled_warm,
+        "assembled_after": assembled_after,
         "save": saves,
+        "full": made["full"],
+        "incremental": made["incremental"],
+        "steps": steps,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="100000,500000")
+    parser.add_argument("--csdl", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--years", default=",".join(str(y) for y in YEARS))
     parser.add_argument("--_size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    years = [int(y) for y in args.years.split(",")]
     if args._size:
-        result = task(args._size)
+        result = task(args._size, args.csdl, years)
         print(json.dumps({**result, "rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))
         return
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    backend = "PostgreSQL (THIDUA_DB_URL)" if os.environ.get("THIDUA_DB_URL") else "SQLite"
     machine = f"{platform.machine()}, {os.cpu_count()} lõi, {memory:.0f} GiB, Python {platform.python_version()}"
-    print(f"Máy: {machine}; {backend}")
+    print(f"Máy: {machine}; {'PostgreSQL' if args.csdl == 'postgresql' else 'SQLite'}; năm {args.years}")
     print(
-        f"{'đảng viên/năm':>14} {'báo cáo':>8} {'nạp (s)':>8} {'tính thử lần đầu':>17} {'lần sau':>8} "
-        f"{'bảng Duyệt':>11} {'lần sau':>8} {'ghép dữ liệu':>13} {'lưu nháp':>9} {'RSS GiB':>8}"
+        f"{'đảng viên/năm':>14} {'năm':>4} {'báo cáo':>8} {'nạp':>7} {'tính thử đầu':>13} {'ấm':>6} "
+        f"{'sau nháp':>9} {'sau duyệt':>10} {'Duyệt đầu':>10} {'ấm':>6} {'sau đổi':>8} "
+        f"{'ghép ấm':>8} {'sau đổi':>8} {'lưu nháp':>9} {'RSS GiB':>8}"
     )
     for size in [int(s) for s in args.sizes.split(",")]:
-        completed = subprocess.run(
-            [sys.executable, __file__, "--_size", str(size)], check=True, capture_output=True, text=True, cwd=ROOT
-        )
+        command = [sys.executable, __file__, "--_size", str(size), "--csdl", args.csdl, "--years", args.years]
+        completed = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
         r = json.loads(completed.stdout.strip().splitlines()[-1])
         print(
-            f"{r['members']:>14,} {r['reports']:>8,} {r['import']:>8.2f} {r['assess_first']:>17.2f} "
-            f"{r['assess_again']:>8.2f} {r['board_first']:>11.2f} {r['board_again']:>8.2f} {r['assembled']:>13.2f} "
-            f"{r['save'] * 1000:>7.1f}ms {r['rss_gib']:>8.2f}"
+            f"{r['members']:>14,} {r['years']:>4} {r['reports']:>8,} {r['import']:>7.1f} {r['assess_first']:>13.2f} "
+            f"{r['assess_warm']:>6.2f} {r['assess_after_draft']:>9.2f} {r['assess_after_approval']:>10.2f} "
+            f"{r['board_first']:>10.2f} {r['board_warm']:>6.2f} {r['board_after']:>8.2f} "
+            f"{r['assembled_warm']:>8.2f} {r['assembled_after']:>8.2f} {r['save'] * 1000:>7.1f}ms {r['rss_gib']:>8.2f}"
         )
         print(
-            f"{'':>14} tính thử lần sau / lần đầu: {r['assess_again'] / r['assess_first']:.2f}; "
-            f"bảng Duyệt lần sau / lần đầu: {r['board_again'] / r['board_first']:.3f}; "
-            f"chi bộ tự đánh giá có {r['chi_bo_members']} đảng viên"
+            f"{'':>14} sau đổi / ấm: tính thử {r['assess_after_draft'] / r['assess_warm']:.2f} (nháp), "
+            f"{r['assess_after_approval'] / r['assess_warm']:.2f} (duyệt); "
+            f"bảng Duyệt {r['board_after'] / r['board_warm']:.2f}; "
+            f"ghép số liệu {r['assembled_after'] / r['assembled_warm']:.2f}; "
+            f"dựng lại toàn bộ {r['full']} lần, cập nhật từng phần {r['incremental']} lần; "
+            f"chi bộ có {r['chi_bo_members']} đảng viên",
+            flush=True,
         )
 
 

@@ -1,28 +1,34 @@
-"""What every page shares: the loaded dataset and criteria (the sample until the user uploads
-others), scoring cached per (data, criteria, year), and the sidebar choices."""
+"""What every page shares: the approved figures of the database cut to the reader's scope
+(`scoring.store.scoped`), scored by the plan chosen in the sidebar, and the sidebar choices."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score, validate_dataset
+from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score
 from scoring.engine.rating import rating_label
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import MET_COLUMN, cap_tren_choices, criteria_met
 from scoring.plans import bundled
-from scoring.store import Account, Store, StoreError, connect, database_url
+from scoring.store import Account, Store, connect
+from scoring.store.demo import app_database_url, is_demo
 from scoring.store.service import ROLES
-from scoring.store.uploads import may_import
 from scoring.store.workflow import Assessment
+from scoring.web import LOGOUT_PATH, SESSION_COOKIE, account_from_cookies, had_session, login_link, login_url
+from scoring.web.site import base_path
+
+if TYPE_CHECKING:
+    from scoring.store.scoped import ScopedData
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "mau"
 CRITERIA = bundled.default_plan()
 TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
 #: the plans shipped with the tool (criteria/*.yaml), the Hai chân – Ba mũi plan first
@@ -38,14 +44,9 @@ class Loaded:
     data_label: str
     criteria_label: str
     key: str
-
-
-@st.cache_resource(show_spinner="Đang đọc và kiểm tra dữ liệu mẫu…")
-def _sample() -> tuple[Dataset, CriteriaSet]:
-    dataset, report = validate_dataset(SAMPLE)
-    if dataset is None:
-        raise RuntimeError(report.to_text())
-    return dataset, load_criteria(CRITERIA)
+    #: the database's approved figures cut to the reader (`scoring.store.scoped`); None for data only
+    #: a page of its own holds (an upload being checked)
+    scoped: ScopedData | None = None
 
 
 def _digest(path: Path) -> str:
@@ -63,31 +64,83 @@ def criteria_key(criteria: CriteriaSet) -> str:
     return f"{hashlib.sha256(str(path).encode()).hexdigest()[:8]}:{content}"
 
 
+def _chosen_plan() -> CriteriaSet:
+    """The plan chosen in the sidebar (a bundled file; the Hai chân – Ba mũi plan until one is chosen)."""
+    chosen = Path(st.session_state.get("ke_hoach", str(CRITERIA)))
+    if chosen not in PLANS:
+        chosen = CRITERIA
+    return _plan(str(chosen), _digest(chosen))
+
+
 def loaded() -> Loaded:
-    """The uploaded data and criteria if the user loaded some (Dữ liệu page), the approved submissions
-    if the user chose them (refreshed when a submission changes), else the sample. Both go with the
-    account that loaded them: logged out (or timed out), the session is back on the sample."""
-    current = st.session_state.get("loaded")
-    if current is not None and current.key.startswith(UPLOADED) and not may_import(account()):
-        del st.session_state["loaded"]
-        current = None
-    if current is not None and current.key.startswith(APPROVED):
-        user = account()
-        if user is None:
-            del st.session_state["loaded"]  # the approved figures go with the account that read them
-        elif current.key.split("|")[0] != _approved_key(user):
-            use_approved(user, current.criteria, current.criteria_label, quiet=True)
-    if "loaded" not in st.session_state:
-        dataset, criteria = _sample()
-        st.session_state["loaded"] = Loaded(
-            dataset,
-            criteria,
-            f"{SAMPLE.relative_to(ROOT)} (dữ liệu mẫu một Đảng bộ Khối)",
-            f"criteria/{CRITERIA.name} — {criteria.label}",
-            f"mau:{_digest(SAMPLE)}|{criteria_key(criteria)}",
-        )
-    value: Loaded = st.session_state["loaded"]
-    return value
+    """What every scoring page shows: the approved reports in the database, scored by the plan chosen
+    in the sidebar and cut to the reader's scope in the library (`scoring.store.scoped`). An anonymous
+    visitor sees them only in the demo; else the page asks for a login (and stops)."""
+    from scoring.store.scoped import approved_problems, scoped_data
+
+    criteria = _chosen_plan()
+    user = account()
+    db = store()
+    data = scoped_data(db, user, criteria, demo=demo())
+    if data is None:
+        if user is None and not demo():
+            st.info("Trang này cần đăng nhập: số liệu chỉ hiện trong phạm vi của tài khoản.")
+            login_form()
+        elif not (problems := approved_problems(db)).ok and user is not None and user.vai_tro == "quan_tri":
+            st.error("Số liệu đã duyệt chưa chấm được:\n\n" + escape_markdown(problems.summary()))
+        else:
+            st.info("Chưa có số liệu: cơ sở dữ liệu chưa có báo cáo nào được duyệt (hoặc số liệu đang có lỗi).")
+        st.stop()
+    assert data is not None
+    who = user.ten_dang_nhap if user is not None else "-"
+    return Loaded(
+        data.dataset,
+        criteria,
+        f"Báo cáo đã duyệt trong cơ sở dữ liệu ({data.reach.label})",
+        f"criteria/{Path(criteria.path).name} — {criteria.label}",
+        f"{APPROVED}{who}:{db.revision()}|{criteria_key(criteria)}",
+        data,
+    )
+
+
+def result(year: int, state: Loaded | None = None) -> ScoreResult:
+    """The year's figures the reader may see (a `ScopedResult`: the tables of a ScoreResult the views
+    read, already cut), or, for data a page holds itself, the year scored."""
+    state = state or loaded()
+    if state.scoped is None:
+        return _scored(state.key, year, state.dataset, state.criteria)
+    return cast(ScoreResult, state.scoped.results[year])
+
+
+def results(state: Loaded | None = None) -> dict[int, ScoreResult]:
+    state = state or loaded()
+    years = state.scoped.years if state.scoped is not None else state.dataset.years
+    return {year: result(year, state) for year in years}
+
+
+def years(state: Loaded) -> list[int]:
+    """The years the database holds approved reports of (every unit's, not only the reader's)."""
+    return state.scoped.years if state.scoped is not None else state.dataset.years
+
+
+def what_if_pair(state: Loaded, changed: CriteriaSet, year: int) -> tuple[ScoreResult, ScoreResult]:
+    """The year by the plan and by the plan with one criterion changed, on every unit, cut to the reader."""
+    from scoring.store.scoped import what_if_results
+
+    pair = what_if_results(store(), account(), state.criteria, changed, year, demo=demo())
+    if pair is None:
+        st.info(f"Năm {year} chưa có báo cáo nào được duyệt.")
+        st.stop()
+    assert pair is not None
+    return cast(ScoreResult, pair[0]), cast(ScoreResult, pair[1])
+
+
+def refused(target: str) -> str | None:
+    """None if the reader may open `target` (a deep link's unit or member id); else why not, in
+    Vietnamese (the refusal is logged in the audit log)."""
+    from scoring.store.scoped import check_target
+
+    return check_target(store(), account(), target, demo=demo())
 
 
 @st.cache_resource(show_spinner="Đang chấm điểm…", max_entries=32)
@@ -95,45 +148,25 @@ def _scored(key: str, year: int, _dataset: Dataset, _criteria: CriteriaSet) -> S
     return score(_dataset, _criteria, year)
 
 
-def result(year: int, state: Loaded | None = None) -> ScoreResult:
-    state = state or loaded()
-    return _scored(state.key, year, state.dataset, state.criteria)
-
-
-def results(state: Loaded | None = None) -> dict[int, ScoreResult]:
-    state = state or loaded()
-    return {year: result(year, state) for year in state.dataset.years}
-
-
 @st.cache_resource(show_spinner="Đang đọc tệp tiêu chí…")
 def _plan(path: str, digest: str) -> CriteriaSet:
     return load_criteria(path)
 
 
-def _plan_picker(state: Loaded) -> None:
-    """The plan to score by: one of the bundled files, or the file the user uploaded. Choosing one
-    keeps the data and swaps the criteria (every page follows; caches are keyed by both)."""
-    current = Path(state.criteria.path).resolve()
-    options = [str(p) for p in PLANS]
-    if str(current) not in options:
-        options.append(str(current))  # a file uploaded on the Dữ liệu page
-    titles = {str(p): _plan(str(p), _digest(p)).title for p in PLANS}
-    chosen = st.selectbox(  # no key: the default follows the plan in use (an upload changes it)
+def _plan_picker(criteria: CriteriaSet) -> None:
+    """The plan to score by, one of the bundled files; kept in the session, every page follows
+    (caches are keyed by it)."""
+    current = str(Path(criteria.path).resolve())
+    options = [str(p.resolve()) for p in PLANS]
+    titles = {str(p.resolve()): _plan(str(p), _digest(p)).title for p in PLANS}
+    chosen = st.selectbox(
         "Kế hoạch thi đua",
         options,
-        index=options.index(str(current)) if str(current) in options else 0,
-        format_func=lambda k: titles.get(k, f"{state.criteria.title} (tệp đã tải lên)"),
+        index=options.index(current) if current in options else 0,
+        format_func=lambda k: titles.get(k, k),
     )
-    if chosen != str(current) and chosen in titles:
-        path = Path(chosen)
-        criteria = _plan(chosen, _digest(path))
-        st.session_state["loaded"] = Loaded(
-            state.dataset,
-            criteria,
-            state.data_label,
-            f"criteria/{path.name} — {criteria.label}",
-            f"{state.key.split('|')[0]}|{criteria_key(criteria)}",
-        )
+    if chosen != current:
+        st.session_state["ke_hoach"] = next(str(p) for p in PLANS if str(p.resolve()) == chosen)
         st.rerun()
 
 
@@ -141,13 +174,13 @@ def sidebar() -> tuple[int, str | None]:
     """The choices every page shares — plan, year and đảng bộ cấp trên cơ sở — drawn by each page and
     kept in the session (outside the widgets) so that switching pages keeps them."""
     state = loaded()
-    years = state.dataset.years[::-1]
+    shown = years(state)[::-1]
     tops = cap_tren_choices(state.dataset)
     with st.sidebar:
         st.markdown("**Thi đua — chấm điểm theo kế hoạch**")
-        _plan_picker(state)
+        _plan_picker(state.criteria)
         year = st.session_state.get("nam_da_chon")
-        year = st.selectbox("Năm", years, index=years.index(year) if year in years else 0)
+        year = st.selectbox("Năm", shown, index=shown.index(year) if year in shown else 0)
         top = st.session_state.get("cap_tren_da_chon")
         choices = list(tops)
         top = (
@@ -173,17 +206,23 @@ def sidebar() -> tuple[int, str | None]:
 
 def plan_sidebar() -> CriteriaSet:
     """The sidebar of the workflow pages: the plan to score by, and the account."""
-    state = loaded()
+    criteria = _chosen_plan()
     with st.sidebar:
         st.markdown("**Thi đua — tự đánh giá và duyệt**")
-        _plan_picker(state)
+        _plan_picker(criteria)
     account_box()
-    return loaded().criteria
+    return criteria
 
 
 def caption() -> None:
+    """Where the figures come from; for a year not every unit in the reader's scope has an approved
+    report of, how many have (the year chosen in the sidebar)."""
     state = loaded()
     st.caption(f"Dữ liệu: {escape_markdown(state.data_label)} · Tiêu chí: {escape_markdown(state.criteria_label)}")
+    year = st.session_state.get("nam_da_chon")
+    sentence = state.scoped.completeness.get(int(year)) if state.scoped is not None and year is not None else None
+    if sentence:
+        st.info(f"{escape_markdown(sentence)} (chưa duyệt thì chưa tính vào kết quả và thứ hạng).")
 
 
 def criterion_table(frame: object) -> None:
@@ -203,11 +242,20 @@ def criterion_table(frame: object) -> None:
 
 # --- accounts and the workflow database ----------------------------------------------------------
 
-#: minutes without any action after which a session is logged out (THIDUA_PHIEN_PHUT)
-SESSION_MINUTES = float(os.environ.get("THIDUA_PHIEN_PHUT", "30"))
+#: minutes without any request after which a session ends (THIDUA_PHIEN_PHUT; the database ends it)
+SESSION_MINUTES = float(os.environ.get("THIDUA_PHIEN_PHUT", "30").replace(",", ".") or 30)
 APPROVED = "csdl:"
-#: the key prefix of data and criteria uploaded on the Dữ liệu page
-UPLOADED = "tai_len:"
+#: tests only: AppTest sends no cookies, so with THIDUA_TEST_PHIEN=1 in the environment of the process
+#: running the script, a session token the test put in st.session_state[TEST_SESSION] stands for the
+#: cookie (a token from `scoring.store.sessions.open_session`, checked against the database like any
+#: cookie). No widget has this key and a browser cannot set the environment: a browser never uses it.
+TEST_SESSION_SETTING, TEST_SESSION = "THIDUA_TEST_PHIEN", "_phien_thu"
+
+
+def demo() -> bool:
+    """Whether the app runs as the demo on the bundled sample (no THIDUA_DB_URL): visitors may view
+    the scoring pages without a login."""
+    return is_demo()
 
 
 @st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
@@ -216,27 +264,51 @@ def _store(url: str) -> Store:
 
 
 def store() -> Store:
-    """The workflow database: THIDUA_DB_URL, else the SQLite file thidua.db in the working folder."""
-    return _store(database_url())
+    """The app's database: THIDUA_DB_URL, else (the demo) thidua_mau.db, made from the sample on first use."""
+    return _store(app_database_url())
+
+
+def _cookies() -> Mapping[str, str]:
+    """The browser's cookies (those of the request that opened the page), or the test's session."""
+    if os.environ.get(TEST_SESSION_SETTING) == "1" and TEST_SESSION in st.session_state:
+        return {SESSION_COOKIE: str(st.session_state[TEST_SESSION])}
+    token = st.context.cookies.get(SESSION_COOKIE)
+    return {SESSION_COOKIE: token} if isinstance(token, str) else {}  # (AppTest's context has no real cookies)
+
+
+def _here() -> str:
+    """The path of the page shown (for the login to come back to it)."""
+    url = st.context.url or "/"
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def account() -> Account | None:
-    """The logged-in account, or None; a session idle for longer than SESSION_MINUTES is logged out."""
-    user: Account | None = st.session_state.get("tai_khoan")
+    """The account of the browser's login session (the `thidua_phien` cookie, `scoring.web`), as the
+    database has it now; None without a live session. A session that ended (THIDUA_PHIEN_PHUT idle
+    minutes, logout elsewhere, a locked account) forgets what was read with it; the drafts being
+    edited stay, tagged with their owner: only the same account logging in again gets them."""
+    cookies = _cookies()
+    user = account_from_cookies(store(), cookies) if had_session(cookies) else None
+    previous: Account | None = st.session_state.get("tai_khoan")
     if user is None:
+        if previous is not None:
+            logout(keep_drafts=True)
+        st.session_state["het_phien"] = had_session(cookies)
         return None
-    now = time.time()
-    if now - st.session_state.get("hoat_dong_luc", now) > SESSION_MINUTES * 60:
-        logout(keep_drafts=True)  # the same person logging in again finds their unsaved edits
-        st.session_state["het_phien"] = True
-        return None
-    st.session_state["hoat_dong_luc"] = now
+    st.session_state["het_phien"] = False
+    owner = st.session_state.get("nhap:chu", user.ten_dang_nhap)
+    if (previous is None or previous.ten_dang_nhap != user.ten_dang_nhap) and owner != user.ten_dang_nhap:
+        for key in [k for k in st.session_state if str(k).startswith("nhap:")]:  # another person's drafts
+            del st.session_state[key]
+    st.session_state["tai_khoan"] = user
     return user
 
 
 def logout(keep_drafts: bool = False) -> None:
     """Forget the account and everything read with it (approved figures, drafts being edited). After
-    a timeout the drafts stay, tagged with their owner: only the same account logging in gets them."""
+    a timeout the drafts stay, tagged with their owner: only the same account logging in gets them.
+    (The session itself ends at /dang-xuat, the link of `account_box`.)"""
     user = st.session_state.get("tai_khoan")
     dropped = ("tai_khoan", "hoat_dong_luc") if keep_drafts else ("tai_khoan", "hoat_dong_luc", "nhap:")
     for key in [k for k in st.session_state if str(k).startswith(dropped)]:
@@ -249,29 +321,44 @@ def logout(keep_drafts: bool = False) -> None:
 
 
 def login_form() -> None:
-    """User name and password; a success keeps the account in the session and reruns the page."""
-    if st.session_state.pop("het_phien", False):
-        st.warning(f"Phiên làm việc đã hết hạn sau {SESSION_MINUTES:g} phút không thao tác: hãy đăng nhập lại.")
-    with st.form("dang_nhap"):
-        username = st.text_input("Tên đăng nhập")
-        password = st.text_input("Mật khẩu", type="password")
-        sent = st.form_submit_button("Đăng nhập", type="primary")
-    if sent:
-        try:
-            user = store().authenticate(username.strip(), password)
-        except StoreError as error:
-            st.error(escape_markdown(error))
-            return
-        if st.session_state.get("nhap:chu", user.ten_dang_nhap) != user.ten_dang_nhap:
-            for key in [k for k in st.session_state if str(k).startswith("nhap:")]:  # another person's drafts
-                del st.session_state[key]
-        st.session_state["tai_khoan"] = user
-        st.session_state["hoat_dong_luc"] = time.time()
-        st.rerun()
+    """Where to log in: a link to the login page (/dang-nhap), coming back to this page; after a
+    session ended, a note saying so first."""
+    expired = bool(st.session_state.get("het_phien"))
+    if not demo() and not store().has_accounts():
+        st.info(
+            "Cơ sở dữ liệu chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên (Ban Tuyên giáo) trên máy chủ, "
+            "cùng THIDUA_DB_URL với ứng dụng: `thidua tai-khoan tao <tên> --vai-tro quan_tri` (mật khẩu lấy từ "
+            "THIDUA_MAT_KHAU hoặc nhập khi được hỏi); sau đó quản trị tạo tài khoản cho cấp ủy và chi bộ ở trang "
+            "Quản trị."
+        )
+    if expired:
+        st.warning(
+            f"Phiên đăng nhập đã hết hạn (sau {SESSION_MINUTES:g} phút không thao tác, hoặc đã đăng xuất ở nơi khác): "
+            "hãy đăng nhập lại."
+        )
+    st.markdown(login_link(login_url(_here(), expired=expired, base_path=_base()), "Đăng nhập"), unsafe_allow_html=True)
+
+
+def _base() -> str:
+    from streamlit import config
+
+    return base_path(str(config.get_option("server.baseUrlPath") or ""))
+
+
+def require_login() -> None:
+    """Outside the demo no page shows anything without a live session (the server's middleware sends
+    page loads to the login first; this is the check of every run, since the websocket outlives the
+    page load)."""
+    if demo() or account() is not None:
+        return
+    st.title("Đăng nhập")
+    st.info("Ứng dụng chỉ dùng được sau khi đăng nhập.")
+    login_form()
+    st.stop()
 
 
 def require_account(*roles: str) -> Account:
-    """The logged-in account (the login form and a stop otherwise); with `roles`, only those may go on."""
+    """The logged-in account (a link to the login and a stop otherwise); with `roles`, only those may go on."""
     user = account()
     if user is None:
         st.info("Trang này cần đăng nhập.")
@@ -285,45 +372,37 @@ def require_account(*roles: str) -> Account:
     return user
 
 
+def demo_banner() -> None:
+    """On every page of the demo: the data are the bundled sample, not a real database."""
+    if demo():
+        st.info(
+            "**Dữ liệu mẫu** — bản chạy thử trên số liệu giả định của một Đảng bộ Khối (tệp thidua_mau.db), không "
+            "phải cơ sở dữ liệu thật. Tài khoản mẫu ở trang Đăng nhập.",
+            icon=":material/science:",
+        )
+
+
 def account_box() -> None:
-    """The sidebar's account line: who is logged in and a logout button, or a link to log in."""
+    """The sidebar's account line: who is logged in and a link to log out (/dang-xuat), or a link to
+    log in (with a note when the session has expired)."""
     user = account()
     with st.sidebar:
         st.divider()
         if user is None:
-            st.page_link("giao_dien/dang_nhap.py", label="Đăng nhập", icon=":material/login:")
+            if st.session_state.get("het_phien"):
+                st.caption("Phiên đăng nhập đã hết hạn.")
+            st.markdown(
+                login_link(login_url(_here(), expired=bool(st.session_state.get("het_phien")), base_path=_base())),
+                unsafe_allow_html=True,
+            )
             return
         st.caption(f"Đăng nhập: {escape_markdown(user.label)}")
-        if st.button("Đăng xuất", key="dang_xuat"):
-            logout()
-            st.rerun()
+        st.markdown(login_link(logout_href(), "Đăng xuất"), unsafe_allow_html=True)
 
 
-def _approved_key(user: Account) -> str:
-    return f"{APPROVED}{user.ten_dang_nhap}:{store().revision()}"
-
-
-def use_approved(user: Account, criteria: CriteriaSet, criteria_label: str, quiet: bool = False) -> bool:
-    """Make the approved submissions the account may read the data every page shows (refreshed
-    whenever a submission or the tree changes). False, with the report shown, if they cannot be."""
-    from scoring.store.assemble import approved_dataset
-
-    dataset, report = approved_dataset(store(), user)
-    if dataset is None or not dataset.years:
-        if not quiet:
-            why = report.to_text() if not report.ok else "chưa có báo cáo nào được duyệt."
-            st.error("Chưa dùng được số liệu đã duyệt: " + escape_markdown(why))
-        st.session_state.pop("loaded", None)
-        return False
-    scope = "toàn Đảng bộ" if user.vai_tro == "quan_tri" else f"phạm vi của {user.label}"
-    st.session_state["loaded"] = Loaded(
-        dataset,
-        criteria,
-        f"Báo cáo đã duyệt trong cơ sở dữ liệu ({scope})",
-        criteria_label,
-        f"{_approved_key(user)}|{criteria_key(criteria)}",
-    )
-    return True
+def logout_href() -> str:
+    """The logout address (/dang-xuat): it ends the session in the database and clears the cookie."""
+    return f"{_base()}{LOGOUT_PATH}"
 
 
 def show_assessment(result: Assessment, year: int, draft: bool) -> None:

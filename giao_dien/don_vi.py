@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from giao_dien.common import caption, criterion_table, loaded, result, results, sidebar
+from giao_dien.common import caption, criterion_table, loaded, refused, result, results, sidebar
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     below,
@@ -32,6 +32,10 @@ caption()
 
 choices = pickable(now, state.dataset)
 wanted = st.query_params.get("ma", "")
+why = refused(wanted) if wanted else None
+if why:  # a unit or member outside the account's scope: said, and logged by the library
+    st.warning(escape_markdown(why))
+    st.stop()
 typed = st.text_input("Tìm tổ chức hoặc đảng viên theo tên hoặc mã (không cần dấu)", key="tim_don_vi")
 if typed.strip():
     names = pd.DataFrame({"ma": list(choices), "ten": list(choices.values())})

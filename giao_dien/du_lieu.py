@@ -1,135 +1,158 @@
-"""Dữ liệu: upload a dataset (one XLSX workbook, or the three CSV files) and a criteria file; the
-validation report comes first, and nothing already loaded changes until the user switches to it.
-Uploads are for accounts that may import (`scoring.store.uploads`, which checks again and reads each
-file from a temporary folder it removes); everyone else keeps the sample."""
+"""Dữ liệu: the database is the data. An administrator uploads a dataset (one XLSX workbook, or the CSV
+files), sees its validation report, previews what an import would change, commits it (one transaction,
+audited) and can undo an import; and stores a new version of a plan or rules file. Uploads are decided in
+the library (`scoring.store.uploads`, `imports`, `plan_files`), each file read from a temporary folder it
+removes. Other accounts see the list of imports (xem) or a note."""
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
-from giao_dien.common import (
-    APPROVED,
-    TEMPLATE,
-    UPLOADED,
-    Loaded,
-    account,
-    caption,
-    criteria_key,
-    loaded,
-    sidebar,
-    store,
-    use_approved,
-)
+from giao_dien.common import TEMPLATE, account, store
 from scoring import CriteriaError
+from scoring.input.dataset import Dataset
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.safe_text import escape_markdown
-from scoring.store import PermissionDenied
-from scoring.store.uploads import Upload, may_import, read_criteria_upload, read_dataset_upload
+from scoring.plans.rating_rules import KIND as RULES_KIND
+from scoring.store import PermissionDenied, StoreError, imports, plan_files
+from scoring.store.service import Account
+from scoring.store.uploads import Upload, may_import, read_dataset_upload
 
 LIMIT_MB = 50
+IMPORT_COLUMNS = {
+    "id": "Lần", "luc": "Lúc", "boi": "Người nạp", "ten_tep": "Tệp", "nam": "Năm", "bao_cao_moi": "Báo cáo mới",
+    "bao_cao_thay_doi": "Báo cáo thay đổi", "khong_doi": "Không đổi", "hoan_tac": "Đã hoàn tác",
+}  # fmt: skip
 
-sidebar()
+
+def _import_section(actor: Account, checked: Dataset, label: str) -> None:
+    """«Nạp vào cơ sở dữ liệu»: the years to import, what would change, a confirm button that commits
+    (the library decides again, in one transaction, and refuses if the database moved since)."""
+    with st.container(border=True):
+        st.markdown("**Nạp vào cơ sở dữ liệu** (cây tổ chức và số liệu các năm, thành báo cáo đã duyệt)")
+        years = st.multiselect("Năm cần nạp", checked.years, default=checked.years, key="nap_nam")
+        if st.button("Xem trước những gì thay đổi", key="nap_xem_truoc"):
+            try:
+                found = imports.preview(store(), actor, checked, years)
+                st.session_state["nap_xem_truoc"] = (label, tuple(years), found)
+            except StoreError as error:
+                st.error(escape_markdown(error))
+        shown = st.session_state.get("nap_xem_truoc")
+        if not shown or shown[0] != label or shown[1] != tuple(years):
+            return
+        plan = shown[2]
+        if not plan.tree.changed:
+            st.caption("Cây tổ chức không đổi.")
+        else:
+            st.dataframe(plan.tree_table(), hide_index=True)
+        if plan.tree.blocked:
+            st.error("Tệp bỏ các tổ chức còn báo cáo hoặc tài khoản: " + escape_markdown(
+                ", ".join(f"{c} «{n}»" for c, n in plan.tree.blocked)) + ". Không nạp được.")  # fmt: skip
+            return
+        st.dataframe(plan.years_table(), hide_index=True)
+        examples = plan.examples_table()
+        if len(examples):
+            st.caption("Ví dụ số liệu thay đổi (trước → sau):")
+            st.dataframe(examples, hide_index=True)
+        if plan.empty:
+            st.info("Cơ sở dữ liệu đã có đúng các số liệu này: không có gì để nạp.")
+            return
+        if st.button("Xác nhận nạp vào cơ sở dữ liệu", type="primary", key="nap_xac_nhan"):
+            try:
+                batch = imports.commit(store(), actor, checked, list(years), label, expected=plan.fingerprint)
+            except StoreError as error:
+                st.error(escape_markdown(error))
+                return
+            st.session_state.pop("nap_xem_truoc", None)
+            st.success(f"Đã nạp (lần nhập số {batch.id}): {len(batch.preview.writes)} báo cáo được ghi.")
+
+
+def _plan_kind(content: bytes) -> str:
+    """A rules file says `kind: quy_dinh_xep_loai` on a line of its own; anything else is a plan."""
+    text = content[:65536].decode("utf-8", errors="replace")
+    return "quy_dinh" if any(line.strip() == f"kind: {RULES_KIND}" for line in text.splitlines()) else "tieu_chi"
+
+
+def _dataset_section(user: Account, files: list[Upload]) -> None:
+    names = [f.name for f in files]
+    xlsx = [n for n in names if n.lower().endswith(".xlsx")]
+    if len(xlsx) > 1 or (xlsx and len(files) > 1):
+        st.error("Chọn một tệp Excel, hoặc các tệp CSV — không trộn hai loại.")
+        return
+    with st.spinner("Đang đọc và kiểm tra…"):
+        checked, report = read_dataset_upload(store(), user, files)
+    st.subheader("Kết quả kiểm tra dữ liệu")
+    (st.success if report.ok else st.error)(escape_markdown(report.summary()))
+    problems = report.display_table()
+    if len(problems):
+        st.dataframe(problems, hide_index=True, width="stretch")
+    if checked is None:
+        st.info("Dữ liệu có lỗi nên chưa nạp được; cơ sở dữ liệu không thay đổi.")
+        return
+    _import_section(user, checked, ", ".join(names))
+
+
+def _plan_section(user: Account, upload: Upload) -> None:
+    kind = _plan_kind(upload.content)
+    text = upload.content.decode("utf-8-sig", errors="replace")
+    problems = plan_files.check_text(kind, upload.name, text)
+    if problems:
+        st.error(escape_markdown(f"{plan_files.KINDS[kind]} có lỗi, chưa lưu:\n" + "\n".join(str(p) for p in problems)))
+        return
+    st.success(f"{plan_files.KINDS[kind]} «{escape_markdown(upload.name)}» hợp lệ.")
+    if st.button("Lưu phiên bản mới", key="luu_cau_hinh"):
+        try:
+            saved = plan_files.upload(store(), user, kind, upload.name, upload.content)
+            st.success(f"Đã lưu {escape_markdown(saved.ten)}, phiên bản {saved.phien_ban}.")
+        except (StoreError, CriteriaError) as error:
+            st.error(escape_markdown(error))
+
+
+def _history(user: Account) -> None:
+    st.subheader("Các lần nạp vào cơ sở dữ liệu")
+    past = imports.list_imports(store(), user)
+    st.dataframe(past.rename(columns=IMPORT_COLUMNS), hide_index=True)
+    if not may_import(user):
+        return
+    open_ids = [int(i) for i, undone in zip(past["id"], past["hoan_tac"], strict=True) if not undone]
+    if open_ids:
+        chosen = st.selectbox("Lần nhập cần hoàn tác", open_ids, key="hoan_tac_lan")
+        if st.button("Hoàn tác", key="hoan_tac_nut"):
+            try:
+                count = imports.undo(store(), user, int(chosen))
+                st.success(f"Đã hoàn tác lần nhập {chosen}: {count} báo cáo trở về phiên bản trước.")
+            except StoreError as error:
+                st.error(escape_markdown(error))
+    st.subheader("Tệp tiêu chí và quy định đang dùng")
+    st.dataframe(plan_files.history(store()), hide_index=True)
+
+
 st.title("Dữ liệu")
-caption()
-switched = st.session_state.pop("vua_doi_du_lieu", None)
-if switched:
-    st.success(switched)
-state = loaded()
-
 user = account()
-with st.container(border=True):
-    st.markdown("**Số liệu đã duyệt** (từ trang Tự đánh giá và Duyệt)")
-    if user is None:
-        st.caption("Đăng nhập (trang Tài khoản) để dùng số liệu các đơn vị đã được duyệt cho mọi trang xếp hạng.")
-    elif user.vai_tro == "xem":
-        st.caption("Tài khoản chỉ xem: xem bảng tổng hợp ở trang Duyệt (không có số liệu từng đảng viên).")
-    elif state.key.startswith(APPROVED):
-        st.caption("Mọi trang đang dùng số liệu đã duyệt; bảng tự cập nhật khi có báo cáo mới được duyệt.")
-        if st.button("Quay lại dữ liệu mẫu", key="bo_csdl"):
-            del st.session_state["loaded"]
-            st.rerun()
-    elif st.button("Dùng số liệu đã duyệt", type="primary", key="dung_csdl") and use_approved(
-        user, state.criteria, state.criteria_label
-    ):
-        st.session_state["vua_doi_du_lieu"] = "Đã chuyển sang số liệu đã duyệt; mọi trang giờ hiển thị chúng."
-        st.session_state.pop("nam_da_chon", None)
-        st.session_state.pop("cap_tren_da_chon", None)
-        st.rerun()
-
 st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
-if not may_import(user):
-    st.info(
-        "Tải bộ dữ liệu hoặc tệp tiêu chí lên: đăng nhập bằng tài khoản quản trị (trang Tài khoản). Các trang "
-        "xếp hạng vẫn dùng được trên dữ liệu mẫu."
-    )
+if user is None or not may_import(user):
+    st.info("Chỉ tài khoản quản trị nạp số liệu và tệp tiêu chí vào cơ sở dữ liệu.")
+    if user is not None and user.vai_tro == "xem":
+        _history(user)
     st.stop()
 st.markdown(
-    "Tải lên **một tệp Excel** có ba trang (tổ chức, đảng viên, số liệu đơn vị theo năm) hoặc **ba tệp CSV** "
+    "Tải lên **một tệp Excel** có các trang tổ chức, đảng viên, số liệu đơn vị theo năm hoặc **các tệp CSV** "
     f"`to_chuc.csv`, `dang_vien.csv`, `don_vi_nam.csv`; mỗi tệp tối đa {LIMIT_MB} MB. Kế hoạch chấm theo nhiệm vụ "
-    "cần thêm trang «Nhiệm vụ» hoặc tệp `nhiem_vu.csv` (không bắt buộc). Công thức và macro trong "
-    "tệp Excel không bao giờ được chạy: chỉ đọc giá trị đã lưu."
+    "cần thêm trang «Nhiệm vụ» hoặc tệp `nhiem_vu.csv` (không bắt buộc). Công thức và macro trong tệp Excel không "
+    "bao giờ được chạy: chỉ đọc giá trị đã lưu. Số liệu được kiểm tra, xem trước những gì thay đổi, rồi mới nạp."
 )
-files = st.file_uploader("Bộ dữ liệu", type=["xlsx", "csv"], accept_multiple_files=True)
-criteria_file = st.file_uploader("Tệp tiêu chí (YAML, không bắt buộc)", type=["yaml", "yml"])
-
-if files or criteria_file:
-    too_big = [f.name for f in [*files, *([criteria_file] if criteria_file else [])] if f.size > LIMIT_MB * 2**20]
-    if too_big:
-        names = escape_markdown(", ".join(too_big))
-        st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB): {names}. Dữ liệu đang dùng không thay đổi.")
-        st.stop()
-    dataset, criteria = state.dataset, state.criteria
-    data_label, criteria_label = state.data_label, state.criteria_label
-    try:  # the library decides whether this account may upload (and logs a refusal)
-        if files:
-            xlsx = [f for f in files if f.name.lower().endswith(".xlsx")]
-            if len(xlsx) > 1 or (xlsx and len(files) > 1):
-                st.error(
-                    "Chọn một tệp Excel, hoặc các tệp CSV — không trộn hai loại. Dữ liệu đang dùng không thay đổi."
-                )
-                st.stop()
-            with st.spinner("Đang đọc và kiểm tra…"):
-                checked, report = read_dataset_upload(store(), user, [Upload(f.name, f.getvalue()) for f in files])
-            st.subheader("Kết quả kiểm tra dữ liệu")
-            (st.success if report.ok else st.error)(escape_markdown(report.summary()))
-            problems = report.display_table()
-            if len(problems):
-                st.dataframe(problems, hide_index=True, width="stretch")
-            if checked is None:
-                st.info("Dữ liệu có lỗi nên chưa được chấm; dữ liệu đang dùng không thay đổi.")
-                st.stop()
-            dataset, data_label = checked, ", ".join(f.name for f in files)
-        if criteria_file:
-            try:
-                criteria = read_criteria_upload(store(), user, Upload(criteria_file.name, criteria_file.getvalue()))
-            except CriteriaError as error:
-                st.error(escape_markdown(error))
-                st.info("Tệp tiêu chí có lỗi; tiêu chí đang dùng không thay đổi.")
-                st.stop()
-            criteria_label = f"{criteria_file.name} — {criteria.label}"
-            st.success(f"Tệp tiêu chí hợp lệ: {escape_markdown(criteria.label)}, {len(criteria.criteria)} tiêu chí.")
-    except PermissionDenied as error:
-        st.error(escape_markdown(error))
-        st.stop()
-    if st.button("Dùng dữ liệu và tiêu chí này", type="primary"):
-        digest = hashlib.sha256()  # caches follow the content, not the upload
-        for f in [*files, *([criteria_file] if criteria_file else [])]:
-            digest.update(f.name.encode() + b"\0" + f.getvalue())
-        st.session_state["loaded"] = Loaded(  # the key names the data and the criteria: caches follow both
-            dataset,
-            criteria,
-            data_label,
-            criteria_label,
-            f"{UPLOADED}{digest.hexdigest()[:16]}|{criteria_key(criteria)}",
-        )
-        st.session_state["vua_doi_du_lieu"] = (
-            "Đã chuyển sang dữ liệu và tiêu chí vừa tải lên; mọi trang giờ hiển thị chúng."
-        )
-        st.session_state.pop("nam_da_chon", None)
-        st.session_state.pop("cap_tren_da_chon", None)
-        st.rerun()
-elif state.key.startswith(UPLOADED) and st.button("Quay lại dữ liệu mẫu"):
-    del st.session_state["loaded"]
-    st.rerun()
+data_files = st.file_uploader("Bộ dữ liệu", type=["xlsx", "csv"], accept_multiple_files=True)
+plan_file = st.file_uploader("Tệp tiêu chí hoặc quy định xếp loại (YAML)", type=["yaml", "yml"])
+too_big = [f.name for f in [*data_files, *([plan_file] if plan_file else [])] if f.size > LIMIT_MB * 2**20]
+if too_big:
+    st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB): {escape_markdown(', '.join(too_big))}. Chưa nạp gì.")
+    st.stop()
+try:  # the library decides again whether this account may upload (and logs a refusal)
+    if data_files:
+        _dataset_section(user, [Upload(f.name, f.getvalue()) for f in data_files])
+    if plan_file is not None:
+        _plan_section(user, Upload(plan_file.name, plan_file.getvalue()))
+except PermissionDenied as error:
+    st.error(escape_markdown(error))
+    st.stop()
+_history(user)

@@ -8,9 +8,9 @@ from datetime import date
 
 import streamlit as st
 
-from giao_dien.common import Loaded, caption, criterion_table, loaded, result, sidebar
-from scoring.engine.awards import TIE_RULE, Shortlist, shortlist
-from scoring.engine.rating_report import RatingReport, rating_report
+from giao_dien.common import Loaded, caption, criterion_table, loaded, result, sidebar, years
+from scoring.engine.awards import TIE_RULE, Shortlist
+from scoring.engine.rating_report import RatingReport
 from scoring.outputs.documents import (
     Letterhead,
     shortlist_docx,
@@ -38,14 +38,15 @@ LEGEND = (
 )
 
 
-@st.cache_resource(show_spinner="Đang kiểm tra xếp loại theo quy định…", max_entries=16)
 def _report(key: str, year: int, _state: Loaded) -> RatingReport:
-    return rating_report(_state.dataset, year)
+    """Computed on every unit (quotas, ranks among all peers), cut to the reader, in the library."""
+    assert _state.scoped is not None
+    return _state.scoped.rating_report(year)
 
 
-@st.cache_resource(show_spinner="Đang lập danh sách đề nghị…", max_entries=16)
 def _shortlist(key: str, year: int, _state: Loaded, _report: RatingReport) -> Shortlist:
-    return shortlist(_state.dataset, result(year, _state), _report.ratings)
+    assert _state.scoped is not None
+    return _state.scoped.shortlist(year)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -121,7 +122,7 @@ with awards:
     else:
         chosen = _shortlist(state.key, year, state, report)
         st.caption(f"{escape_markdown(state.criteria.awards_note)} {TIE_RULE}")
-        first_year = min(state.dataset.years)
+        first_year = min(years(state))
         for award in chosen.awards:
             rows = chosen.table[chosen.table["khen_thuong"] == award.id]
             picked, missed = rows[rows["de_nghi"]], rows[~rows["de_nghi"]]
@@ -142,7 +143,7 @@ with summary:
     if cap_tren is None:
         st.warning("Dữ liệu không có đảng bộ cấp trên cơ sở nào: chưa lập được sơ kết.")
     else:
-        previous = result(year - 1, state) if year - 1 in state.dataset.years else None
+        previous = result(year - 1, state) if year - 1 in years(state) else None
         targets = board(result(year, state), previous, cap_tren)
         orgs = state.dataset.to_chuc
         unit_name = str(orgs.loc[orgs["ma_to_chuc"].astype(str) == cap_tren, "ten_to_chuc"].iloc[0])

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from giao_dien.common import loaded, plan_sidebar, require_account, store
+from giao_dien.common import plan_sidebar, require_account, store
 from scoring.outputs.excel import csv_bytes
 from scoring.outputs.safe_text import escape_markdown
 from scoring.store import ROLES, StoreError
 from scoring.store.backup import backup
 from scoring.store.service import ACTIONS, MIN_PASSWORD, STATES
-from scoring.store.workflow import submissions_from_dataset
+from scoring.store.sessions import ACTIONS as SESSION_ACTIONS
 
 WORDS = {
     "trang_thai": "trạng thái", "phien_ban": "phiên bản", "ly_do": "lý do", "vai_tro": "vai trò",
@@ -47,38 +47,15 @@ st.title("Quản trị")
 notice = st.session_state.pop("qt_thong_bao", None)
 if notice:
     st.success(escape_markdown(notice))
-state = loaded()
 tree, people, log, safe = st.tabs(["Cây tổ chức và số liệu", "Tài khoản", "Nhật ký", "Sao lưu"])
 
 with tree:
-    st.markdown(f"Dữ liệu đang dùng: **{escape_markdown(state.data_label)}** ({len(state.dataset.to_chuc)} tổ chức).")
     names = db.names()
-    st.caption(f"Cơ sở dữ liệu đang có {len(names)} tổ chức.")
-    if st.button("Nạp cây tổ chức từ dữ liệu đang dùng", key="qt_nap_cay"):
-        try:
-            count = db.import_tree(user, state.dataset.to_chuc)
-        except StoreError as error:
-            st.error(escape_markdown(error))
-        else:
-            st.session_state["qt_thong_bao"] = f"Đã nạp cây tổ chức: {count} tổ chức."
-            st.rerun()
     st.markdown(
-        "**Số liệu các năm trước** (đã tổng hợp trong tệp) nạp vào như báo cáo đã duyệt, để xu hướng, chuỗi năm "
-        "và thứ hạng có đủ năm. Đơn vị – năm đã có báo cáo trong cơ sở dữ liệu được giữ nguyên, trừ khi chọn ghi đè."
+        f"Cơ sở dữ liệu đang có **{len(names)}** tổ chức. Cây tổ chức và số liệu các năm được nạp ở trang "
+        "**Dữ liệu**: tệp được kiểm tra, xem trước những gì thay đổi rồi mới nạp, mỗi lần nạp hoàn tác được."
     )
-    years = st.multiselect("Năm", state.dataset.years, default=state.dataset.years[:-1], key="qt_nam")
-    overwrite = st.checkbox("Ghi đè báo cáo đã có của các năm này", key="qt_ghi_de")
-    if st.button("Nạp số liệu các năm đã chọn", disabled=not years, key="qt_nap_so_lieu"):
-        try:
-            done, skipped = db.import_approved(user, submissions_from_dataset(state.dataset, years), overwrite)
-        except StoreError as error:
-            st.error(escape_markdown(error))
-        else:
-            st.session_state["qt_thong_bao"] = (
-                f"Đã nạp {done} báo cáo (đã duyệt) của các năm {', '.join(map(str, years))}; "
-                f"giữ nguyên {skipped} báo cáo đã có."
-            )
-            st.rerun()
+    st.page_link("giao_dien/du_lieu.py", label="Mở trang Dữ liệu", icon=":material/upload_file:")
 
 with people:
     accounts = db.accounts(user)
@@ -126,7 +103,8 @@ with people:
 with log:
     audit = db.audit(user)
     audit["duoc_phep"] = audit["duoc_phep"].map({True: "Có", False: "Bị từ chối"})
-    audit["hanh_dong"] = audit["hanh_dong"].map(lambda a: ACTIONS.get(a, a))
+    labels = {**ACTIONS, **SESSION_ACTIONS}
+    audit["hanh_dong"] = audit["hanh_dong"].map(lambda a: labels.get(a, a))
     for column in ("truoc", "sau"):
         audit[column] = audit[column].map(_readable)
     audit = audit.rename(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from giao_dien.common import Loaded, caption, loaded, result, sidebar
+from giao_dien.common import caption, loaded, sidebar, what_if_pair
 from scoring.outputs.results import criteria_table
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import what_if, with_change
@@ -44,8 +44,8 @@ if target.strip() != criterion.target.describe() or points != criterion.points:
     except TargetError as error:
         st.error(f"Chỉ tiêu «{escape_markdown(target)}» không đọc được: {escape_markdown(error)}")
         st.stop()
-    trial = Loaded(state.dataset, changed, state.data_label, changed.label, f"{state.key}|{chosen}|{target}|{points}")
-    differences = what_if(result(year), result(year, trial), chosen)
+    before, after = what_if_pair(state, changed, year)  # every unit scored, cut to the reader
+    differences = what_if(before, after, chosen)
     count = f"{len(differences):,}".replace(",", ".")
     st.write(f"{count} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng.")
     st.dataframe(differences, hide_index=True, width="stretch")

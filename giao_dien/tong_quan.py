@@ -5,16 +5,14 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from giao_dien.common import caption, criterion_table, loaded, result, sidebar
+from giao_dien.common import caption, criterion_table, loaded, result, sidebar, years
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     RATING_COLOURS,
     RATING_LEGEND,
     board,
     criteria_met,
-    ratings_over_years,
     violation_criterion,
-    violation_path,
 )
 
 state = loaded()
@@ -22,7 +20,7 @@ year, cap_tren = sidebar()
 st.title("Tổng quan")
 caption()
 now = result(year)
-previous = result(year - 1) if year - 1 in state.dataset.years else None
+previous = result(year - 1) if year - 1 in years(state) else None
 if cap_tren is None:
     st.warning("Dữ liệu không có đảng bộ cấp trên cơ sở nào.")
     st.stop()
@@ -34,7 +32,8 @@ st.metric("Số chỉ tiêu đạt", f"{met}/{len(table)}")
 criterion_table(table)
 
 st.subheader("Xếp loại qua các năm")
-ratings = ratings_over_years(state.dataset, cap_tren)
+assert state.scoped is not None
+ratings = state.scoped.ratings_over_years(cap_tren)  # counts on every unit under it, no names
 chart = (
     alt.Chart(ratings)
     .mark_bar()
@@ -58,7 +57,8 @@ if fall is None:
     )
 else:
     st.subheader(f"Tỷ lệ đảng viên vi phạm so với lộ trình kéo {escape_markdown(fall.target.describe())}")
-    path = violation_path(state.dataset, state.criteria, cap_tren, fall.id)
+    path = state.scoped.violation_path(cap_tren)
+    assert path is not None
     long = path.melt("Năm", var_name="Đường", value_name="Tỷ lệ")
     line = (
         alt.Chart(long)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,8 +22,39 @@ def _year_box(at: AppTest) -> Any:
     return next(box for box in at.sidebar.selectbox if box.label == "Năm")
 
 
+def _with_tasks(raw: pd.DataFrame, submission: tuple[str, int, dict[str, Any]]) -> tuple[str, int, dict[str, Any]]:
+    """A report with the unit's Nhiệm vụ rows of the year as the sample's file writes them (the plans
+    scored by tasks read them)."""
+    unit, year, data = submission
+    mine = raw[(raw["ma_to_chuc"] == unit) & (raw["nam"] == str(year))].drop(columns=["ma_to_chuc", "nam"])
+    rows = [{k: v for k, v in r.items() if isinstance(v, str)} for r in mine.to_dict("records")]
+    return unit, year, {**data, "nhiem_vu": rows} if rows else data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Iterator[str]:
+    """The pages read the database: one filled from the sample (tree, every year approved), opened
+    as the demo (an anonymous visitor sees everything, as in the demo the app makes itself)."""
+    from giao_dien import common
+    from scoring.store import Store, connect
+    from scoring.store.service import SYSTEM
+    from scoring.store.workflow import submissions_from_dataset
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('csdl') / 'thidua.db'}"
+    engine = connect(url)
+    store = Store(engine)
+    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
+    raw = pd.read_csv(ROOT / "data" / "mau" / "nhiem_vu.csv", dtype=str)
+    store.import_approved(SYSTEM, [_with_tasks(raw, s) for s in submissions_from_dataset(sample)])
+    engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("THIDUA_DB_URL", url)
+        patch.setattr(common, "is_demo", lambda: True)  # the database is the test's, the mode the demo's
+        yield url
+
+
 @pytest.fixture(scope="module")
-def app() -> AppTest:
+def app(demo_database: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
     assert not at.exception
     return at
@@ -165,27 +197,3 @@ def test_plan_picker_scores_the_sample_by_another_plan(sample: Dataset) -> None:
     at.switch_page("giao_dien/khen_thuong.py").run()
     assert not at.exception
     assert any("không có mục «awards»" in i.value for i in at.info)
-
-
-def test_an_uploaded_criteria_file_stays_in_use_across_runs(sample: Dataset, tmp_path: Path) -> None:
-    """The plan picker offers the uploaded file and keeps it (it used to swap the bundled plan back in)."""
-    import time
-
-    from giao_dien.common import Loaded
-    from scoring.store import Account
-
-    uploaded = tmp_path / "tieu_chi_rieng.yaml"
-    uploaded.write_bytes((ROOT / "tests" / "data" / "tieu_chi_thu.yaml").read_bytes())
-    criteria = load_criteria(uploaded)
-    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180).run()
-    at.session_state["tai_khoan"] = Account("quantri", "quan_tri")  # uploads are an administrator's
-    at.session_state["hoat_dong_luc"] = time.time()
-    at.session_state["loaded"] = Loaded(
-        sample, criteria, "tải lên", f"{uploaded.name} — {criteria.label}", "tai_len:x|y"
-    )
-    at.run()
-    at.run()
-    assert not at.exception
-    assert Path(at.session_state["loaded"].criteria.path) == uploaded
-    picker = next(box for box in at.sidebar.selectbox if box.label == "Kế hoạch thi đua")
-    assert picker.value == str(uploaded.resolve())

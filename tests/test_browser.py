@@ -1,8 +1,10 @@
 """End to end in a real browser: `streamlit run app.py` on a free port, Debian's chromium driven by
-Playwright. Opens the app, switches to Xếp hạng, searches a unit, opens its scorecard (the link its
-row holds) and checks the figures against the library; a screenshot of each step is saved. An
-administrator uploads data; a page that fails (a database that cannot be opened) shows an error code,
-never a traceback."""
+Playwright, on a real (not demo) database filled from the sample. Nothing shows before the login (the
+first request, a deep link, lands on /dang-nhap); after it the pages show the database's data, and a
+reload, a new tab and a deep link keep it; a chi bộ opening another unit's link is refused. Then: the
+Xếp hạng search and a scorecard checked against the library (a screenshot of each step is saved); an
+administrator uploads data; a server whose database cannot be opened answers with an error code, never
+a traceback; two app processes on one PostgreSQL share a login."""
 
 from __future__ import annotations
 
@@ -20,17 +22,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from scoring import Dataset, load_criteria, score
 from scoring.domain.text import strip_diacritics
 from scoring.outputs.views import org_ranking, search
 from scoring.store import Store, connect
 from scoring.store.service import SYSTEM
+from scoring.store.workflow import submissions_from_dataset
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ADMIN, PASSWORD = "quantri", "mat-khau-dai"
+CHI_BO, OWN_UNIT, OTHER_UNIT = "chibo", "CB001", "CB002"
 
 
 def _free_port() -> int:
@@ -46,7 +50,7 @@ def _serve(database_url: str, log: Path) -> Iterator[str]:
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "THIDUA_DB_URL": database_url}
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "ung_dung.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -68,14 +72,22 @@ def _serve(database_url: str, log: Path) -> Iterator[str]:
             process.wait(timeout=20)
 
 
+def _fill(url: str, sample: Dataset) -> None:
+    """The sample's tree, every year approved, an administrator and a chi bộ."""
+    store = Store(connect(url))
+    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
+    store.import_approved(SYSTEM, submissions_from_dataset(sample))
+    store.create_account(SYSTEM, ADMIN, PASSWORD, "quan_tri")
+    store.create_account(SYSTEM, CHI_BO, PASSWORD, "chi_bo", OWN_UNIT)
+    store.engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a database of its own with one administrator account."""
+def server(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Iterator[str]:
+    """The app on a real database of its own (THIDUA_DB_URL), filled from the sample."""
     folder = tmp_path_factory.mktemp("may_chu")
     url = f"sqlite:///{folder / 'thidua.db'}"
-    store = Store(connect(url))
-    store.create_account(SYSTEM, ADMIN, PASSWORD, "quan_tri")
-    store.engine.dispose()
+    _fill(url, sample)
     with _serve(url, folder / "streamlit.log") as address:
         yield address
 
@@ -90,17 +102,79 @@ def broken_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Page]:
+def browser() -> Iterator[Browser]:
     assert CHROMIUM, "The browser test needs Debian's chromium (apt-get install chromium); .ci/run installs it."
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        launched = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
         )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (its own cookie jar) for each test."""
+    made = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def _log_in(page: Page, name: str = ADMIN) -> None:
+    """Fill the login page the browser is on (/dang-nhap) and send it."""
+    expect(page).to_have_url(re.compile(r"/dang-nhap"), timeout=30_000)
+    page.get_by_label("Tên đăng nhập").fill(name)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda u: "/dang-nhap" not in u, timeout=30_000)
+
+
+def test_a_deep_link_first_asks_for_the_login_then_shows_the_data_and_keeps_it(
+    server: str, context: BrowserContext, page: Page, sample: Dataset
+) -> None:
+    """The first request to the fresh server is a deep link; before the login nothing of the data."""
+    page.goto(f"{server}/xep_hang?nam=2024", wait_until="domcontentloaded")
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?next=.*xep_hang"))
+    shown = page.locator("body").inner_text()
+    names = [str(n) for n in sample.to_chuc["ten_to_chuc"]]
+    assert "Đăng nhập" in shown and not any(n in shown for n in names)
+    _log_in(page)
+    expect(page).to_have_url(re.compile(r"/xep_hang\?nam=2024$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    for label in ("Tổng quan", "Xếp hạng", "Đơn vị", "Tự đánh giá", "Tài khoản"):  # the navigation in Vietnamese
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    expect(page.get_by_text(f"Đăng nhập: {ADMIN}", exact=False).first).to_be_visible()
+    _no_exception(page)
+    page.reload(wait_until="domcontentloaded")  # a reload keeps the login
+    expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
+    other = context.new_page()  # a new tab, and a deep link in it
+    other.goto(f"{server}/don_vi?ma={OWN_UNIT}", wait_until="domcontentloaded")
+    expect(other).to_have_url(re.compile(rf"/don_vi\?ma={OWN_UNIT}"))
+    expect(other.get_by_text(f"({OWN_UNIT}) — năm", exact=False).first).to_be_visible(timeout=60_000)
+    other.close()
+    page.get_by_role("link", name="Đăng xuất").click()  # logging out ends it: back to the login
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?thong_bao=da_dang_xuat"), timeout=30_000)
+    page.goto(f"{server}/xep_hang", wait_until="domcontentloaded")
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?next="))
+
+
+def test_a_chi_bo_opening_another_units_link_is_refused(server: str, page: Page) -> None:
+    page.goto(f"{server}/don_vi?ma={OTHER_UNIT}", wait_until="domcontentloaded")
+    _log_in(page, CHI_BO)
+    expect(page).to_have_url(re.compile(rf"/don_vi\?ma={OTHER_UNIT}"))
+    warning = page.locator("[data-testid='stAlertContentWarning']").first
+    expect(warning).to_be_visible(timeout=60_000)
+    assert OTHER_UNIT in warning.inner_text() or "phạm vi" in warning.inner_text()
+    assert page.locator("[data-testid='stMetricValue']").count() == 0  # none of the other unit's figures
+    _no_exception(page)
 
 
 def _no_exception(page: Page) -> None:
@@ -114,6 +188,7 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     result = score(sample, criteria, 2025)
 
     page.goto(server, wait_until="domcontentloaded")
+    _log_in(page)
     expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Số chỉ tiêu đạt")).to_be_visible(timeout=60_000)
     _no_exception(page)
@@ -165,58 +240,51 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
 
 def _log_in_and_open_data_page(server: str, page: Page) -> None:
     """A new session: log in as the administrator, then open Dữ liệu from the menu (the same session)."""
+    page.context.clear_cookies()
     page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")
-    page.get_by_label("Tên đăng nhập").fill(ADMIN)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    _log_in(page)
     expect(page.get_by_text("Đang đăng nhập:", exact=False)).to_be_visible(timeout=60_000)
     page.get_by_role("link", name="Dữ liệu").click()
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
 
 
-def test_upload_is_checked_before_it_replaces_the_sample(server: str, page: Page, tmp_path: Path) -> None:
-    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # not logged in: the sample only
-    expect(page.get_by_text("đăng nhập bằng tài khoản quản trị", exact=False)).to_be_visible(timeout=60_000)
+def test_upload_is_checked_before_it_is_imported(server: str, page: Page, tmp_path: Path) -> None:
+    page.goto(f"{server}/du_lieu", wait_until="domcontentloaded")  # not logged in: the login page only
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?next=/du_lieu"))
     expect(page.locator("[data-testid='stFileUploaderDropzoneInput']")).to_have_count(0)
     _log_in_and_open_data_page(server, page)
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']")
     broken = ROOT / "tests" / "broken" / "chi_bo_khong_ton_tai"
     uploader.set_input_files([str(p) for p in sorted(broken.glob("*.csv"))])
     expect(page.get_by_text("Dữ liệu có lỗi, chưa thể chấm điểm")).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("dữ liệu đang dùng không thay đổi")).to_be_visible()
-    expect(page.get_by_text("data/mau (dữ liệu mẫu một Đảng bộ Khối)", exact=False)).to_be_visible()
+    expect(page.get_by_text("cơ sở dữ liệu không thay đổi", exact=False)).to_be_visible()
     _no_exception(page)
     page.screenshot(path=tmp_path / "5_du_lieu_loi.png", full_page=True)
-    _log_in_and_open_data_page(server, page)  # a new session: the sample again
+    _log_in_and_open_data_page(server, page)
     valid = ROOT / "tests" / "data" / "hop_le"
     page.locator("[data-testid='stFileUploaderDropzoneInput'][accept*='.csv']").set_input_files(
         [str(p) for p in sorted(valid.glob("*.csv"))]
     )
     expect(page.get_by_text("Dữ liệu hợp lệ", exact=False).first).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Dùng dữ liệu và tiêu chí này").click()
-    expect(page.get_by_text("Dữ liệu: dang_vien.csv, don_vi_nam.csv, to_chuc.csv", exact=False)).to_be_visible(
-        timeout=60_000
-    )
-    page.get_by_role("link", name="Xếp hạng").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Dữ liệu: dang_vien.csv, don_vi_nam.csv, to_chuc.csv", exact=False)).to_be_visible(
-        timeout=60_000
-    )
+    expect(page.get_by_text("Nạp vào cơ sở dữ liệu", exact=False).first).to_be_visible()  # preview, then commit
     _no_exception(page)
-    page.screenshot(path=tmp_path / "6_du_lieu_moi.png", full_page=True)
+    page.screenshot(path=tmp_path / "6_du_lieu_hop_le.png", full_page=True)
 
 
 def test_a_failing_page_shows_an_error_code_not_a_traceback(
     broken_server: tuple[str, Path], page: Page, tmp_path: Path
 ) -> None:
     server, log = broken_server
-    page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")  # the page opens the database first
-    expect(page.get_by_text("Đã có lỗi khi hiển thị trang này", exact=False)).to_be_visible(timeout=60_000)
-    shown = page.locator("[data-testid='stMain']").inner_text()
+    page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")  # the login page needs no database
+    expect(page).to_have_url(re.compile(r"/dang-nhap"), timeout=30_000)
+    page.get_by_label("Tên đăng nhập").fill(ADMIN)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()  # logging in opens the database: it cannot
+    expect(page.get_by_text("Máy chủ chưa xử lý được yêu cầu", exact=False)).to_be_visible(timeout=60_000)
+    shown = page.locator("body").inner_text()
     code = re.search(r"Mã lỗi: ([0-9a-f]{8})", shown)
     assert code, shown
     assert "Traceback" not in shown and "/work" not in shown and str(ROOT) not in shown and "sqlite" not in shown
-    assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=tmp_path / "7_loi.png", full_page=True)
     deadline = time.monotonic() + 10  # the server's log has the code and the traceback
     while code.group(1) not in log.read_text(errors="replace") and time.monotonic() < deadline:
@@ -228,9 +296,44 @@ def test_a_failing_page_shows_an_error_code_not_a_traceback(
 def test_a_hostile_query_parameter_is_shown_as_text(server: str, page: Page) -> None:
     hostile = "[x](http://evil) ![i](http://evil/i.png) :red[x] :material/home: <b>x</b> www.evil.vn a@evil.vn :smile:"
     page.goto(f"{server}/don_vi?ma={urllib.parse.quote(hostile)}", wait_until="domcontentloaded")
+    _log_in(page)  # the login brings the browser back to the same address
     warning = page.locator("[data-testid='stAlertContentWarning']")
     expect(warning).to_be_visible(timeout=60_000)
     assert hostile in warning.inner_text().replace("\u2060", "")  # every character as typed (the joiner is invisible)
     for markup in ("a", "img", "b", "[data-testid='stIconMaterial']", "span[style]"):
         assert warning.locator(markup).count() == 0, markup
     _no_exception(page)
+
+
+@pytest.fixture(scope="module")
+def postgres_url(sample: Dataset) -> str:
+    """A schema of its own in THIDUA_TEST_PG_URL's database (other tests reset the public schema)."""
+    base = os.environ.get("THIDUA_TEST_PG_URL")
+    if not base:
+        pytest.skip("THIDUA_TEST_PG_URL is not set: no PostgreSQL to share between two app processes")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as db:
+        db.execute(text("DROP SCHEMA IF EXISTS trinh_duyet CASCADE"))
+        db.execute(text("CREATE SCHEMA trinh_duyet"))
+    engine.dispose()
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dtrinh_duyet"
+    _fill(url, sample)
+    return url
+
+
+def test_two_app_processes_on_one_postgresql_share_a_login(
+    postgres_url: str, page: Page, context: BrowserContext, tmp_path: Path
+) -> None:
+    with _serve(postgres_url, tmp_path / "mot.log") as first, _serve(postgres_url, tmp_path / "hai.log") as second:
+        page.goto(f"{first}/xep_hang", wait_until="domcontentloaded")
+        _log_in(page)
+        expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
+        # the same cookie jar on the other process (cookies belong to the host, not the port)
+        other = context.new_page()
+        other.goto(f"{second}/don_vi?ma={OWN_UNIT}", wait_until="domcontentloaded")
+        expect(other).to_have_url(re.compile(rf"/don_vi\?ma={OWN_UNIT}"))
+        expect(other.get_by_text(f"({OWN_UNIT}) — năm", exact=False).first).to_be_visible(timeout=60_000)
+        expect(other.get_by_text(f"Đăng nhập: {ADMIN}", exact=False).first).to_be_visible()
+        _no_exception(other)

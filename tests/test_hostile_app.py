@@ -10,7 +10,6 @@ import logging
 import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from scoring.store import Account, PermissionDenied, Store, connect
 from scoring.store.service import SYSTEM
 from scoring.store.uploads import Upload, read_criteria_upload, read_dataset_upload, read_unit_upload
 from scoring.store.workflow import submissions_from_dataset
+from tests.apptest_login import _test_sessions, idle, log_in  # noqa: F401 (a fixture)
 from tests.conftest import ROOT
 
 YEAR = 2025
@@ -145,10 +145,12 @@ def test_the_query_parameter_is_shown_as_written() -> None:
     _no_markup(at, HOSTILE)
 
 
-def test_unit_and_member_names_are_shown_as_written(sample: Dataset) -> None:
-    from giao_dien.common import Loaded, criteria_key
-    from scoring import load_criteria
-    from scoring.plans import bundled
+def test_unit_and_member_names_are_shown_as_written(
+    sample: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from giao_dien import common
+    from scoring.store.service import SYSTEM
+    from scoring.store.workflow import submissions_from_dataset
 
     member = str(sample.dang_vien.loc[(sample.dang_vien["ma_chi_bo"] == UNIT) & (sample.dang_vien["nam"] == YEAR),
                                       "ma_dang_vien"].iloc[0])  # fmt: skip
@@ -156,9 +158,14 @@ def test_unit_and_member_names_are_shown_as_written(sample: Dataset) -> None:
     to_chuc.loc[to_chuc["ma_to_chuc"] == UNIT, "ten_to_chuc"] = f"Chi bộ {HOSTILE}"
     dang_vien.loc[dang_vien["ma_dang_vien"] == member, "ho_ten"] = f"Đảng viên {HOSTILE}"
     hostile = dataclasses.replace(sample, to_chuc=to_chuc, dang_vien=dang_vien)
-    criteria = load_criteria(bundled.default_plan())
+    url = f"sqlite:///{tmp_path / 'thidua.db'}"  # the pages read the database: one holding those names
+    store = Store(connect(url))
+    store.import_tree(SYSTEM, hostile.to_chuc.astype(object))
+    store.import_approved(SYSTEM, submissions_from_dataset(hostile))
+    store.engine.dispose()
+    monkeypatch.setenv("THIDUA_DB_URL", url)
+    monkeypatch.setattr(common, "is_demo", lambda: True)  # read as the demo's visitor: everything
     at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
-    at.session_state["loaded"] = Loaded(hostile, criteria, "mẫu", "tiêu chí", f"mau:hostile|{criteria_key(criteria)}")
     at.query_params["ma"] = UNIT
     at.switch_page("giao_dien/don_vi.py").run()
     assert not at.exception, at.exception
@@ -188,11 +195,7 @@ def _logged_in(page: str, name: str) -> AppTest:
     """Log in on the Tài khoản page, then open `page` (the same session)."""
     at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.switch_page("giao_dien/dang_nhap.py").run()
-    next(t for t in at.text_input if t.label == "Tên đăng nhập").set_value(name)
-    next(t for t in at.text_input if t.label == "Mật khẩu").set_value(PASSWORD)
-    next(b for b in at.button if b.label == "Đăng nhập").click()
-    at.run()
-    assert not at.exception, at.exception
+    log_in(at, name, PASSWORD)
     at.switch_page(f"giao_dien/{page}.py").run()
     assert not at.exception, at.exception
     return at
@@ -221,8 +224,12 @@ def test_only_an_account_that_may_import_sees_the_upload_boxes(db_url: str, name
     else:
         at = _logged_in("du_lieu", name)
     assert not at.exception, at.exception
-    assert at.title[0].value == "Dữ liệu"
     assert len(at.file_uploader) == boxes
+    if name is None:  # a real database shows nothing without a login: a link to the login page only
+        assert at.title[0].value == "Đăng nhập" and not at.get("download_button")
+        assert any("/dang-nhap?next=" in m.value for m in at.markdown)
+        return
+    assert at.title[0].value == "Dữ liệu"
     assert [b.proto.label for b in at.get("download_button")] == ["Tải mẫu nhập liệu (XLSX)"]  # the template: for all
 
 
@@ -276,18 +283,3 @@ def test_reruns_of_the_data_page_leave_no_temporary_folder(
     assert "la.yaml" in said and str(temp) not in said  # the criteria file by its own name, not where it was put
     assert list(temp.iterdir()) == []
     shutil.rmtree(temp)
-
-
-def test_uploaded_data_go_when_the_administrator_times_out(sample: Dataset) -> None:
-    at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
-    at.session_state["tai_khoan"] = Account("quantri", "quan_tri")
-    at.session_state["hoat_dong_luc"] = time.time()
-    at.run()
-    state = at.session_state
-    state["loaded"] = dataclasses.replace(state["loaded"], data_label="tải lên", key="tai_len:x|y")
-    at.run()
-    assert state["loaded"].key == "tai_len:x|y"  # kept while the administrator is there
-    state["hoat_dong_luc"] = time.time() - 24 * 3600
-    at.run()
-    assert not at.exception, at.exception
-    assert state["loaded"].key.startswith("mau:")  # back on the sample, as for anyone not logged in

@@ -17,8 +17,9 @@ from scoring.engine.rating import rating_label
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM
 from scoring.outputs.views import workbook
 from scoring.store import Store, connect
-from scoring.store.service import SYSTEM
+from scoring.store.service import SYSTEM, StoreError
 from scoring.store.workflow import submissions_from_dataset
+from tests.apptest_login import _test_sessions, idle, log_in, open_test_session  # noqa: F401 (a fixture)
 from tests.conftest import ROOT
 
 YEAR = 2025
@@ -77,12 +78,12 @@ def _page(page: str) -> AppTest:
 
 
 def _login(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
-    next(t for t in at.text_input if t.label == "Tên đăng nhập").set_value(name)
-    next(t for t in at.text_input if t.label == "Mật khẩu").set_value(password)
-    next(b for b in at.button if b.label == "Đăng nhập").click()
-    at.run()
-    assert not at.exception, at.exception[0].value
-    return at
+    """As after the login page (/dang-nhap): a session in the database, its token in place of the cookie."""
+    return log_in(at, name, password)
+
+
+def _login_link(at: AppTest) -> bool:
+    return any("/dang-nhap?next=" in m.value for m in at.markdown)
 
 
 def _button(at: AppTest, label: str) -> Any:
@@ -176,11 +177,7 @@ def _name(sample: Dataset, unit: str) -> str:
 def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> None:
     at = _page("dang_nhap")
     _login(at, "capuy")
-    at.switch_page("giao_dien/du_lieu.py").run()
-    _button(at, "Dùng số liệu đã duyệt").click()
-    at.run()
-    assert not at.exception, at.exception[0].value
-    at.switch_page("giao_dien/xep_hang.py").run()
+    at.switch_page("giao_dien/xep_hang.py").run()  # every scoring page reads the database, cut to the scope
     assert not at.exception, at.exception[0].value
     caption = " ".join(c.value for c in at.caption)
     assert "Báo cáo đã duyệt trong cơ sở dữ liệu" in caption
@@ -188,7 +185,8 @@ def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> Non
     assert isinstance(ranked, pd.DataFrame) and len(ranked)
     shown = set(ranked["Mã tổ chức"].astype(str))
     in_scope = set(sample.to_chuc.loc[sample.to_chuc["ma_cap_tren"] == "CS004", "ma_to_chuc"]) | {"CS004"}
-    assert shown and shown <= in_scope  # a cấp ủy cơ sở ranks only what it may read
+    above = set(sample.to_chuc.loc[sample.to_chuc["ma_to_chuc"] == "CS004", "ma_cap_tren"].astype(str))
+    assert shown and shown <= in_scope | above  # its units, and the unit-level figures of the level above
 
 
 def _submit_by_library(url: str, sample: Dataset) -> None:
@@ -277,34 +275,37 @@ def test_what_each_role_sees_and_may_do_on_each_page(db_url: str, sample: Datase
 def test_workflow_pages_need_a_login_and_an_idle_session_expires(db_url: str) -> None:
     for page in ("tu_danh_gia", "duyet", "quan_tri"):
         at = _page(page)
-        assert any(t.label == "Mật khẩu" for t in at.text_input), page
+        assert _login_link(at), page  # a link to the login page, nothing of the page
         assert not at.selectbox.len or all(b.key not in ("td_don_vi", "duyet_don_vi") for b in at.selectbox)
-    at = _login(_page("tu_danh_gia"), "chibo", "sai-mat-khau")
-    assert "Sai tên đăng nhập hoặc mật khẩu." in _texts(at)
-    at = _login(at, "chibo")
+    with pytest.raises(StoreError, match=r"Sai tên đăng nhập hoặc mật khẩu\."):
+        open_test_session("chibo", "sai-mat-khau")
+    at = _login(_page("tu_danh_gia"), "chibo")
     assert at.title[0].value == "Tự đánh giá" and any(b.key == "td_don_vi" for b in at.selectbox)
-    at.session_state["hoat_dong_luc"] = at.session_state["hoat_dong_luc"] - 31 * 60  # idle for 31 minutes
+    idle(at)  # idle for 31 minutes
     at.run()
-    assert "Phiên làm việc đã hết hạn" in _texts(at)
+    assert "Phiên đăng nhập đã hết hạn" in _texts(at) and _login_link(at)
     assert all(b.key != "td_don_vi" for b in at.selectbox)
 
 
 def test_first_run_creates_the_first_admin_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("THIDUA_DB_URL", f"sqlite:///{tmp_path / 'moi.db'}")
+    """An empty real database: the page says how to make the first administrator (on the server, with
+    the CLI); once made, it logs in."""
+    from typer.testing import CliRunner
+
+    from scoring.cli import app
+
+    url = f"sqlite:///{tmp_path / 'moi.db'}"
+    monkeypatch.setenv("THIDUA_DB_URL", url)
     at = _page("dang_nhap")
-    assert "chưa có tài khoản nào" in _texts(at)
-    boxes = {t.label: t for t in at.text_input}
-    boxes["Tên đăng nhập"].set_value("bantuyengiao")
-    boxes["Họ và tên"].set_value("Ban Tuyên giáo")
-    for label, box in boxes.items():
-        if label.startswith(("Mật khẩu", "Nhập lại")):
-            box.set_value("mat-khau-dai")
-    next(b for b in at.button if b.label.startswith("Tạo tài khoản")).click()
-    at.run()
-    assert "Đã tạo tài khoản quản trị" in _texts(at)
-    at = _page("dang_nhap")  # a new visitor: the first-run form is gone, only the login remains
+    assert "chưa có tài khoản nào" in _texts(at) and "thidua tai-khoan tao" in _texts(at) and _login_link(at)
+    made = CliRunner().invoke(
+        app,
+        ["tai-khoan", "tao", "bantuyengiao", "--vai-tro", "quan_tri", "--ho-ten", "Ban Tuyên giáo", "--csdl", url],
+        env={"THIDUA_MAT_KHAU": "mat-khau-dai"},
+    )
+    assert made.exit_code == 0 and "Đã tạo tài khoản" in made.output, made.output
+    at = _page("dang_nhap")  # a new visitor: no first-run hint, only the login
     assert "chưa có tài khoản nào" not in _texts(at)
-    assert not any(b.label.startswith("Tạo tài khoản") for b in at.button)
     _login(at, "bantuyengiao")
     assert "Đang đăng nhập: Ban Tuyên giáo (Quản trị (Ban Tuyên giáo))." in _texts(at)
 
@@ -347,13 +348,13 @@ def test_unsaved_edits_survive_other_pages_years_and_a_timeout(db_url: str, samp
     at.selectbox(key="td_nam").set_value(YEAR - 1).run()  # another year, and back
     at.selectbox(key="td_nam").set_value(YEAR).run()
     assert _quan_chung(at).value == 55
-    at.session_state["hoat_dong_luc"] = at.session_state["hoat_dong_luc"] - 31 * 60
+    idle(at)
     at.run()
-    assert "Phiên làm việc đã hết hạn" in _texts(at)
+    assert "Phiên đăng nhập đã hết hạn" in _texts(at)
     _login(at, "chibo")  # the same person: the edits are still there, nothing was saved meanwhile
     assert _quan_chung(at).value == 55
     assert _state_or_none(db_url) is None
-    at.session_state["hoat_dong_luc"] = at.session_state["hoat_dong_luc"] - 31 * 60
+    idle(at)
     at.run()
     _login(at, "chibo_khac")  # another person at the same browser never gets them
     at.switch_page("giao_dien/tu_danh_gia.py").run()

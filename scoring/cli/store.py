@@ -91,15 +91,23 @@ def nap_to_chuc(
     data: Annotated[Path, typer.Argument(help="Bộ dữ liệu (thư mục hoặc tệp .xlsx) có bảng Tổ chức.")],
     csdl: Annotated[str | None, DB_OPTION] = None,
 ) -> None:
-    """Nạp cây tổ chức từ một bộ dữ liệu vào cơ sở dữ liệu (phạm vi của các tài khoản theo đơn vị)."""
+    """Nạp cây tổ chức từ một bộ dữ liệu vào cơ sở dữ liệu (phạm vi của các tài khoản theo đơn vị): một lần
+    nhập không có năm nào (in những gì thay đổi, ghi vào danh sách các lần nhập)."""
+    from scoring.store import StoreError
+    from scoring.store.imports import commit
     from scoring.store.service import SYSTEM
 
     dataset, report = validate_dataset(data)
     if dataset is None:
         typer.echo(report.to_text())
         raise typer.Exit(EXIT_DATA)
-    count = _store(csdl).import_tree(SYSTEM, dataset.to_chuc.astype(object))
-    typer.echo(f"Đã nạp {count} tổ chức.")
+    try:
+        batch = commit(_store(csdl), SYSTEM, dataset, [], data.name)
+    except StoreError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(EXIT_DATA) from exc
+    typer.echo(batch.preview.summary())
+    typer.echo(f"Đã nạp {len(dataset.to_chuc)} tổ chức.")
 
 
 @command("nap-so-lieu")
@@ -108,14 +116,22 @@ def nap_so_lieu(
     years: Annotated[
         list[int] | None, typer.Option("--nam", help="Năm cần nạp (lặp lại được); mặc định mọi năm.")
     ] = None,
-    ghi_de: Annotated[bool, typer.Option("--ghi-de", help="Ghi đè báo cáo đã có của các năm này.")] = False,
+    ghi_de: Annotated[
+        bool,
+        typer.Option(
+            "--ghi-de",
+            help="Cho phép thay số liệu của báo cáo đã có (thành phiên bản mới; phiên bản cũ vẫn giữ, hoàn tác được).",
+        ),
+    ] = False,
     csdl: Annotated[str | None, DB_OPTION] = None,
 ) -> None:
     """Nạp số liệu các năm đã tổng hợp trong tệp vào cơ sở dữ liệu như báo cáo đã duyệt (để xu hướng,
-    chuỗi năm và thứ hạng có đủ năm); nạp cây tổ chức trước."""
+    chuỗi năm và thứ hạng có đủ năm), cùng cây tổ chức của tệp, trong một giao dịch; in trước những gì
+    thay đổi. Báo cáo mới được nạp; báo cáo đã có mà số liệu khác chỉ được thay (thành phiên bản mới)
+    khi có --ghi-de, nếu không thì không nạp gì cả; báo cáo không đổi giữ nguyên."""
     from scoring.store import StoreError
+    from scoring.store.imports import commit, preview
     from scoring.store.service import SYSTEM
-    from scoring.store.workflow import submissions_from_dataset
 
     dataset, report = validate_dataset(data)
     if dataset is None:
@@ -124,12 +140,24 @@ def nap_so_lieu(
     missing = sorted(set(years or []) - set(dataset.years))
     if missing:
         raise fail_usage(f"bộ dữ liệu không có năm {', '.join(map(str, missing))} (có: {dataset.years}).")
+    store = _store(csdl)
     try:
-        done, skipped = _store(csdl).import_approved(SYSTEM, submissions_from_dataset(dataset, years), ghi_de)
+        plan = preview(store, SYSTEM, dataset, years)
+        typer.echo(plan.summary())
+        if plan.changes_reports and not ghi_de:
+            changed = sum(len(y.changed) for y in plan.years)
+            typer.echo(
+                f"Chưa nạp gì: {changed} báo cáo đã có sẽ đổi số liệu. Kiểm tra những thay đổi trên rồi chạy lại "
+                "với --ghi-de để thay chúng (thành phiên bản mới; phiên bản cũ vẫn giữ, hoàn tác được)."
+            )
+            raise typer.Exit(EXIT_DATA)
+        batch = commit(store, SYSTEM, dataset, years, data.name, expected=plan.fingerprint)
     except StoreError as exc:
         raise fail_usage(str(exc)) from exc
-    kept = f"; giữ nguyên {skipped} báo cáo đã có (dùng --ghi-de để thay)" if skipped else ""
-    typer.echo(f"Đã nạp {done} báo cáo (đã duyệt){kept}.")
+    written = len(batch.preview.writes)
+    kept = sum(len(y.unchanged) for y in batch.preview.years)
+    note = f"; giữ nguyên {kept} báo cáo đã có (không đổi)" if kept else ""
+    typer.echo(f"Đã nạp {written} báo cáo (đã duyệt){note}. Lần nhập số {batch.id} (hoàn tác được ở trang Dữ liệu).")
 
 
 @command("sao-luu")

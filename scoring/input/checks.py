@@ -19,9 +19,11 @@ import pyarrow.compute as pc
 
 from scoring.domain import tree
 from scoring.domain.codes import CAP, CHI_BO_LEVELS, PARENT_LEVELS, TCCSD_LEVELS
-from scoring.input.readers import DATE_CELL, MAX_CELL_CHARS, TIME_CELL, RawTable, count
+from scoring.input.limits import MAX_CELL_CHARS, count
+from scoring.input.raw_table import RawTable
 from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, TO_CHUC, Kind, TableSpec
+from scoring.input.xlsx import DATE_CELL, TIME_CELL
 
 #: characters that show as nothing or move the cursor: C0 and C1 controls, and format characters (the
 #: zero-width space U+200B, the byte-order mark U+FEFF, direction overrides) that copying from web pages

@@ -19,9 +19,10 @@ import pyarrow.compute as pc
 from scoring.domain.codes import RATING_ORDER, boolean_lookup
 from scoring.domain.text import fold, strip_diacritics
 from scoring.input.checks import INVISIBLE_IN_TEXT
-from scoring.input.readers import DATE_CELL, RawTable
+from scoring.input.raw_table import RawTable
 from scoring.input.report import ValidationReport
 from scoring.input.schema import ColumnSpec, Kind, TableSpec
+from scoring.input.xlsx import DATE_CELL
 
 _BAD = object()  # marks a value that could not be parsed
 _BOOLEANS = boolean_lookup()

@@ -16,7 +16,8 @@ from scoring.domain import tree
 from scoring.domain.codes import TCCSD_LEVELS
 from scoring.input import checks
 from scoring.input.coerce import coerce_table, empty_frame
-from scoring.input.readers import RawTable, finish_table, read_tables
+from scoring.input.raw_table import RawTable, finish_table
+from scoring.input.readers import read_tables
 from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, NHIEM_VU, OPTIONAL_TABLES, TABLES, TO_CHUC, TableSpec
 

@@ -1,4 +1,5 @@
-"""Plans and rating rules as files: the format (model), the metric language (expr), targets, reading YAML
+"""Plans and rating rules as files: the format (model), the metric language (expr: parsing; nodes: the
+parsed tree; metric_names: what a metric may name), targets, reading YAML
 with lines (yaml_source), the plan loader (loader), rating rules (rating_rules), the files that ship with
 the package (bundled) and where their YAML cases live."""
 

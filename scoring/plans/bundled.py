@@ -1,4 +1,5 @@
-"""The plans, rating rules and their YAML cases that ship with the package: found here, and only here,
+"""The plans, rating rules, their YAML cases and the sample dataset that ship with the package: found here,
+and only here,
 whether the package runs from a clone or from a plain `pip install`.
 
 The repository keeps them in the top-level `criteria/` folder; the package reaches it through the link
@@ -35,3 +36,9 @@ def default_plan() -> Path:
 def plan_files() -> list[Path]:
     """Every bundled plan file, by name."""
     return sorted(plans_folder().glob("*.yaml"))
+
+
+def sample_folder() -> Path:
+    """The bundled sample dataset (data/mau in the repository, reached through the link `scoring/sample/mau`):
+    one Đảng bộ Khối over 2021–2025, the data of the demo."""
+    return Path(str(files("scoring.sample").joinpath("mau"))).resolve()

@@ -1,13 +1,15 @@
 """The metric language: a small, safe expression language over members and units.
 
 A metric such as ``share(dang_vien, xep_loai >= HTTNV)`` is parsed with Python's own parser
-(``ast.parse(mode="eval")``) and then *translated* node by node into the classes below; any node
-kind not listed here is refused. Nothing is ever passed to ``eval``/``exec``: the engine walks
+(``ast.parse(mode="eval")``) and then *translated* node by node into the classes of `nodes`; any
+Python node kind not handled here is refused. Nothing is ever passed to ``eval``/``exec``: the engine walks
 these classes itself. Types are checked at load time, so a criteria file that compares a rating
 with a number, or names an unknown column or function, fails with a message naming the problem.
 
 A metric is bounded before it is translated (`MAX_METRIC_CHARS`, `MAX_METRIC_NODES`, `MAX_METRIC_DEPTH`,
 `MAX_CONSTANT`), and its text is printed again only for a message: checking is linear in its length.
+What a metric may name is in `metric_names`; both modules' names are importable from here, the
+language's one public face.
 """
 
 from __future__ import annotations
@@ -15,28 +17,81 @@ from __future__ import annotations
 import ast
 import math
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import Enum
 
-from scoring.domain.codes import (
-    CAP,
-    CHI_BO_LEVELS,
-    DOI_TUONG,
-    LOAI_HINH,
-    RATING_ORDER,
-    TCCSD_LEVELS,
-    XEP_LOAI,
-    Vocabulary,
+from scoring.domain.codes import RATING_ORDER, XEP_LOAI, Vocabulary
+from scoring.plans.metric_names import (
+    AGGREGATIONS,
+    CODE_CONSTANTS,
+    FUNCTIONS,
+    LEAVES,
+    MEMBER,
+    POPULATION_NOUNS,
+    POPULATIONS,
+    ROW_COLUMNS,
+    TASK,
+    TASK_COLUMNS,
+    UNIT,
+    ColumnInfo,
+    population_noun,
+    split_population,
 )
-from scoring.input.schema import DANG_VIEN, DON_VI_NAM, Kind
+from scoring.plans.nodes import (
+    Aggregate,
+    Arith,
+    Column,
+    Compare,
+    Constant,
+    InList,
+    Logic,
+    Negate,
+    Node,
+    Not,
+    OwnUnit,
+    Previous,
+    Type,
+    columns_read,
+    is_share,
+    walk,
+)
 
-
-class Type(Enum):
-    NUMBER = "số"
-    BOOL = "đúng/sai"
-    RATING = "xếp loại"
-    CODE = "mã danh mục"
+__all__ = [
+    "AGGREGATIONS",
+    "CODE_CONSTANTS",
+    "FUNCTIONS",
+    "LEAVES",
+    "MAX_CONSTANT",
+    "MAX_METRIC_CHARS",
+    "MAX_METRIC_DEPTH",
+    "MAX_METRIC_NODES",
+    "MEMBER",
+    "POPULATIONS",
+    "POPULATION_NOUNS",
+    "ROW_COLUMNS",
+    "TASK",
+    "TASK_COLUMNS",
+    "UNIT",
+    "Aggregate",
+    "Arith",
+    "Column",
+    "ColumnInfo",
+    "Compare",
+    "Constant",
+    "ExprError",
+    "InList",
+    "Logic",
+    "Negate",
+    "Node",
+    "Not",
+    "OwnUnit",
+    "Previous",
+    "Type",
+    "columns_read",
+    "is_share",
+    "parse",
+    "population_noun",
+    "split_population",
+    "walk",
+]
 
 
 class ExprError(ValueError):
@@ -60,222 +115,6 @@ MAX_METRIC_DEPTH = 50
 MAX_CONSTANT = 10**12
 #: Characters of a sub-expression quoted in a message.
 MAX_QUOTE = 120
-
-
-# --- the row contexts ----------------------------------------------------------------------------
-
-MEMBER = "dang_vien"
-UNIT = "don_vi"
-TASK = "nhiem_vu"
-#: populations whose rows are not organisations: each row hangs from one organisation (a member
-#: from its chi bộ, a task from the unit it was given to) and is rolled up the tree from there
-LEAVES = (MEMBER, TASK)
-
-#: Populations an aggregation can range over, with the organisation levels they contain.
-POPULATIONS: dict[str, tuple[str, ...]] = {
-    "dang_vien": (),
-    "chi_bo": CHI_BO_LEVELS,
-    "chi_bo_truc_thuoc": ("chi_bo_truc_thuoc",),
-    "chi_bo_co_so": ("chi_bo_co_so",),
-    "tccsd": TCCSD_LEVELS,
-    "dang_bo_co_so": ("dang_bo_co_so",),
-    "dang_bo_bo_phan": ("dang_bo_bo_phan",),
-    "nhiem_vu": (),
-}
-POPULATION_NOUNS = {
-    "dang_vien": "đảng viên",
-    "chi_bo": "chi bộ",
-    "chi_bo_truc_thuoc": "chi bộ trực thuộc",
-    "chi_bo_co_so": "chi bộ cơ sở",
-    "tccsd": "TCCSĐ",
-    "dang_bo_co_so": "đảng bộ cơ sở",
-    "dang_bo_bo_phan": "đảng bộ bộ phận",
-    "nhiem_vu": "nhiệm vụ",
-}
-
-
-def split_population(population: str) -> tuple[str, str | None]:
-    """ "nhiem_vu[kl21.3]" -> ("nhiem_vu", "kl21.3"); other populations have no subset."""
-    if population.endswith("]") and "[" in population:
-        base, subset = population[:-1].split("[", 1)
-        return base, subset
-    return population, None
-
-
-def population_noun(population: str) -> str:
-    base, subset = split_population(population)
-    return POPULATION_NOUNS[base] + (f" «{subset}»" if subset else "")
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    type: Type
-    vocabulary: Vocabulary | None = None
-
-
-def _columns_of(specs: tuple) -> dict[str, ColumnInfo]:  # type: ignore[type-arg]
-    found: dict[str, ColumnInfo] = {}
-    for spec in specs:
-        if spec.kind in (Kind.COUNT, Kind.SCORE, Kind.POINTS, Kind.YEAR):
-            found[spec.name] = ColumnInfo(Type.NUMBER)
-        elif spec.kind is Kind.FLAG:
-            found[spec.name] = ColumnInfo(Type.BOOL)
-        elif spec.kind is Kind.CODE and spec.vocabulary is XEP_LOAI:
-            found[spec.name] = ColumnInfo(Type.RATING, XEP_LOAI)
-        elif spec.kind is Kind.CODE:
-            found[spec.name] = ColumnInfo(Type.CODE, spec.vocabulary)
-    return found
-
-
-#: Columns of a task row, worked out from the nhiem_vu table (`YearData.task_column`).
-TASK_COLUMNS = {
-    "hoan_thanh": "đã hoàn thành (kết quả «Hoàn thành»)",
-    "dung_han": "hoàn thành đúng hạn (ngày hoàn thành không muộn hơn hạn; «thường xuyên»: hoàn thành trong năm)",
-    "qua_han": "quá hạn (hoàn thành muộn, hoặc chưa hoàn thành khi hạn đã qua; «thường xuyên»: chưa thực hiện)",
-    "so_ngay_tre": "số ngày trễ so với hạn (chưa hoàn thành: tính đến 31/12 của năm)",
-    "co_minh_chung": "có minh chứng (số văn bản, tài liệu)",
-}
-
-ROW_COLUMNS: dict[str, dict[str, ColumnInfo]] = {
-    TASK: {name: ColumnInfo(Type.NUMBER if name == "so_ngay_tre" else Type.BOOL) for name in TASK_COLUMNS},
-    MEMBER: _columns_of(DANG_VIEN.columns),
-    UNIT: {
-        **_columns_of(DON_VI_NAM.columns),
-        "cap": ColumnInfo(Type.CODE, CAP),
-        "loai_hinh": ColumnInfo(Type.CODE, LOAI_HINH),
-    },
-}
-
-#: Bare names that are constants: the ratings, and the codes of the coded columns.
-CODE_CONSTANTS: dict[str, Vocabulary] = {
-    **{code: XEP_LOAI for code in RATING_ORDER},
-    **{code: voc for voc in (CAP, LOAI_HINH, DOI_TUONG) for code in voc.codes},
-}
-
-#: Aggregations: name -> (needs a row expression, type of that expression, result type).
-#: `ratio(pop, a, b)` is Σa / Σb over the rows where both a and b are known (paired per unit).
-AGGREGATIONS: dict[str, tuple[bool, Type | None, Type]] = {
-    "share": (True, Type.BOOL, Type.NUMBER),
-    "ratio": (True, Type.NUMBER, Type.NUMBER),
-    "count": (False, Type.BOOL, Type.NUMBER),
-    "sum": (True, Type.NUMBER, Type.NUMBER),
-    "mean": (True, Type.NUMBER, Type.NUMBER),
-    "min": (True, Type.NUMBER, Type.NUMBER),
-    "max": (True, Type.NUMBER, Type.NUMBER),
-    "any": (True, Type.BOOL, Type.BOOL),
-    "all": (True, Type.BOOL, Type.BOOL),
-}
-FUNCTIONS = (*AGGREGATIONS, "previous", "don_vi")
-
-
-# --- the nodes -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Node:
-    type: Type
-
-
-@dataclass(frozen=True)
-class Column(Node):
-    name: str
-    vocabulary: Vocabulary | None = field(default=None, compare=False)  # follows from the name
-
-
-@dataclass(frozen=True)
-class Constant(Node):
-    value: float
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class Compare(Node):
-    op: str
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class InList(Node):
-    item: Node
-    values: tuple[float, ...]
-    negate: bool
-
-
-@dataclass(frozen=True)
-class Logic(Node):
-    op: str  # "and" | "or"
-    parts: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Arith(Node):
-    op: str  # + - * /
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Negate(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Aggregate(Node):
-    func: str
-    population: str
-    inner: Node | None
-    #: the denominator expression of `ratio`
-    second: Node | None = None
-
-
-@dataclass(frozen=True)
-class Previous(Node):
-    inner: Node
-
-
-@dataclass(frozen=True)
-class OwnUnit(Node):
-    """`don_vi(expr)` at member rows: `expr` evaluated for the member's own chi bộ."""
-
-    inner: Node
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """The node and every node inside it, at any depth (inside aggregations and `don_vi` too)."""
-    yield node
-    for value in vars(node).values():
-        if isinstance(value, Node):
-            yield from walk(value)
-        elif isinstance(value, tuple):
-            for part in value:
-                if isinstance(part, Node):
-                    yield from walk(part)
-
-
-def columns_read(node: Node) -> set[str]:
-    """The names of the columns a metric reads anywhere (its rows', the aggregated rows', its chi bộ's)."""
-    return {n.name for n in walk(node) if isinstance(n, Column)}
-
-
-def is_share(node: Node) -> bool:
-    """Whether a metric's values are fractions, shown and targeted in %: a share or a ratio, or one
-    count divided by another (`sum(tccsd, a) / sum(tccsd, b)`, or a unit's own figures `a / b`)."""
-    if isinstance(node, Aggregate):
-        return node.func in ("share", "ratio")
-    return isinstance(node, Arith) and node.op == "/" and _is_count(node.left) and _is_count(node.right)
-
-
-def _is_count(node: Node) -> bool:
-    if isinstance(node, Aggregate):
-        return node.func in ("sum", "count")
-    return isinstance(node, Column) and node.type is Type.NUMBER
-
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}

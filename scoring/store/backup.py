@@ -27,7 +27,9 @@ from scoring.store.models import Base
 from scoring.store.service import StoreError
 
 #: parents before children (foreign keys)
-TABLE_NAMES = ("to_chuc", "tai_khoan", "bao_cao", "bao_cao_phien_ban", "nhat_ky")
+TABLE_NAMES = (
+    "to_chuc", "tai_khoan", "bao_cao", "bao_cao_phien_ban", "nhat_ky", "lan_nhap", "lan_nhap_phien_ban", "tep_cau_hinh",
+)  # fmt: skip
 
 
 def _tables() -> list[Table]:
@@ -303,6 +305,8 @@ def _rows(table: Table, value: Any) -> list[dict[str, Any]]:
     return rows
 
 
+#: JSON columns that hold a list (the years of an import), not an object
+_JSON_LISTS = {("lan_nhap", "nam")}
 #: per column type: what a JSON value must be, as said in a message
 _EXPECTED: tuple[tuple[type[Any], str, Callable[[Any], bool]], ...] = (
     (sql.Boolean, "đúng/sai", lambda value: type(value) is bool),
@@ -319,6 +323,10 @@ def _cell(column: Column[Any], value: Any, where: str) -> Any:
         if column.nullable:
             return None
         raise _Refused(f"{where}: không được trống")
+    if (column.table.name, column.name) in _JSON_LISTS:
+        if not isinstance(value, list):
+            raise _Refused(f"{where}: cần danh sách, gặp {_kind(value)} «{_short(value)}»")
+        return value
     for sql_type, expected, fits in _EXPECTED:
         if isinstance(kind, sql_type) and not fits(value):
             raise _Refused(f"{where}: cần {expected}, gặp {_kind(value)} «{_short(value)}»")

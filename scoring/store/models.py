@@ -105,3 +105,52 @@ class PhienDangNhap(Base):
     ket_thuc_luc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ly_do_ket_thuc: Mapped[str | None] = mapped_column(String(32), nullable=True)
     trinh_duyet: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LanNhap(Base):
+    """One import of a dataset into the database (`scoring.store.imports`): who, when, which file and
+    years, what it changed; undone (`hoan_tac_*`) by writing back the versions before it."""
+
+    __tablename__ = "lan_nhap"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    boi: Mapped[str] = mapped_column(String(64))
+    luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ten_tep: Mapped[str] = mapped_column(String(300))
+    nam: Mapped[list[int]] = mapped_column(JSON)
+    so_lieu: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hoan_tac_boi: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hoan_tac_luc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LanNhapPhienBan(Base):
+    """A report version an import wrote (`phien_ban`) and the one it replaced (`phien_ban_truoc`, None
+    for a report the import created); by unit and year, so the link outlives an undone new report."""
+
+    __tablename__ = "lan_nhap_phien_ban"
+    __table_args__ = (UniqueConstraint("lan_nhap_id", "ma_to_chuc", "nam", name="uq_lan_nhap_bao_cao"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lan_nhap_id: Mapped[int] = mapped_column(Integer, ForeignKey("lan_nhap.id"), index=True)
+    ma_to_chuc: Mapped[str] = mapped_column(String(64))
+    nam: Mapped[int] = mapped_column(Integer)
+    phien_ban: Mapped[int] = mapped_column(Integer)
+    phien_ban_truoc: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class TepCauHinh(Base):
+    """A plan file (`tieu_chi`) or rating rules file (`quy_dinh`) in use, every version kept: its text,
+    SHA-256, who uploaded it and when; one active version per kind and name (`scoring.store.plan_files`)."""
+
+    __tablename__ = "tep_cau_hinh"
+    __table_args__ = (UniqueConstraint("loai", "ten", "phien_ban", name="uq_tep_cau_hinh_phien_ban"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loai: Mapped[str] = mapped_column(String(16))
+    ten: Mapped[str] = mapped_column(String(200))
+    phien_ban: Mapped[int] = mapped_column(Integer)
+    noi_dung: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    tai_len_boi: Mapped[str] = mapped_column(String(64))
+    tai_len_luc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dang_dung: Mapped[bool] = mapped_column(Boolean, default=True)

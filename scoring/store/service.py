@@ -64,7 +64,9 @@ ACTIONS = {
     "tao_quan_tri_dau_tien": "Tạo quản trị đầu tiên", "nap_to_chuc": "Nạp cây tổ chức", "nap_so_lieu": "Nạp số liệu",
     "doc_bao_cao": "Đọc báo cáo", "xem_danh_gia": "Tính thử báo cáo", "luu_nhap": "Lưu nháp", "gui": "Gửi duyệt",
     "tra_lai": "Trả lại", "duyet": "Duyệt", "xem_nhat_ky": "Xem nhật ký", "pham_vi": "Xem phạm vi",
-    "xem_bang_theo_doi": "Xem bảng theo dõi",
+    "xem_bang_theo_doi": "Xem bảng theo dõi", "xem_phieu_diem": "Xem phiếu điểm", "tai_len": "Tải tệp lên",
+    "hoan_tac_nap": "Hoàn tác lần nạp", "xem_lan_nhap": "Xem các lần nạp",
+    "tai_tep_cau_hinh": "Tải tệp tiêu chí, quy định",
 }  # fmt: skip
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")

@@ -115,3 +115,15 @@ def check_submission(tree: pd.DataFrame, unit: str, year: int, data: dict[str, A
     _, report = dataset_from_frames(tables, source=source, may_lack=("dang_vien",), first_row=1)
     _blank_ratings(report, source, units, members)
     return report
+
+
+def submission_tasks(submissions: list[tuple[str, int, dict[str, Any]]]) -> pd.DataFrame:
+    """The reports' Nhiệm vụ rows (`du_lieu["nhiem_vu"]`, kept for plans scored by tasks) as the
+    Nhiệm vụ table; empty when no report has any."""
+    return pd.DataFrame(
+        [
+            {**dict(task), "ma_to_chuc": unit, "nam": year}
+            for unit, year, data in submissions
+            for task in data.get("nhiem_vu") or []
+        ]
+    )

@@ -7,8 +7,9 @@ the rating the rules allow, its members), never another unit's member data.
   checked and typed with the same messages (sheet, row, column) as any upload.
 - `starting_point`: what the form opens with (the saved draft, else last year's member list).
 - `assess`: the draft scored against every approved submission of the other units (cached per
-  database revision), reduced to what the unit may see: a member already in another unit's approved
-  report is named by the draft's own row and id, the other unit only to a reader who may see it.
+  database and updated by the reports that change: `scoring.store.baseline`), reduced to what the
+  unit may see: a member already in another unit's approved report is named by the draft's own row
+  and id, the other unit only to a reader who may see it.
 - `overview`: unit-level figures (state, score, rank, rating) with no member data — all a `xem`
   account may read.
 """
@@ -32,7 +33,7 @@ from scoring.domain.codes import CHI_BO_LEVELS
 from scoring.engine.rating import RatingCheck, check_ratings
 from scoring.engine.score import ScoreResult, score
 from scoring.input.coerce import coerce_table
-from scoring.input.dataset import Dataset, dataset_from_frames
+from scoring.input.dataset import Dataset
 from scoring.input.readers import RawTable, read_workbook_tables
 from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, UNIT_FIELDS
@@ -41,9 +42,10 @@ from scoring.outputs.workflow_views import changes, member_table
 from scoring.plans.bundled import rules_folder
 from scoring.plans.model import CriteriaSet
 from scoring.plans.rating_rules import RuleSet, rules_for_year
+from scoring.store.baseline import Baseline, baseline, validated
 from scoring.store.models import BaoCao
 from scoring.store.service import NOT_SUBMITTED, Account, Store
-from scoring.store.submission import check_submission, member_id, shared_members, submission_frames
+from scoring.store.submission import check_submission, member_id, shared_members
 
 #: carried from last year's member list into a new year's form (who the members are, not how they did)
 CARRIED = ("ma_dang_vien", "ho_ten", "doi_tuong", "la_bi_thu")
@@ -208,58 +210,29 @@ class Assessment:
         return not self.scorecard.empty
 
 
-@dataclass
-class _Baseline:
-    """Every approved report (all units, all years) read once per database revision, the tree, and
-    the dataset they make, validated once. Internal: callers get only what `assess` and `overview`
-    reduce it to."""
-
-    reports: list[tuple[str, int, dict[str, Any]]]
-    tree: pd.DataFrame
-    dataset: Dataset | None
-    report: ValidationReport
-
-
 _CACHE_LOCK = threading.Lock()
-_BASELINES: dict[tuple[str, tuple[int, int]], _Baseline] = {}
 
 
-def _baseline(store: Store) -> _Baseline:
-    key = (str(store.engine.url), store.revision())
-    with _CACHE_LOCK:
-        if key in _BASELINES:
-            return _BASELINES[key]
-    with store.engine.connect() as db:
-        rows = db.execute(
-            select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.du_lieu).where(BaoCao.trang_thai == "da_duyet")
-        ).all()
-    reports = [(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows]
-    tree = store.tree()
-    dataset, report = _dataset(tree, reports, "Báo cáo đã duyệt")
-    value = _Baseline(reports, tree, dataset, report)
-    with _CACHE_LOCK:
-        _BASELINES.clear()  # one revision at a time: older ones are never asked for again
-        _BASELINES[key] = value
-    return value
+def _baseline(store: Store) -> Baseline:
+    """Every approved report, the tree and the validated dataset they make: kept per database and
+    updated by the reports changed since the last call, not rebuilt (`scoring.store.baseline`)."""
+    return baseline(store)
 
 
 def _dataset(
     tree: pd.DataFrame, submissions: list[tuple[str, int, dict[str, Any]]], source: str
 ) -> tuple[Dataset | None, ValidationReport]:
-    units, members = submission_frames(submissions)
-    tables = {"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}
-    present = {name: frame for name, frame in tables.items() if not frame.empty}  # a đảng bộ lists no members
-    return dataset_from_frames(present, source=source, may_lack=("dang_vien", "don_vi_nam"))
+    return validated(tree, submissions, source)
 
 
 def _conflicts(
-    base: _Baseline, unit: str, year: int, data: dict[str, Any], source: str, visible: set[str]
+    base: Baseline, unit: str, year: int, data: dict[str, Any], source: str, visible: set[str]
 ) -> ValidationReport:
     """The draft's members whom another unit's approved report of the year lists too: one error per
     member, on the draft's own row, with the draft's own id. The other unit is named only to a reader
     who may see it (`visible`: a quan_tri, a cấp ủy for the units under it); anyone else reads «đơn vị
     khác», and no other unit's row, member name or member id is ever shown."""
-    others = [(u, d) for u, y, d in base.reports if y == year and u != unit]
+    others = [(u, d) for (u, y), d in base.reports.items() if y == year and u != unit]
     shared = shared_members(data, others)
     conflicts = ValidationReport()
     if not shared:
@@ -283,7 +256,7 @@ def _conflicts(
 
 
 def _with_draft(
-    base: _Baseline, unit: str, year: int, data: dict[str, Any], visible: set[str]
+    base: Baseline, unit: str, year: int, data: dict[str, Any], visible: set[str]
 ) -> tuple[Dataset | None, ValidationReport]:
     """The approved dataset with the unit's rows of `year` replaced by the draft's. Only the draft is
     checked and typed (on the same tree, so its codes match); the approved rows were checked once.
@@ -342,7 +315,7 @@ def assess(
     ranks.insert(2, "Số đơn vị trong nhóm", mine["nhom_thi_dua"].astype(str).map(sizes).to_numpy())
     out.ranks = ranks
     out.total = float(mine["tong_diem"].iloc[0]) if len(mine) else None
-    out.compared_with = sum(1 for s in base.reports if s[1] == year and s[0] != unit)
+    out.compared_with = sum(1 for u, y in base.reports if y == year and u != unit)
     check = _rules_check(dataset, year)
     out.rating = _rating(check, unit)
     out.members = member_table(check, result, unit)
@@ -386,20 +359,20 @@ def _rating(check: RatingCheck | None, unit: str) -> dict[str, str]:
 SUMMARY = ("Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép")
 
 
-_SUMMARIES: dict[tuple[str, tuple[int, int], int, int], tuple[CriteriaSet, pd.DataFrame]] = {}
+_SUMMARIES: dict[tuple[str, int, int, int], tuple[CriteriaSet, pd.DataFrame]] = {}
 
 
 def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
     """Unit-level figures of every approved unit of `year` (score, first rank, rating as given and
-    the highest the rules allow), computed once per database revision, plan and year."""
-    key = (str(store.engine.url), store.revision(), id(criteria), year)
+    the highest the rules allow), computed once per state of the approved reports, plan and year."""
+    base = _baseline(store)
+    key = (str(store.engine.url), base.stamp, id(criteria), year)
     with _CACHE_LOCK:
         hit = _SUMMARIES.get(key)
     if hit is not None and hit[0] is criteria:  # the same plan object, not one that reused its id
         return hit[1]
-    base = _baseline(store)
     table = pd.DataFrame(columns=["Mã", *SUMMARY])
-    dataset = base.dataset if any(s[1] == year for s in base.reports) else None
+    dataset = base.dataset if any(y == year for _, y in base.reports) else None
     if dataset is not None:
         result = score(dataset, criteria, year)
         first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]

@@ -1,0 +1,171 @@
+"""The plan files (`tieu_chi`) and rating rules files (`quy_dinh`) in use, kept in the database with
+every version: text, SHA-256, who uploaded it and when, and which version of each name is active.
+
+- `seed_bundled(store)`: on first use (no file of a kind stored yet), the bundled files are stored as
+  version 1 by the system account; `active_files` and `active_text` seed before reading.
+- `upload(store, actor, kind, name, content)`: quan_tri only (a refusal is audited); the text is checked
+  (`check_criteria` / `check_rules`) before anything is stored; a new version of that name becomes the
+  active one, the earlier ones are kept. The same text as the active version stores nothing.
+- `active_files`, `active_text`, `history`: what the pages read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, update
+
+from scoring.plans.bundled import plan_files, rules_folder
+from scoring.plans.loader import check_criteria
+from scoring.plans.rating_rules import check_rules
+from scoring.plans.yaml_source import CriteriaError, Problem
+from scoring.store.db import writer
+from scoring.store.models import TepCauHinh
+from scoring.store.service import SYSTEM, Account, Store, StoreError
+
+KINDS = {"tieu_chi": "Tệp tiêu chí", "quy_dinh": "Quy định xếp loại"}
+ACTION = "tai_tep_cau_hinh"
+#: the largest file stored (the YAML reader has its own, lower, limits)
+MAX_BYTES = 2 * 2**20
+_CHECKS: dict[str, Callable[[Path], tuple[Any, list[Problem]]]] = {"tieu_chi": check_criteria, "quy_dinh": check_rules}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    loai: str
+    ten: str
+    phien_ban: int
+    sha256: str
+    tai_len_boi: str
+    tai_len_luc: datetime
+    dang_dung: bool
+
+
+def _bundled(kind: str) -> list[Path]:
+    return plan_files() if kind == "tieu_chi" else sorted(rules_folder().glob("*.yaml"))
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise StoreError(f"Loại tệp «{kind}» không có; dùng một trong: {', '.join(KINDS)}.")
+    return kind
+
+
+def _seed(db: Connection, kind: str) -> int:
+    if db.scalar(select(func.count()).select_from(TepCauHinh).where(TepCauHinh.loai == kind)):
+        return 0
+    now = datetime.now(UTC)
+    rows = [
+        {"loai": kind, "ten": path.name, "phien_ban": 1, "noi_dung": text, "sha256": _sha(text),
+         "tai_len_boi": SYSTEM.ten_dang_nhap, "tai_len_luc": now, "dang_dung": True}
+        for path in _bundled(kind)
+        for text in [path.read_text(encoding="utf-8")]
+    ]  # fmt: skip
+    if rows:
+        db.execute(insert(TepCauHinh), rows)
+    return len(rows)
+
+
+def seed_bundled(store: Store) -> int:
+    """Store the bundled files of each kind that has none stored yet; how many were stored."""
+    with writer(store.engine).begin() as db:
+        return sum(_seed(db, kind) for kind in KINDS)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_text(kind: str, name: str, text: str) -> list[Problem]:
+    """The problems of a plan or rules file's text (none: it may be stored), naming the file `name`."""
+    with tempfile.TemporaryDirectory(prefix="thidua_tep_") as folder:
+        path = Path(folder) / (Path(name).name or "tep.yaml")
+        path.write_text(text, encoding="utf-8")
+        found, problems = _CHECKS[_kind(kind)](path)
+    problems = [Problem(name if p.file == str(path) else p.file, p.line, p.key, p.message) for p in problems]
+    if found is None and not problems:
+        problems = [Problem(name, 0, "", "tệp không đọc được")]
+    return problems
+
+
+def upload(store: Store, actor: Account, kind: str, name: str, content: bytes) -> StoredFile:
+    """Store `content` as the new active version of the file `name` of `kind` (quan_tri only; checked
+    first: CriteriaError naming the problems, nothing stored)."""
+    kind, name = _kind(kind), Path(name).name.strip()
+    target = f"{KINDS[kind]} «{name}»"
+    with store._acting(actor, ACTION, target) as (_, me):
+        store._require(me, me.vai_tro == "quan_tri", ACTION, target, "chỉ quản trị tải tệp tiêu chí, quy định lên")
+    if not name.lower().endswith((".yaml", ".yml")):
+        raise StoreError(f"Tệp «{name}» phải có đuôi .yaml hoặc .yml.")
+    if len(content) > MAX_BYTES:
+        raise StoreError(f"Tệp «{name}» quá lớn (tối đa {MAX_BYTES // 2**20} MB).")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise StoreError(f"Tệp «{name}» không phải văn bản UTF-8.") from error
+    problems = check_text(kind, name, text)
+    if problems:
+        raise CriteriaError(problems)
+    now = datetime.now(UTC)
+    with store._acting(actor, ACTION, target, write=True) as (db, me):
+        _seed(db, kind)
+        same = db.execute(
+            select(TepCauHinh).where(TepCauHinh.loai == kind, TepCauHinh.ten == name, TepCauHinh.dang_dung)
+        ).first()
+        if same is not None and same.sha256 == _sha(text):
+            return _stored(same)
+        version = (
+            db.scalar(select(func.max(TepCauHinh.phien_ban)).where(TepCauHinh.loai == kind, TepCauHinh.ten == name))
+            or 0
+        ) + 1
+        db.execute(update(TepCauHinh).where(TepCauHinh.loai == kind, TepCauHinh.ten == name).values(dang_dung=False))
+        row = {"loai": kind, "ten": name, "phien_ban": version, "noi_dung": text, "sha256": _sha(text),
+               "tai_len_boi": me.ten_dang_nhap, "tai_len_luc": now, "dang_dung": True}  # fmt: skip
+        db.execute(insert(TepCauHinh).values(**row))
+        before = {"phien_ban": same.phien_ban, "sha256": same.sha256} if same is not None else None
+        store._log(db, me, ACTION, target, before, {"phien_ban": version, "sha256": row["sha256"]}, True)
+    return StoredFile(kind, name, version, str(row["sha256"]), me.ten_dang_nhap, now, True)
+
+
+def _stored(row: Any) -> StoredFile:
+    return StoredFile(row.loai, row.ten, row.phien_ban, row.sha256, row.tai_len_boi, row.tai_len_luc, row.dang_dung)
+
+
+def active_files(store: Store, kind: str | None = None) -> list[StoredFile]:
+    """The active version of each stored file (of `kind`, default both), by kind and name."""
+    seed_bundled(store)
+    query = select(TepCauHinh).where(TepCauHinh.dang_dung).order_by(TepCauHinh.loai, TepCauHinh.ten)
+    if kind is not None:
+        query = query.where(TepCauHinh.loai == _kind(kind))
+    with store.engine.connect() as db:
+        return [_stored(r) for r in db.execute(query)]
+
+
+def active_text(store: Store, kind: str, name: str) -> str | None:
+    """The text of the active version of a file, or None when there is no such file."""
+    seed_bundled(store)
+    with store.engine.connect() as db:
+        return db.scalar(
+            select(TepCauHinh.noi_dung).where(
+                TepCauHinh.loai == _kind(kind), TepCauHinh.ten == name, TepCauHinh.dang_dung
+            )
+        )
+
+
+def history(store: Store, kind: str | None = None) -> pd.DataFrame:
+    """Every stored version (no text), newest first."""
+    columns = ["loai", "ten", "phien_ban", "sha256", "tai_len_boi", "tai_len_luc", "dang_dung"]
+    query = select(*(getattr(TepCauHinh, c) for c in columns)).order_by(
+        TepCauHinh.loai, TepCauHinh.ten, TepCauHinh.phien_ban.desc()
+    )
+    if kind is not None:
+        query = query.where(TepCauHinh.loai == _kind(kind))
+    with store.engine.connect() as db:
+        return pd.DataFrame(db.execute(query).all(), columns=columns)
