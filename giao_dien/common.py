@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from scoring import CriteriaSet, Dataset, ScoreResult, load_criteria, score
+from scoring import CriteriaSet, Dataset, ScoreResult, score
 from scoring.engine.rating import rating_label
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import MET_COLUMN, cap_tren_choices, criteria_met
 from scoring.plans import bundled
-from scoring.store import Account, Store, connect
+from scoring.store import Account, Store, connect, plan_files
 from scoring.store.demo import app_database_url, is_demo
+from scoring.store.plan_files import StoredFile
 from scoring.store.service import ROLES
 from scoring.store.workflow import Assessment
 from scoring.web import LOGOUT_PATH, SESSION_COOKIE, account_from_cookies, had_session, login_link, login_url
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 CRITERIA = bundled.default_plan()
 TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
-#: the plans shipped with the tool (criteria/*.yaml), the Hai chân – Ba mũi plan first
-PLANS = sorted(bundled.plan_files(), key=lambda p: (p.name != CRITERIA.name, p.name))
 
 
 @dataclass
@@ -58,18 +57,28 @@ def _digest(path: Path) -> str:
 
 
 def criteria_key(criteria: CriteriaSet) -> str:
-    """The criteria part of a cache key: the file (an upload has its own temporary path) and its content."""
+    """The criteria part of a cache key: the file (an upload has its own temporary path; a plan file of
+    the database names its content's SHA-256, `plan_files.DB_PREFIX`) and its content."""
     path = Path(criteria.path)
     content = _digest(path) if path.is_file() else criteria.version
     return f"{hashlib.sha256(str(path).encode()).hexdigest()[:8]}:{content}"
 
 
 def _chosen_plan() -> CriteriaSet:
-    """The plan chosen in the sidebar (a bundled file; the Hai chân – Ba mũi plan until one is chosen)."""
-    chosen = Path(st.session_state.get("ke_hoach", str(CRITERIA)))
-    if chosen not in PLANS:
-        chosen = CRITERIA
-    return _plan(str(chosen), _digest(chosen))
+    """The plan chosen in the sidebar: an active plan file of the database (seeded with the bundled
+    ones), by name; the Hai chân – Ba mũi plan until one is chosen, or when the chosen one is gone."""
+    plans = _plans()
+    chosen = st.session_state.get("ke_hoach", CRITERIA.name)
+    name = chosen if chosen in plans else CRITERIA.name if CRITERIA.name in plans else next(iter(plans))
+    return plans[name][1]
+
+
+def _plans() -> dict[str, tuple[StoredFile, CriteriaSet]]:
+    """The active plan files of the database, by name, the Hai chân – Ba mũi plan first (each loaded
+    once per name and content: `plan_files.plan_from_text`)."""
+    found = plan_files.active_plans(store())
+    found.sort(key=lambda pair: (pair[0].ten != CRITERIA.name, pair[0].ten))
+    return {stored.ten: (stored, criteria) for stored, criteria in found}
 
 
 def loaded() -> Loaded:
@@ -148,25 +157,20 @@ def _scored(key: str, year: int, _dataset: Dataset, _criteria: CriteriaSet) -> S
     return score(_dataset, _criteria, year)
 
 
-@st.cache_resource(show_spinner="Đang đọc tệp tiêu chí…")
-def _plan(path: str, digest: str) -> CriteriaSet:
-    return load_criteria(path)
-
-
 def _plan_picker(criteria: CriteriaSet) -> None:
-    """The plan to score by, one of the bundled files; kept in the session, every page follows
-    (caches are keyed by it)."""
-    current = str(Path(criteria.path).resolve())
-    options = [str(p.resolve()) for p in PLANS]
-    titles = {str(p.resolve()): _plan(str(p), _digest(p)).title for p in PLANS}
+    """The plan to score by, one of the active plan files of the database, labelled with its title and
+    stored version; kept in the session by name, every page follows (caches are keyed by it)."""
+    plans = _plans()
+    options = list(plans)
+    current = Path(criteria.path).name
     chosen = st.selectbox(
         "Kế hoạch thi đua",
         options,
         index=options.index(current) if current in options else 0,
-        format_func=lambda k: titles.get(k, k),
+        format_func=lambda k: f"{plans[k][1].title} (bản {plans[k][0].phien_ban})" if k in plans else k,
     )
     if chosen != current:
-        st.session_state["ke_hoach"] = next(str(p) for p in PLANS if str(p.resolve()) == chosen)
+        st.session_state["ke_hoach"] = chosen
         st.rerun()
 
 

@@ -1,7 +1,8 @@
 """The approved reports kept up to date by the reports that change (`scoring.store.baseline`) equal a
 full rebuild after any sequence of saves, sends, returns, approvals and imports: the same rows, the
-same values, the same types. On SQLite, and on PostgreSQL when THIDUA_TEST_PG_URL names a server (in a
-schema of its own, so it does not disturb other tests' tables)."""
+same values, the same types (members, unit figures and the reports' Nhiệm vụ rows). On SQLite, and
+on PostgreSQL when THIDUA_TEST_PG_URL names a server (in a schema of its own, so it does not disturb
+other tests' tables)."""
 
 from __future__ import annotations
 
@@ -85,16 +86,40 @@ def _same(incremental: Dataset | None, full: Dataset | None) -> None:
     pd.testing.assert_frame_equal(
         _sorted(incremental.don_vi_nam, ["nam", "ma_to_chuc"]), _sorted(full.don_vi_nam, ["nam", "ma_to_chuc"])
     )
+    keys = ["nam", "ma_to_chuc", "ma_nhiem_vu"]
+    pd.testing.assert_frame_equal(_sorted(incremental.nhiem_vu, keys), _sorted(full.nhiem_vu, keys))
 
 
-def _altered(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """The same report with a few figures changed (a rating, a member dropped)."""
+def _tasks(year: int, rng: random.Random) -> list[dict[str, Any]]:
+    """A few Nhiệm vụ rows as a report carries them (none at times; optional cells sometimes left out)."""
+    rows = []
+    for number in rng.sample(range(1, 9), rng.choice([0, 1, 2, 3])):
+        done = rng.random() < 0.6
+        row = {"ma_nhiem_vu": f"nv{number:02d}", "han": rng.choice(["thường xuyên", f"31/03/{year}"])}
+        row["ket_qua"] = "Hoàn thành" if done else "Chưa thực hiện"
+        if done and rng.random() < 0.5:
+            row["ngay_hoan_thanh"] = f"{rng.randint(1, 28):02d}/02/{year}"
+        if rng.random() < 0.5:
+            row["ten_nhiem_vu"] = f"Nhiệm vụ {number}"
+        rows.append(row)
+    return rows
+
+
+def _with_tasks(report: tuple[str, int, dict[str, Any]], rng: random.Random) -> tuple[str, int, dict[str, Any]]:
+    unit, year, data = report
+    tasks = _tasks(year, rng)
+    return unit, year, {**data, "nhiem_vu": tasks} if tasks else data
+
+
+def _altered(data: dict[str, Any], year: int, rng: random.Random) -> dict[str, Any]:
+    """The same report with a few figures changed (a rating, a member dropped, other Nhiệm vụ rows)."""
     members = list(data.get("dang_vien") or [])
     if len(members) > 1 and rng.random() < 0.5:
         members.pop(rng.randrange(len(members)))
     unit = dict(data.get("don_vi") or {})
     unit["xep_loai"] = rng.choice(["HTNV", "HTTNV", "HTXSNV"])
-    return {"don_vi": unit, "dang_vien": members}
+    tasks = _tasks(year, rng) if rng.random() < 0.7 else list(data.get("nhiem_vu") or [])
+    return {"don_vi": unit, "dang_vien": members, **({"nhiem_vu": tasks} if tasks else {})}
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -104,7 +129,7 @@ def test_random_changes_keep_the_cache_equal_to_a_full_rebuild(store: Store, sam
     tree = store.tree()
     from scoring.store.submission import check_submission
 
-    ok = [r for r in reports if check_submission(tree, r[0], r[1], r[2]).ok]
+    ok = [_with_tasks(r, rng) for r in reports if check_submission(tree, r[0], r[1], r[2]).ok]
     rng.shuffle(ok)
     held, loaded = ok[:12], ok[12:]
     store.import_approved(SYSTEM, loaded)
@@ -113,6 +138,7 @@ def test_random_changes_keep_the_cache_equal_to_a_full_rebuild(store: Store, sam
     before = cache.counts()
     versions: dict[tuple[str, int], int | None] = {(u, y): None for u, y, _ in held}
     figures = {(u, y): d for u, y, d in held}
+    assert any(d.get("nhiem_vu") for d in figures.values())
     for _ in range(40):
         action = rng.choice(["save", "send", "return", "approve", "approve", "import"])
         key = rng.choice(list(versions))
@@ -128,7 +154,8 @@ def test_random_changes_keep_the_cache_equal_to_a_full_rebuild(store: Store, sam
                 versions[key] = store.approve(SYSTEM, unit, year, versions[key]).phien_ban  # type: ignore[arg-type]
             elif action == "import":
                 replaced = rng.choice(loaded)
-                store.import_approved(SYSTEM, [(replaced[0], replaced[1], _altered(replaced[2], rng))], overwrite=True)
+                changed = _altered(replaced[2], replaced[1], rng)
+                store.import_approved(SYSTEM, [(replaced[0], replaced[1], changed)], overwrite=True)
         except StoreError:
             pass  # a move the workflow refuses (wrong state, stale version): nothing changed
         _same(cache.baseline(store).dataset, _rebuilt(store))
@@ -138,6 +165,7 @@ def test_random_changes_keep_the_cache_equal_to_a_full_rebuild(store: Store, sam
     dataset, report = approved_dataset(store, admin)
     _same(dataset, _rebuilt(store))
     assert report.ok
+    assert dataset is not None and not dataset.nhiem_vu.empty
 
 
 def test_a_member_in_two_approved_reports_is_found_as_a_rebuild_finds_it(store: Store, sample: Dataset) -> None:
@@ -204,3 +232,21 @@ def test_threads_share_one_consistent_cache(store: Store, sample: Dataset) -> No
         t.join()
     assert not errors
     _same(cache.baseline(store).dataset, _rebuilt(store))
+
+
+def test_the_first_and_last_nhiem_vu_rows_are_spliced_as_a_rebuild_reads_them(store: Store, sample: Dataset) -> None:
+    reports = [r for r in submissions_from_dataset(sample) if r[1] == 2025]
+    store.import_approved(SYSTEM, reports[:10])
+    assert cache.baseline(store).dataset is not None
+    rng = random.Random(3)
+    unit, year, data = reports[3]
+    tasks = next(t for t in (_tasks(year, rng) for _ in range(5)) if t)
+    store.import_approved(SYSTEM, [(unit, year, {**data, "nhiem_vu": tasks})], overwrite=True)
+    with_tasks = cache.baseline(store).dataset
+    assert with_tasks is not None and len(with_tasks.nhiem_vu) == len(tasks)
+    _same(with_tasks, _rebuilt(store))
+    store.import_approved(SYSTEM, [(unit, year, data)], overwrite=True)  # the tasks go again
+    without = cache.baseline(store).dataset
+    assert without is not None and without.nhiem_vu.empty
+    _same(without, _rebuilt(store))
+    assert cache.counts()["incremental"] >= 2

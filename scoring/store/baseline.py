@@ -6,9 +6,10 @@ tree, and the dataset they make. Every change of a report (save, send, return, a
 adds a row to `bao_cao_phien_ban`, whose id only grows; the cache remembers the last id it reflects.
 On the next call it reads the ids after that one, re-reads only those reports from `bao_cao` (their
 current state), validates only the approved ones (alone, as a draft is validated) and splices them
-into the cached frames: the unit-year's rows are replaced, or removed when the report is no longer
-approved. The splice is vectorised (one mask per changed year, one concat); the loop is over the
-handful of changed reports only.
+into the cached frames (members, unit figures and Nhiệm vụ rows): the unit-year's rows are replaced,
+or removed when the report is no longer approved. The splice is vectorised (one mask per changed
+year and table, one concat); the loop is over the handful of changed reports only. A change that
+leaves the approved reports as they were (a draft saved, sent, returned) keeps the same `Baseline`.
 
 Anything unusual falls back to a full rebuild, so the result is always what a rebuild gives:
 the tree was imported again; the history was rewritten (the row at the remembered id is gone or
@@ -42,7 +43,7 @@ from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.input.report import ValidationReport
 from scoring.store.models import BaoCao, BaoCaoPhienBan, NhatKy
 from scoring.store.service import Store
-from scoring.store.submission import _lineage, submission_frames
+from scoring.store.submission import _lineage, submission_frames, submission_tasks
 
 SOURCE = "Báo cáo đã duyệt"
 MAX_DATABASES = 2
@@ -81,9 +82,11 @@ _COUNTS = {"full": 0, "incremental": 0}  # for tests and benchmarks: how each up
 def validated(
     tree: pd.DataFrame, submissions: list[tuple[str, int, dict[str, Any]]], source: str = SOURCE
 ) -> tuple[Dataset | None, ValidationReport]:
-    """The dataset `submissions` make on `tree`, checked exactly as files are."""
+    """The dataset `submissions` make on `tree` (their Nhiệm vụ rows included), checked exactly as
+    files are."""
     units, members = submission_frames(submissions)
     tables = {"to_chuc": tree, "dang_vien": members, "don_vi_nam": units}
+    tables["nhiem_vu"] = submission_tasks(submissions)  # the Nhiệm vụ rows, for plans scored by tasks
     present = {name: frame for name, frame in tables.items() if not frame.empty}  # a đảng bộ lists no members
     return dataset_from_frames(present, source=source, may_lack=("dang_vien", "don_vi_nam"))
 
@@ -219,7 +222,7 @@ def _splice(base: Baseline, changed: list[tuple[str, int, str, dict[str, Any]]])
             reports[(unit, year)] = data
             added.append((unit, year, data))
     if not drop:
-        return Baseline(reports, base.tree, old, base.report)
+        return base  # no approved report changed (a draft saved, sent, returned): the same state
     fresh: Dataset | None = None
     if added:
         fresh, checked = validated(_lineages(base.tree, {u for u, _, _ in added}), added)
@@ -230,9 +233,11 @@ def _splice(base: Baseline, changed: list[tuple[str, int, str, dict[str, Any]]])
             dang_vien=_typed_like(fresh.dang_vien, old.dang_vien),
             don_vi_nam=_typed_like(fresh.don_vi_nam, old.don_vi_nam),
             source=SOURCE,
+            nhiem_vu=_typed_like(fresh.nhiem_vu, old.nhiem_vu),
         )
     keep_members = _without(old.dang_vien, "ma_chi_bo", drop)
     keep_units = _without(old.don_vi_nam, "ma_to_chuc", drop)
+    keep_tasks = _without(old.nhiem_vu, "ma_to_chuc", drop)  # a unit-year's tasks are its report's
     if fresh is not None and _shared(old.dang_vien, keep_members, fresh.dang_vien):
         return None
     dataset = Dataset(
@@ -240,7 +245,7 @@ def _splice(base: Baseline, changed: list[tuple[str, int, str, dict[str, Any]]])
         dang_vien=_joined(old.dang_vien[keep_members], None if fresh is None else fresh.dang_vien),
         don_vi_nam=_joined(old.don_vi_nam[keep_units], None if fresh is None else fresh.don_vi_nam),
         source=SOURCE,
-        nhiem_vu=old.nhiem_vu,
+        nhiem_vu=_joined(old.nhiem_vu[keep_tasks], None if fresh is None else fresh.nhiem_vu),
     )
     return Baseline(reports, base.tree, dataset, base.report)
 
@@ -254,8 +259,9 @@ def _lineages(tree: pd.DataFrame, units: set[str]) -> pd.DataFrame:
 
 def _typed_like(fresh: pd.DataFrame, cached: pd.DataFrame) -> pd.DataFrame:
     """`fresh` with the cached frame's column types: codes checked against part of the tree are
-    categories of that part; as categories of the whole tree they are the values a rebuild gives."""
-    if fresh.empty or cached.empty or list(fresh.columns) != list(cached.columns):
+    categories of that part; as categories of the whole tree they are the values a rebuild gives (an
+    empty cached frame has them too: the first Nhiệm vụ rows)."""
+    if fresh.empty or list(fresh.columns) != list(cached.columns):
         return fresh
     changed = {c: cached[c].dtype for c in fresh.columns if fresh[c].dtype != cached[c].dtype}
     return fresh.astype(changed) if changed else fresh

@@ -7,12 +7,18 @@ every version: text, SHA-256, who uploaded it and when, and which version of eac
   (`check_criteria` / `check_rules`) before anything is stored; a new version of that name becomes the
   active one, the earlier ones are kept. The same text as the active version stores nothing.
 - `active_files`, `active_text`, `history`: what the pages read.
+- `plan_from_text`: a stored plan file's text loaded as a CriteriaSet (cached per name and SHA-256), what
+  the pages' plan picker scores by; `rules_in_use(store, year)`: the rules file in force in a year among
+  the active rules files of the database (the bundled folder when the database holds none), what the
+  workflow's rating check uses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +29,9 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
 
 from scoring.plans.bundled import plan_files, rules_folder
-from scoring.plans.loader import check_criteria
-from scoring.plans.rating_rules import check_rules
+from scoring.plans.loader import check_criteria, load_criteria
+from scoring.plans.model import CriteriaSet
+from scoring.plans.rating_rules import RulesError, RuleSet, check_rules, rules_for_year
 from scoring.plans.yaml_source import CriteriaError, Problem
 from scoring.store.db import writer
 from scoring.store.models import TepCauHinh
@@ -169,3 +176,99 @@ def history(store: Store, kind: str | None = None) -> pd.DataFrame:
         query = query.where(TepCauHinh.loai == _kind(kind))
     with store.engine.connect() as db:
         return pd.DataFrame(db.execute(query).all(), columns=columns)
+
+
+# --- the files in use --------------------------------------------------------------------------------
+
+#: where a plan or rules file loaded from the database says it came from (`CriteriaSet.path`,
+#: `RuleSet.path`): «csdl:<kind>/<sha256 prefix>/<name>», so that `Path(path).name` is the stored name
+#: and the path differs whenever the content does (the pages key their caches by it)
+DB_PREFIX = "csdl:"
+_LOCK = threading.Lock()
+_PLANS: dict[tuple[str, str], CriteriaSet] = {}
+_RULES: dict[tuple[tuple[tuple[str, str], ...], int], RuleSet | RulesError] = {}
+
+
+def _db_path(kind: str, name: str, sha: str) -> str:
+    return f"{DB_PREFIX}{kind}/{sha[:16]}/{name}"
+
+
+def plan_from_text(name: str, text: str) -> CriteriaSet:
+    """A stored plan file's text loaded (read once per name and content): CriteriaError when it has
+    problems (a stored file was checked before it was stored)."""
+    key = (name, _sha(text))
+    with _LOCK:
+        hit = _PLANS.get(key)
+    if hit is not None:
+        return hit
+    with tempfile.TemporaryDirectory(prefix="thidua_tep_") as folder:
+        path = Path(folder) / (Path(name).name or "tep.yaml")
+        path.write_text(text, encoding="utf-8")
+        criteria = load_criteria(path)
+    criteria = dataclasses.replace(criteria, path=_db_path("tieu_chi", name, key[1]))
+    with _LOCK:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        _PLANS[key] = criteria
+    return criteria
+
+
+def active_plans(store: Store) -> list[tuple[StoredFile, CriteriaSet]]:
+    """The active plan files of the database (seeded with the bundled ones), each loaded, by name."""
+    seed_bundled(store)
+    query = select(TepCauHinh).where(TepCauHinh.loai == "tieu_chi", TepCauHinh.dang_dung).order_by(TepCauHinh.ten)
+    with store.engine.connect() as db:
+        rows = list(db.execute(query))
+    return [(_stored(r), plan_from_text(r.ten, r.noi_dung)) for r in rows]
+
+
+def rules_signature(store: Store) -> tuple[tuple[str, str], ...]:
+    """The active rules files of the database, (name, SHA-256) each: changes with every upload."""
+    query = select(TepCauHinh.ten, TepCauHinh.sha256).where(TepCauHinh.loai == "quy_dinh", TepCauHinh.dang_dung)
+    with store.engine.connect() as db:
+        return tuple(sorted((str(n), str(s)) for n, s in db.execute(query)))
+
+
+def rules_in_use(store: Store, year: int) -> RuleSet:
+    """The rules file in force in `year` among the active rules files of the database (the bundled
+    folder only when the database holds none); RulesError, as `rules_for_year`, when none or several are.
+    Read once per year and set of stored files: a new upload takes effect at once."""
+    signature = rules_signature(store)
+    if not signature:
+        return rules_for_year(year, rules_folder())
+    key = (signature, year)
+    with _LOCK:
+        hit = _RULES.get(key)
+    if hit is None:
+        hit = _rules_from_db(store, signature, year)
+        with _LOCK:
+            if len(_RULES) > 64:
+                _RULES.clear()
+            _RULES[key] = hit
+    if isinstance(hit, RulesError):
+        raise hit
+    return hit
+
+
+def _rules_from_db(store: Store, signature: tuple[tuple[str, str], ...], year: int) -> RuleSet | RulesError:
+    query = select(TepCauHinh.ten, TepCauHinh.sha256, TepCauHinh.noi_dung).where(
+        TepCauHinh.loai == "quy_dinh", TepCauHinh.dang_dung
+    )
+    with store.engine.connect() as db:
+        rows = [(str(n), str(s), str(t)) for n, s, t in db.execute(query)]
+    with tempfile.TemporaryDirectory(prefix="thidua_quy_dinh_") as folder:
+        stored: dict[str, str] = {}
+        for name, sha, text in rows:
+            path = Path(folder) / (Path(name).name or "tep.yaml")
+            path = path if path.suffix == ".yaml" else path.with_suffix(".yaml")
+            path.write_text(text, encoding="utf-8")
+            stored[str(path)] = _db_path("quy_dinh", name, sha)
+        try:
+            rules = rules_for_year(year, folder)
+        except RulesError as error:
+            named = [
+                Problem(stored.get(p.file, "csdl:quy_dinh" if p.file == folder else p.file), p.line, p.key, p.message)
+                for p in error.problems
+            ]
+            return RulesError(named)
+    return dataclasses.replace(rules, path=stored.get(str(rules.path), str(rules.path)))

@@ -1,6 +1,7 @@
 """What every scoring page shows, read from the database and cut to the reader's scope here, in the
-library: the approved reports of every year (all units, so ranks are taken among all peers) are
-scored once per database revision and plan, then cut before anything reaches a page.
+library: the approved reports of every year (all units, so ranks are taken among all peers), kept by
+`scoring.store.baseline` (updated from the reports that changed, not rebuilt after each change), are
+scored once per state of that dataset and plan, then cut before anything reaches a page.
 
 Who sees what (`reach`):
 
@@ -25,19 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from scoring.domain.codes import CHI_BO_LEVELS, TCCSD_LEVELS
 from scoring.engine.awards import Shortlist, shortlist
 from scoring.engine.rating_report import RatingReport, rating_report
 from scoring.engine.score import ScoreResult, score
-from scoring.input.dataset import Dataset, dataset_from_frames
+from scoring.input.dataset import Dataset
 from scoring.input.report import ValidationReport
 from scoring.outputs.views import ratings_over_years, violation_criterion, violation_path
 from scoring.plans.model import CriteriaSet
-from scoring.store.models import BaoCao
+from scoring.store import baseline as approved
+from scoring.store import plan_files
 from scoring.store.service import Account, PermissionDenied, Store
-from scoring.store.submission import submission_frames, submission_tasks
 
 #: the roles that see everything
 FULL_ROLES = ("quan_tri",)
@@ -87,49 +87,43 @@ def reach(store: Store, actor: Account | None, demo: bool = False) -> Reach | No
     )
 
 
-# --- the full figures: built once per database revision and plan (never handed out) -------------
+# --- the full figures: the approved dataset kept by `scoring.store.baseline` (updated from the
+# reports that changed, not rebuilt), scored once per state and plan (never handed out) -----------
 
 
 @dataclass
 class _Full:
+    stamp: int  # the baseline state these figures are of
     dataset: Dataset | None
     report: ValidationReport
-    states: pd.DataFrame  # ma_to_chuc, nam, trang_thai of every report
+    approved: frozenset[tuple[str, int]]  # (ma_to_chuc, nam) of every approved report
     results: dict[tuple[int, int], tuple[CriteriaSet, ScoreResult]] = field(default_factory=dict)
 
 
 _LOCK = threading.Lock()
-_FULL: dict[tuple[str, tuple[int, int]], _Full] = {}
+_FULL: dict[tuple[str, int], _Full] = {}
 
 
 def _full(store: Store) -> _Full:
-    key = (str(store.engine.url), store.revision())
+    base = approved.baseline(store)  # two indexed lookups when nothing changed
+    key = (str(store.engine.url), base.stamp)
     with _LOCK:
         if key in _FULL:
             return _FULL[key]
-    with store.engine.connect() as db:
-        rows = db.execute(select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.trang_thai, BaoCao.du_lieu)).all()
-    approved = [(r.ma_to_chuc, r.nam, dict(r.du_lieu)) for r in rows if r.trang_thai == "da_duyet"]
-    states = pd.DataFrame(
-        [(r.ma_to_chuc, r.nam, r.trang_thai) for r in rows], columns=["ma_to_chuc", "nam", "trang_thai"]
-    )
-    units, members = submission_frames(approved)
-    tables = {"to_chuc": store.tree(), "dang_vien": members, "don_vi_nam": units}
-    tables["nhiem_vu"] = submission_tasks(approved)  # plans scored by tasks
-    present = {name: frame for name, frame in tables.items() if not frame.empty}
-    dataset, report = dataset_from_frames(present, source="Báo cáo đã duyệt", may_lack=("dang_vien", "don_vi_nam"))
-    value = _Full(dataset, report, states)
+    value = _Full(base.stamp, base.dataset, base.report, frozenset(base.reports))
     with _LOCK:
-        _FULL.clear()  # one revision at a time
+        _FULL.clear()  # one state at a time
         _FULL[key] = value
     return value
 
 
 def clear_cache() -> None:
-    """Forget every figure built (tests: a database emptied and refilled can repeat a revision)."""
+    """Forget every figure built, and the approved dataset they come from (tests: a database emptied
+    and refilled)."""
     with _LOCK:
         _FULL.clear()
         _SCOPED.clear()
+    approved.forget()
 
 
 def _scored(full: _Full, criteria: CriteriaSet, year: int) -> ScoreResult:
@@ -236,14 +230,13 @@ def _cut_shortlist(chosen: Shortlist, seen: Reach, member_ids: set[str]) -> Shor
 def _completeness(full: _Full, tree: pd.DataFrame, seen: Reach, year: int) -> str | None:
     """«Năm 2026: 214/300 chi bộ, 70/80 TCCSĐ đã được duyệt» within the scope; None when complete."""
     levels = dict(zip(tree["ma_to_chuc"].astype(str), tree["cap"].astype(str), strict=True))
-    states = full.states[(full.states["nam"] == year) & (full.states["trang_thai"] == "da_duyet")]
-    approved = set(states["ma_to_chuc"].astype(str))
+    done_units = {unit for unit, nam in full.approved if nam == year}
     parts, missing = [], False
     for word, kinds in LEVEL_WORDS:
         units = [u for u in seen.scope if levels.get(u) in kinds]
         if not units:
             continue
-        done = sum(1 for u in units if u in approved)
+        done = sum(1 for u in units if u in done_units)
         missing |= done < len(units)
         parts.append(f"{done}/{len(units)} {word}")
     if not missing:
@@ -302,7 +295,7 @@ def scoped_data(
     full = _full(store)
     if full.dataset is None or not full.dataset.years:
         return None
-    key = (str(store.engine.url), store.revision(), id(criteria), seen, awards)
+    key = (str(store.engine.url), full.stamp, id(criteria), seen, awards, plan_files.rules_signature(store))
     with _LOCK:
         hit = _SCOPED.get(key)
     if hit is not None and hit.criteria is criteria:
@@ -323,7 +316,7 @@ def scoped_data(
             complete[year] = sentence
         if awards:
             try:
-                report = rating_report(dataset, year)
+                report = rating_report(dataset, year, plan_files.rules_in_use(store, year))
             except Exception as error:  # no rules in force that year: the page says so
                 reports[year] = error
                 continue

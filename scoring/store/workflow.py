@@ -16,7 +16,6 @@ the rating the rules allow, its members), never another unit's member data.
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -39,11 +38,11 @@ from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, UNIT_FIELDS
 from scoring.outputs.views import gaps, scorecard
 from scoring.outputs.workflow_views import changes, member_table
-from scoring.plans.bundled import rules_folder
 from scoring.plans.model import CriteriaSet
-from scoring.plans.rating_rules import RuleSet, rules_for_year
+from scoring.plans.rating_rules import RuleSet
 from scoring.store.baseline import Baseline, baseline, validated
 from scoring.store.models import BaoCao
+from scoring.store.plan_files import rules_in_use, rules_signature
 from scoring.store.service import NOT_SUBMITTED, Account, Store
 from scoring.store.submission import check_submission, member_id, shared_members
 
@@ -316,23 +315,23 @@ def assess(
     out.ranks = ranks
     out.total = float(mine["tong_diem"].iloc[0]) if len(mine) else None
     out.compared_with = sum(1 for u, y in base.reports if y == year and u != unit)
-    check = _rules_check(dataset, year)
+    check = _rules_check(store, dataset, year)
     out.rating = _rating(check, unit)
     out.members = member_table(check, result, unit)
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def _rules(year: int) -> RuleSet | None:
-    """The rules file in force in `year` (read once: the bundled files do not change while running)."""
+def _rules(store: Store, year: int) -> RuleSet | None:
+    """The rules file in force in `year` among the database's active rules files (the bundled folder
+    when it holds none; read once per set of stored files, so an upload takes effect at once)."""
     try:
-        return rules_for_year(year, rules_folder())
+        return rules_in_use(store, year)
     except Exception:  # no rules file in force that year: nothing to compare with
         return None
 
 
-def _rules_check(dataset: Dataset, year: int) -> RatingCheck | None:
-    rules = _rules(year)
+def _rules_check(store: Store, dataset: Dataset, year: int) -> RatingCheck | None:
+    rules = _rules(store, year)
     return None if rules is None else check_ratings(dataset, rules, year)
 
 
@@ -359,14 +358,14 @@ def _rating(check: RatingCheck | None, unit: str) -> dict[str, str]:
 SUMMARY = ("Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép")
 
 
-_SUMMARIES: dict[tuple[str, int, int, int], tuple[CriteriaSet, pd.DataFrame]] = {}
+_SUMMARIES: dict[tuple[Any, ...], tuple[CriteriaSet, pd.DataFrame]] = {}
 
 
 def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
     """Unit-level figures of every approved unit of `year` (score, first rank, rating as given and
     the highest the rules allow), computed once per state of the approved reports, plan and year."""
     base = _baseline(store)
-    key = (str(store.engine.url), base.stamp, id(criteria), year)
+    key = (str(store.engine.url), base.stamp, id(criteria), year, rules_signature(store))
     with _CACHE_LOCK:
         hit = _SUMMARIES.get(key)
     if hit is not None and hit[0] is criteria:  # the same plan object, not one that reused its id
@@ -378,7 +377,7 @@ def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
         first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
         table = first.rename(columns={"ma_to_chuc": "Mã", "tong_diem": "Tổng điểm", "thu_hang": "Thứ hạng"})
         table["Mã"] = table["Mã"].astype(str)
-        check = _rules_check(dataset, year)
+        check = _rules_check(store, dataset, year)
         if check is not None:
             units = check.units[["ma_to_chuc", "xep_loai", "muc_cao_nhat"]].astype(str)
             units.columns = ["Mã", "Tự xếp loại", "Mức cao nhất được phép"]
