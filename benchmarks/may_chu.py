@@ -52,7 +52,7 @@ def prepare(url: str) -> None:
     from scoring.input.dataset import validate_dataset
     from scoring.plans.bundled import sample_folder
     from scoring.store import Store, connect
-    from scoring.store.service import SYSTEM
+    from scoring.store.accounts import SYSTEM
 
     store = Store(connect(url))
     dataset, _ = validate_dataset(sample_folder())

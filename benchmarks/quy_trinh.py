@@ -12,7 +12,11 @@ but the last year of three chi bộ, and times what the pages do, warm (the appr
 read) and after another unit's change: a chi bộ's draft scored among the approved reports
 («tính thử») after another chi bộ saves a draft, and after another chi bộ's report is approved; the
 Duyệt board (every unit, unit-level figures) and the approved dataset for the rankings, each after
-an approved report is replaced. It prints wall times, the after-change / warm ratios, how the cached
+an approved report is replaced; and what the Xếp hạng page reads (`scoring.store.scoped`: the year's unit and member
+rankings scored on every unit, cut to the reader): the first call, a cached hit, another reader's
+cut, warm (every unit's figures kept, the reader's cut made again) and after an approved report of
+the year is replaced; the Khen thưởng page (rating check and shortlist) warm and after that change.
+It prints wall times, the after-change / warm ratios, how the cached
 baseline was updated (full rebuilds, incremental updates) and peak RSS.
 """
 
@@ -58,10 +62,10 @@ def task(size: int, backend: str, years: list[int]) -> dict[str, Any]:
     import scoring
     from scoring.outputs.writers import write_tables
     from scoring.sample.generate import generate
-    from scoring.store import Store, connect
+    from scoring.store import Store, connect, scoped
+    from scoring.store.accounts import SYSTEM
     from scoring.store.assemble import approved_dataset
     from scoring.store.baseline import counts
-    from scoring.store.service import SYSTEM
     from scoring.store.submission import check_submission
     from scoring.store.workflow import assess, overview, submissions_from_dataset
 
@@ -106,9 +110,40 @@ def task(size: int, backend: str, years: list[int]) -> dict[str, Any]:
     _, board_after = _timed(lambda: overview(store, SYSTEM, year, criteria))
     steps.append(counts())
     _, assembled_warm = _timed(lambda: approved_dataset(store, SYSTEM))
+    admin = store.create_account(SYSTEM, "quantri", "mat-khau-dai", "quan_tri")
+    board = store.create_account(
+        SYSTEM,
+        "capuy",
+        "mat-khau-dai",
+        "cap_uy_co_so",
+        str(tree.loc[tree["ma_to_chuc"] == mine, "ma_cap_tren"].iloc[0]),
+    )
+
+    def rankings(actor: object) -> object:
+        """What the Xếp hạng page reads: the year's unit and member rankings, cut to the reader."""
+        data = scoped.scoped_data(store, actor, criteria)  # type: ignore[arg-type]
+        assert data is not None
+        return data.results[year].xep_hang_to_chuc, data.results[year].xep_hang_dang_vien
+
+    def awards(actor: object) -> object:
+        """What the Khen thưởng page reads: the year's rating check and shortlist, cut to the reader."""
+        data = scoped.scoped_data(store, actor, criteria)  # type: ignore[arg-type]
+        assert data is not None
+        return data.rating_report(year), data.shortlist(year)
+
+    _, rankings_first = _timed(lambda: rankings(admin))
+    _, rankings_hit = _timed(lambda: rankings(admin))
+    _, rankings_reader = _timed(lambda: rankings(board))  # another reader, same state: a cut
+    scoped._SCOPED.clear()  # the pages' cuts forgotten, the figures on every unit kept
+    _, rankings_warm = _timed(lambda: rankings(admin))
+    awards(admin)
+    scoped._SCOPED.clear()
+    _, awards_warm = _timed(lambda: awards(admin))
     replaced = next(r for r in loaded if r[1] == year and r[0] not in (mine, other, third) and r[2]["dang_vien"])
     store.import_approved(SYSTEM, [replaced], overwrite=True)  # an approved report replaced
     _, assembled_after = _timed(lambda: approved_dataset(store, SYSTEM))
+    _, rankings_after = _timed(lambda: rankings(admin))
+    _, awards_after = _timed(lambda: awards(admin))
     steps.append(counts())
     started = time.perf_counter()
     version = None
@@ -131,6 +166,13 @@ def task(size: int, backend: str, years: list[int]) -> dict[str, Any]:
         "board_after": board_after,
         "assembled_warm": assembled_warm,
         "assembled_after": assembled_after,
+        "rankings_first": rankings_first,
+        "rankings_hit": rankings_hit,
+        "rankings_reader": rankings_reader,
+        "rankings_warm": rankings_warm,
+        "rankings_after": rankings_after,
+        "awards_warm": awards_warm,
+        "awards_after": awards_after,
         "save": saves,
         "full": made["full"],
         "incremental": made["incremental"],
@@ -175,6 +217,16 @@ def main() -> None:
             f"ghép số liệu {r['assembled_after'] / r['assembled_warm']:.2f}; "
             f"dựng lại toàn bộ {r['full']} lần, cập nhật từng phần {r['incremental']} lần; "
             f"chi bộ có {r['chi_bo_members']} đảng viên",
+        )
+        print(
+            f"{'':>14} trang Xếp hạng (năm cuối, quản trị): lần đầu {r['rankings_first']:.2f} s, "
+            f"đã có {r['rankings_hit'] * 1000:.0f} ms, người đọc khác {r['rankings_reader']:.2f} s, "
+            f"ấm {r['rankings_warm']:.2f} s, sau một báo cáo đã duyệt thay {r['rankings_after']:.2f} s "
+            f"({r['rankings_after'] / r['rankings_warm']:.2f} × ấm)",
+        )
+        print(
+            f"{'':>14} trang Khen thưởng (kiểm tra xếp loại + danh sách đề nghị): ấm {r['awards_warm']:.2f} s, "
+            f"sau đổi {r['awards_after']:.2f} s ({r['awards_after'] / r['awards_warm']:.2f} × ấm)",
             flush=True,
         )
 

@@ -5,12 +5,14 @@ downloadable as XLSX and as a Word document with the letterhead the user fills i
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
 from giao_dien.common import Loaded, caption, criterion_table, loaded, result, sidebar, years
 from scoring.engine.awards import TIE_RULE, Shortlist
 from scoring.engine.rating_report import RatingReport
+from scoring.outputs.display import count_text, screen
 from scoring.outputs.documents import (
     Letterhead,
     shortlist_docx,
@@ -88,27 +90,32 @@ with checked:
     members_over, member_groups = over_quota(report.member_quota)
     collectives_over, collective_groups = over_quota(report.collective_quota)
     columns = st.columns(3)
-    columns[0].metric("Xếp loại không đúng quy định", f"{len(findings):,}".replace(",", "."))
+    columns[0].metric("Xếp loại không đúng quy định", count_text(len(findings)))
     columns[1].metric(
-        "TCCSĐ vượt tỷ lệ xuất sắc (đảng viên)", f"{members_over}/{member_groups}" if member_groups else "—"
+        "TCCSĐ vượt tỷ lệ xuất sắc (đảng viên)",
+        f"{count_text(members_over)}/{count_text(member_groups)}" if member_groups else "—",
     )
-    columns[2].metric("Nhóm vượt tỷ lệ xuất sắc (tập thể)",
-                      f"{collectives_over}/{collective_groups}" if collective_groups else "—")  # fmt: skip
+    columns[2].metric(
+        "Nhóm vượt tỷ lệ xuất sắc (tập thể)",
+        f"{count_text(collectives_over)}/{count_text(collective_groups)}" if collective_groups else "—",
+    )
     counts = report.ratings.counts()
-    st.dataframe(counts.rename(columns={"doi_tuong": "Đối tượng", "ket_luan": "Kết luận", "so_luong": "Số lượng"}),
-                 hide_index=True)  # fmt: skip
-    st.subheader(f"Xếp loại không đúng quy định ({len(findings)})")
+    counted = screen(counts.rename(columns={"doi_tuong": "Đối tượng", "ket_luan": "Kết luận", "so_luong": "Số lượng"}))
+    st.dataframe(counted.frame, hide_index=True, column_config=counted.column_config)
+    st.subheader(f"Xếp loại không đúng quy định ({count_text(len(findings))})")
     if findings.empty:
         st.success("Mọi xếp loại đã nhập đều nằm trong mức quy định cho phép.")
     else:
-        st.dataframe(findings_view(findings), hide_index=True, width="stretch")
+        wrong = screen(findings_view(findings))
+        st.dataframe(wrong.frame, hide_index=True, width="stretch", column_config=wrong.column_config)
     st.subheader("Tỷ lệ hoàn thành xuất sắc nhiệm vụ (không quá 20%)")
     st.caption(report.quota_note)
     for title, table in (("Đảng viên, theo từng TCCSĐ", report.member_quota),
                          ("Tập thể, theo từng nhóm thi đua", report.collective_quota)):  # fmt: skip
         if table is not None and not table.empty:
             st.markdown(f"**{title}**")
-            st.dataframe(quota_view(table), hide_index=True, width="stretch")
+            quota = screen(quota_view(table))
+            st.dataframe(quota.frame, hide_index=True, width="stretch", column_config=quota.column_config)
     st.download_button(
         "Tải kết quả kiểm tra (Excel)",
         _check_file(state.key, year, report),
@@ -126,18 +133,20 @@ with awards:
         for award in chosen.awards:
             rows = chosen.table[chosen.table["khen_thuong"] == award.id]
             picked, missed = rows[rows["de_nghi"]], rows[~rows["de_nghi"]]
-            with st.expander(f"{escape_markdown(award.title)}: {len(picked)} đề nghị, {len(missed)} không đề nghị"):
+            said = f"{count_text(len(picked))} đề nghị, {count_text(len(missed))} không đề nghị"
+            with st.expander(f"{escape_markdown(award.title)}: {said}"):
                 if award.kind == "nam_lien" and year - award.years + 1 < first_year:
                     st.info(f"Dữ liệu có từ năm {first_year}: chưa ai có đủ {award.years} năm để xét đến năm {year}.")
-                st.markdown(f"**Đề nghị ({len(picked)})**")
-                st.dataframe(shortlist_view(picked), hide_index=True, width="stretch")
-                st.markdown(f"**Không đề nghị ({len(missed)}), kèm lý do**")
-                st.dataframe(shortlist_view(missed), hide_index=True, width="stretch")
+                for heading, rows in ((f"Đề nghị ({count_text(len(picked))})", picked),
+                                      (f"Không đề nghị ({count_text(len(missed))}), kèm lý do", missed)):  # fmt: skip
+                    st.markdown(f"**{heading}**")
+                    listed = screen(shortlist_view(rows))
+                    st.dataframe(listed.frame, hide_index=True, width="stretch", column_config=listed.column_config)
         left, right = st.columns(2)
         name = f"danh_sach_khen_thuong_{year}"
         left.download_button("Tải danh sách (Excel)", _shortlist_xlsx(state.key, year, chosen),
                              file_name=f"{name}.xlsx", mime=XLSX_MIME, on_click="ignore")  # fmt: skip
-        right.download_button("Tải danh sách (Word)", shortlist_docx(chosen, head), file_name=f"{name}.docx",
+        right.download_button("Tải danh sách (Word)", partial(shortlist_docx, chosen, head), file_name=f"{name}.docx",
                               mime=DOCX_MIME, on_click="ignore")  # fmt: skip
 with summary:
     if cap_tren is None:
@@ -156,7 +165,7 @@ with summary:
         st.markdown("**Kiểm tra xếp loại theo quy định**")
         st.markdown("\n".join(f"- {escape_markdown(line.strip())}" for line in report.summary()[2:]))
         left, right = st.columns(2)
-        left.download_button("Tải sơ kết (Excel)", so_ket_xlsx(year, targets, report), file_name=f"so_ket_{year}.xlsx",
-                             mime=XLSX_MIME, on_click="ignore")  # fmt: skip
-        right.download_button("Tải sơ kết (Word)", so_ket_docx(year, unit_name, targets, report, head),
+        left.download_button("Tải sơ kết (Excel)", partial(so_ket_xlsx, year, targets, report),
+                             file_name=f"so_ket_{year}.xlsx", mime=XLSX_MIME, on_click="ignore")  # fmt: skip
+        right.download_button("Tải sơ kết (Word)", partial(so_ket_docx, year, unit_name, targets, report, head),
                               file_name=f"so_ket_{year}.docx", mime=DOCX_MIME, on_click="ignore")  # fmt: skip

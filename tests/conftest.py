@@ -25,9 +25,9 @@ def cheap_password_hashes():  # type: ignore[no-untyped-def]
     the same; `test_store` checks the shipped hasher's own parameters once."""
     from argon2 import PasswordHasher
 
-    from scoring.store import service
+    from scoring.store import accounts
 
-    shipped = service._HASHER
-    service._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    shipped = accounts._HASHER
+    accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
-    service._HASHER = shipped
+    accounts._HASHER = shipped

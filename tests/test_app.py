@@ -10,6 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring import Dataset, load_criteria, score
+from scoring.domain.numbers import format_points
+from scoring.outputs.display import criterion_screen
 from scoring.outputs.results import criteria_table
 from scoring.outputs.views import board, cap_tren_choices, org_ranking, scorecard, what_if, with_change
 from tests.conftest import ROOT
@@ -22,12 +24,23 @@ def _year_box(at: AppTest) -> Any:
     return next(box for box in at.sidebar.selectbox if box.label == "Năm")
 
 
-def _with_tasks(raw: pd.DataFrame, submission: tuple[str, int, dict[str, Any]]) -> tuple[str, int, dict[str, Any]]:
+Tasks = dict[tuple[str, str], list[dict[str, str]]]
+
+
+def _tasks(raw: pd.DataFrame) -> Tasks:
+    """The Nhiệm vụ rows of the sample's file by (unit, year), in the file's order, blank cells left out."""
+    tasks: Tasks = {}
+    for row in raw.to_dict("records"):
+        key = (row.pop("ma_to_chuc"), row.pop("nam"))
+        tasks.setdefault(key, []).append({k: v for k, v in row.items() if isinstance(v, str)})
+    return tasks
+
+
+def _with_tasks(tasks: Tasks, submission: tuple[str, int, dict[str, Any]]) -> tuple[str, int, dict[str, Any]]:
     """A report with the unit's Nhiệm vụ rows of the year as the sample's file writes them (the plans
     scored by tasks read them)."""
     unit, year, data = submission
-    mine = raw[(raw["ma_to_chuc"] == unit) & (raw["nam"] == str(year))].drop(columns=["ma_to_chuc", "nam"])
-    rows = [{k: v for k, v in r.items() if isinstance(v, str)} for r in mine.to_dict("records")]
+    rows = tasks.get((unit, str(year)), [])
     return unit, year, {**data, "nhiem_vu": rows} if rows else data
 
 
@@ -35,9 +48,9 @@ def _with_tasks(raw: pd.DataFrame, submission: tuple[str, int, dict[str, Any]]) 
 def demo_database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Iterator[str]:
     """The pages read the database: one filled from the sample (tree, every year approved), opened
     as the demo (an anonymous visitor sees everything, as in the demo the app makes itself)."""
-    from giao_dien import common
+    from giao_dien import access
     from scoring.store import Store, connect
-    from scoring.store.service import SYSTEM
+    from scoring.store.accounts import SYSTEM
     from scoring.store.workflow import submissions_from_dataset
 
     url = f"sqlite:///{tmp_path_factory.mktemp('csdl') / 'thidua.db'}"
@@ -45,11 +58,12 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> 
     store = Store(engine)
     store.import_tree(SYSTEM, sample.to_chuc.astype(object))
     raw = pd.read_csv(ROOT / "data" / "mau" / "nhiem_vu.csv", dtype=str)
-    store.import_approved(SYSTEM, [_with_tasks(raw, s) for s in submissions_from_dataset(sample)])
+    tasks = _tasks(raw)
+    store.import_approved(SYSTEM, [_with_tasks(tasks, s) for s in submissions_from_dataset(sample)])
     engine.dispose()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("THIDUA_DB_URL", url)
-        patch.setattr(common, "is_demo", lambda: True)  # the database is the test's, the mode the demo's
+        patch.setattr(access, "is_demo", lambda: True)  # the database is the test's, the mode the demo's
         yield url
 
 
@@ -114,11 +128,11 @@ def test_scorecard_by_deep_link_shows_every_criterion(sample: Dataset) -> None:
     at = _open(at, "don_vi")
     expected = scorecard(result, ma)
     card = at.dataframe[0].value
-    assert card["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()
-    assert card["Giải thích"].tolist() == expected["Giải thích"].tolist()
+    assert card["Mã tiêu chí"].tolist() == expected["Mã tiêu chí"].tolist()  # kept in the frame, hidden on screen
+    assert card["Giải thích"].tolist() == criterion_screen(expected).frame["Giải thích"].tolist()
     total = result.xep_hang_to_chuc.set_index("ma_to_chuc").loc[ma, "tong_diem"]
     total = total.iloc[0] if hasattr(total, "iloc") else total
-    assert at.metric[0].value == f"{total:.2f}".replace(".", ",")
+    assert at.metric[0].value == format_points(float(total))
     assert len(at.dataframe) == 4  # scorecard, gaps, history, members below
 
 
@@ -143,8 +157,17 @@ def test_criteria_page_and_what_if(app: AppTest, sample: Dataset) -> None:
     said = " ".join(m.value for m in at.markdown)
     assert f"{len(expected)} đơn vị, đảng viên thay đổi kết quả, tổng điểm hoặc thứ hạng." in said
     assert set(shown["Kết quả sau"]) <= {"Đạt", "Chưa đạt", "Không đủ dữ liệu", "Không áp dụng"}
+    named = zip(shown["Mã"], shown["Đơn vị, đảng viên"], strict=True)
+    assert all(both.startswith(f"{ma} — ") for ma, both in named)  # «Mã — Tên», not the bare id
     at.text_input[0].set_value("không phải chỉ tiêu").run()
-    assert at.error and "không đọc được" in at.error[0].value
+    assert at.error and "không dùng được" in at.error[0].value and "không hiểu chỉ tiêu" in at.error[0].value
+    at.text_input[0].set_value("≥ 120%").run()  # a share above 100%: refused, never scored
+    assert at.error and "0% đến 100%" in at.error[0].value
+    at.text_input[0].set_value("≥ 90%").run()
+    at.text_input[1].set_value("mười").run()  # points are a number the Vietnamese way, from 0
+    assert at.error and "Điểm «mười» không dùng được" in at.error[0].value
+    at.text_input[1].set_value("8,5").run()
+    assert not at.error and not at.exception
 
 
 def test_awards_page_shows_the_library_shortlist(app: AppTest, sample: Dataset) -> None:

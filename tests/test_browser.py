@@ -11,12 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,11 +21,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from scoring import Dataset, load_criteria, score
+from scoring.domain.numbers import format_points
 from scoring.domain.text import strip_diacritics
 from scoring.outputs.views import org_ranking, search
 from scoring.store import Store, connect
-from scoring.store.service import SYSTEM
+from scoring.store.accounts import SYSTEM
 from scoring.store.workflow import submissions_from_dataset
+from tests.app_server import streamlit_server, streamlit_servers
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -37,39 +35,11 @@ ADMIN, PASSWORD = "quantri", "mat-khau-dai"
 CHI_BO, OWN_UNIT, OTHER_UNIT = "chibo", "CB001", "CB002"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serve(database_url: str, log: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port with the database `database_url`; its output goes to `log`."""
-    port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "THIDUA_DB_URL": database_url}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-                    time.sleep(0.3)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with streamlit_server(ROOT / "app.py", log, cwd=ROOT, env={"THIDUA_DB_URL": database_url}) as url:
+        yield url
 
 
 def _fill(url: str, sample: Dataset) -> None:
@@ -220,7 +190,7 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     _no_exception(page)
     row = result.xep_hang_to_chuc[result.xep_hang_to_chuc["ma_to_chuc"] == ma].iloc[0]
     metrics = page.locator("[data-testid='stMetricValue']")
-    expect(metrics.nth(0)).to_have_text(f"{row['tong_diem']:.2f}".replace(".", ","))
+    expect(metrics.nth(0)).to_have_text(format_points(float(row["tong_diem"])))  # «86,5», «90»
     met = int((result.ket_qua_so.query("ma == @ma")["trang_thai"].astype(str) == "đạt").sum())
     total = int((result.ket_qua_so["ma"].astype(str) == ma).sum())
     expect(metrics.nth(1)).to_have_text(f"{met}/{total}")
@@ -326,7 +296,8 @@ def postgres_url(sample: Dataset) -> str:
 def test_two_app_processes_on_one_postgresql_share_a_login(
     postgres_url: str, page: Page, context: BrowserContext, tmp_path: Path
 ) -> None:
-    with _serve(postgres_url, tmp_path / "mot.log") as first, _serve(postgres_url, tmp_path / "hai.log") as second:
+    logs, env = [tmp_path / "mot.log", tmp_path / "hai.log"], {"THIDUA_DB_URL": postgres_url}
+    with streamlit_servers(ROOT / "app.py", logs, cwd=ROOT, env=env) as (first, second):  # started together
         page.goto(f"{first}/xep_hang", wait_until="domcontentloaded")
         _log_in(page)
         expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)

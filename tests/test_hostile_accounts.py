@@ -18,9 +18,10 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import event, text, update
 
-from scoring.store import PermissionDenied, Store, StoreError, service
+from scoring.store import PermissionDenied, Store, StoreError, accounts, service
+from scoring.store.accounts import MAX_FAILURES, SYSTEM, Account
 from scoring.store.models import TaiKhoan
-from scoring.store.service import FOUR_EYES_SETTING, MAX_FAILURES, SYSTEM, Account, four_eyes_setting
+from scoring.store.service import FOUR_EYES_SETTING, four_eyes_setting
 from tests import test_store
 from tests.test_store import TREE, payload, who
 
@@ -217,8 +218,8 @@ class CountingHasher(PasswordHasher):
 def test_an_unknown_or_disabled_name_is_checked_against_a_hash_of_the_same_cost(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counting = CountingHasher(service._HASHER)
-    monkeypatch.setattr(service, "_HASHER", counting)
+    counting = CountingHasher(accounts._HASHER)
+    monkeypatch.setattr(accounts, "_HASHER", counting)
     with store.engine.begin() as db:
         db.execute(update(TaiKhoan).where(TaiKhoan.ten_dang_nhap == "chibo_d1").values(bi_khoa=True))
         stored = db.execute(text("SELECT mat_khau_bam FROM tai_khoan WHERE ten_dang_nhap = 'chibo_a'")).scalar_one()
@@ -227,9 +228,9 @@ def test_an_unknown_or_disabled_name_is_checked_against_a_hash_of_the_same_cost(
         with pytest.raises(StoreError, match=r"^Sai tên đăng nhập hoặc mật khẩu\.$"):
             store.authenticate(name, password)
         assert counting.checked == before + 1, name  # one password check each, whether the name exists or not
-    assert extract_parameters(service._dummy_hash()) == extract_parameters(stored)
-    monkeypatch.setattr(service, "_HASHER", PasswordHasher())  # the shipped hasher: the dummy follows it
-    assert extract_parameters(service._dummy_hash()) == PasswordHasher()._parameters
+    assert extract_parameters(accounts._dummy_hash()) == extract_parameters(stored)
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher())  # the shipped hasher: the dummy follows it
+    assert extract_parameters(accounts._dummy_hash()) == PasswordHasher()._parameters
 
 
 def test_a_known_and_an_unknown_name_take_as_long(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +238,7 @@ def test_a_known_and_an_unknown_name_take_as_long(store: Store, monkeypatch: pyt
     by their fastest (load on the machine only adds time). The hash costs 32 MiB here (~50 ms): with the
     tests' cheap hasher (~0.03 ms) a login is all database time, so a name not verified at all would
     pass too — the test above checks with that hasher that every name is verified once."""
-    monkeypatch.setattr(service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=32 * 1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=32 * 1024, parallelism=1))
     known = [f"co_that_{i}" for i in range(2)]
     for name in known:
         store.create_account(SYSTEM, name, "mat-khau-dai", "xem")
@@ -260,8 +261,8 @@ def test_a_known_and_an_unknown_name_take_as_long(store: Store, monkeypatch: pyt
 
 
 def test_forty_concurrent_guesses_check_at_most_five_passwords(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    counting = CountingHasher(service._HASHER)
-    monkeypatch.setattr(service, "_HASHER", counting)
+    counting = CountingHasher(accounts._HASHER)
+    monkeypatch.setattr(accounts, "_HASHER", counting)
     answers: list[str] = []
     start = threading.Barrier(40)
 

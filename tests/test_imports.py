@@ -17,8 +17,8 @@ from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.plans.bundled import default_plan
 from scoring.plans.yaml_source import CriteriaError
 from scoring.store import PermissionDenied, Store, StoreError, imports, plan_files
+from scoring.store.accounts import SYSTEM
 from scoring.store.models import LanNhap, LanNhapPhienBan, NhatKy
-from scoring.store.service import SYSTEM
 from scoring.store.submission import submission_frames, submission_tasks
 from tests import test_store
 from tests.test_store import TREE, payload, who

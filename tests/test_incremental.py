@@ -21,9 +21,10 @@ from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.sample.generate import generate
 from scoring.store import Store, connect
 from scoring.store import baseline as cache
+from scoring.store.accounts import SYSTEM
 from scoring.store.assemble import approved_dataset
+from scoring.store.errors import StoreError
 from scoring.store.models import BaoCao
-from scoring.store.service import SYSTEM, StoreError
 from scoring.store.workflow import submissions_from_dataset
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("THIDUA_TEST_PG_URL") else [])
@@ -122,14 +123,27 @@ def _altered(data: dict[str, Any], year: int, rng: random.Random) -> dict[str, A
     return {"don_vi": unit, "dang_vien": members, **({"nhiem_vu": tasks} if tasks else {})}
 
 
+_SENDABLE: list[tuple[pd.DataFrame, set[tuple[str, int]]]] = []  # a stored tree, (unit, year) of the reports it takes
+
+
+def _sendable(store: Store, sample: Dataset) -> list[tuple[str, int, dict[str, Any]]]:
+    """The sample's reports that pass the checks of a sent report against the stored tree, in their order.
+    Each check validates a whole report, so the verdicts are kept for a tree equal to this one (every
+    test stores the sample's tree, on either backend)."""
+    from scoring.store.submission import check_submission
+
+    tree, reports = store.tree(), submissions_from_dataset(sample)
+    verdicts = next((kept for seen, kept in _SENDABLE if seen.equals(tree)), None)
+    if verdicts is None:
+        verdicts = {(u, y) for u, y, data in reports if check_submission(tree, u, y, data).ok}
+        _SENDABLE.append((tree, verdicts))
+    return [r for r in reports if (r[0], r[1]) in verdicts]
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_changes_keep_the_cache_equal_to_a_full_rebuild(store: Store, sample: Dataset, seed: int) -> None:
     rng = random.Random(seed)
-    reports = submissions_from_dataset(sample)
-    tree = store.tree()
-    from scoring.store.submission import check_submission
-
-    ok = [_with_tasks(r, rng) for r in reports if check_submission(tree, r[0], r[1], r[2]).ok]
+    ok = [_with_tasks(r, rng) for r in _sendable(store, sample)]
     rng.shuffle(ok)
     held, loaded = ok[:12], ok[12:]
     store.import_approved(SYSTEM, loaded)
@@ -250,3 +264,64 @@ def test_the_first_and_last_nhiem_vu_rows_are_spliced_as_a_rebuild_reads_them(st
     assert without is not None and without.nhiem_vu.empty
     _same(without, _rebuilt(store))
     assert cache.counts()["incremental"] >= 2
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as text, rows sorted: the same figures whatever the row order."""
+    text = frame.astype(str)
+    return text.sort_values(list(text.columns), kind="stable").reset_index(drop=True)
+
+
+def _same_figures(kept: Any, fresh: Any) -> None:
+    assert kept.years == fresh.years
+    for year in fresh.years:
+        for name in ("ket_qua_tieu_chi", "ket_qua_to_chuc", "xep_hang_to_chuc", "xep_hang_dang_vien", "tong_diem"):
+            got, want = getattr(kept.results[year], name), getattr(fresh.results[year], name)
+            pd.testing.assert_frame_equal(_canonical(got), _canonical(want), obj=f"{name} {year}")
+        got_r, want_r = kept.rating_report(year).ratings, fresh.rating_report(year).ratings
+        pd.testing.assert_frame_equal(_canonical(got_r.members), _canonical(want_r.members), obj=f"members {year}")
+        pd.testing.assert_frame_equal(_canonical(got_r.units), _canonical(want_r.units), obj=f"units {year}")
+        if fresh.criteria.awards:
+            got_s, want_s = kept.shortlist(year).table, fresh.shortlist(year).table
+            pd.testing.assert_frame_equal(_canonical(got_s), _canonical(want_s), obj=f"shortlist {year}")
+
+
+def test_the_ranking_figures_after_a_change_rescore_that_year_and_later_only(
+    store: Store, sample: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an approved report of the last year changes, the pages' figures (scores, rating check,
+    shortlist) of the earlier years are kept and only that year is scored again; after a change of
+    the first year, every year is. Either way they equal figures computed from scratch."""
+    from scoring import load_criteria
+    from scoring.plans.bundled import default_plan
+    from scoring.store import figures, scoped
+
+    criteria = load_criteria(default_plan())
+    reports = _sendable(store, sample)
+    store.import_approved(SYSTEM, reports)
+    admin = store.current_account(type(SYSTEM)("quantri", "quan_tri"))
+    scoped.clear_cache()
+    first = scoped.scoped_data(store, admin, criteria)
+    assert first is not None
+    _same_figures(first, first)  # every year's figures computed (a page reads them as it needs them)
+    scored: list[int] = []
+    real = figures.score
+
+    def counted(dataset: Dataset, plan: Any, year: int) -> Any:
+        scored.append(year)
+        return real(dataset, plan, year)
+
+    monkeypatch.setattr(figures, "score", counted)
+    rng = random.Random(3)
+    for year, expected in ((YEARS[-1], [YEARS[-1]]), (YEARS[0], YEARS)):
+        unit, _, data = next(r for r in reports if r[1] == year and r[2].get("dang_vien"))
+        store.import_approved(SYSTEM, [(unit, year, _altered(data, year, rng))], overwrite=True)
+        scored.clear()
+        kept = scoped.scoped_data(store, admin, criteria)
+        assert kept is not None
+        _same_figures(kept, kept)
+        assert sorted(scored) == expected
+        scoped.clear_cache()  # from scratch: the approved reports read again, every year scored
+        fresh = scoped.scoped_data(store, admin, criteria)
+        assert fresh is not None
+        _same_figures(kept, fresh)

@@ -16,7 +16,7 @@ from scoring import Dataset, score
 from scoring.outputs.views import board, cap_tren_choices
 from scoring.plans.bundled import default_plan, rules_folder
 from scoring.store import Store, connect, plan_files
-from scoring.store.service import SYSTEM
+from scoring.store.accounts import SYSTEM
 from tests import test_store
 from tests.conftest import ROOT
 from tests.test_store import payload, who
@@ -82,7 +82,7 @@ def test_an_uploaded_rules_file_is_the_one_an_assessment_uses(store: Store) -> N
 @pytest.fixture
 def demo_database(tmp_path: Path, sample: Dataset) -> Iterator[str]:
     """The sample in a database (every year approved), opened as the demo."""
-    from giao_dien import common
+    from giao_dien import access
     from scoring.store.workflow import submissions_from_dataset
 
     url = f"sqlite:///{tmp_path / 'thidua.db'}"
@@ -93,7 +93,7 @@ def demo_database(tmp_path: Path, sample: Dataset) -> Iterator[str]:
     engine.dispose()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("THIDUA_DB_URL", url)
-        patch.setattr(common, "is_demo", lambda: True)
+        patch.setattr(access, "is_demo", lambda: True)
         yield url
 
 

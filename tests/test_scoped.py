@@ -10,8 +10,8 @@ import pytest
 
 from scoring import load_criteria
 from scoring.store import Store
+from scoring.store.accounts import SYSTEM
 from scoring.store.scoped import HIDDEN_LEADER, ScopedData, check_target, clear_cache, scoped_data
-from scoring.store.service import SYSTEM
 from tests.conftest import ROOT
 from tests.test_store import payload, sqlite_template, store, who  # noqa: F401  (fixtures)
 
@@ -38,6 +38,7 @@ def _frames(data: ScopedData) -> list[pd.DataFrame]:
     for year in data.years:
         report = data.rating_report(year)
         frames += [report.ratings.members, report.ratings.units, report.ratings.findings]
+        frames += [q for q in (report.member_quota, report.collective_quota) if q is not None]
     return frames
 
 
@@ -118,3 +119,54 @@ def test_a_deep_link_outside_the_scope_is_refused_and_logged(filled: Store) -> N
     refused = log[(log["hanh_dong"] == "xem_phieu_diem") & ~log["duoc_phep"].astype(bool)]
     assert set(refused["tai_khoan"]) == {"chibo_a", "xem"}
     assert set(refused["doi_tuong"]) == {"D1"}
+
+
+def test_every_unit_figure_is_computed_once_per_state_for_all_readers(
+    filled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four readers, one scoring, one rating check and one shortlist per year: a new reader costs a
+    cut. A change of an approved report of the last year computes that year's again, once (the
+    earlier years' are kept: they read that year and the ones before it only)."""
+    from scoring.store import figures
+
+    calls = {"score": 0, "rating_report": 0, "shortlist": 0}
+
+    def counted(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(figures, name)
+
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(figures, name, counted(name))
+    for user in ("quantri", "xem", "capuy_d", "chibo_a"):
+        data = scoped_data(filled, who(user, filled), CRITERIA)
+        assert data is not None
+        assert len(_frames(data)) > 10  # every year's tables and rating check read
+        assert all(data.shortlist(year) is not None for year in data.years)
+    years = 2
+    assert calls == {"score": years, "rating_report": years, "shortlist": years * bool(CRITERIA.awards)}
+    filled.import_approved(SYSTEM, [("D2", YEAR, payload("D2"))])
+    for user in ("quantri", "chibo_a"):
+        data = scoped_data(filled, who(user, filled), CRITERIA)
+        assert data is not None and YEAR not in data.completeness
+        assert len(_frames(data)) > 10
+    assert calls["score"] == years + 1 and calls["rating_report"] == years + 1
+
+
+def test_a_page_pays_only_for_what_it_reads(filled: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Xếp hạng page reads one year's ranking: no other year is scored, no rating check or
+    shortlist is computed."""
+    from scoring.store import figures
+
+    called: list[str] = []
+    for name in ("score", "rating_report", "shortlist"):
+        real = getattr(figures, name)
+        monkeypatch.setattr(figures, name, lambda *a, _n=name, _r=real, **k: called.append(_n) or _r(*a, **k))
+    data = scoped_data(filled, who("quantri", filled), CRITERIA)
+    assert data is not None and not called
+    assert not data.results[YEAR].xep_hang_to_chuc.empty
+    assert called == ["score"]

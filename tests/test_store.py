@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from scoring.store import Account, PermissionDenied, StaleVersion, Store, StoreError, connect
+from scoring.store.accounts import SYSTEM
 from scoring.store.models import BaoCao, BaoCaoPhienBan, Base
-from scoring.store.service import SYSTEM
 
 TREE = pd.DataFrame(
     [
@@ -531,7 +531,7 @@ def test_an_uploaded_sheet_gives_the_units_rows_or_every_error_with_its_row(tmp_
 
 
 def test_repeated_wrong_passwords_make_the_name_wait(store: Store) -> None:
-    from scoring.store.service import MAX_FAILURES
+    from scoring.store.accounts import MAX_FAILURES
 
     for _ in range(MAX_FAILURES):
         with pytest.raises(StoreError, match="Sai tên đăng nhập hoặc mật khẩu"):
@@ -564,21 +564,21 @@ def test_a_login_that_crashes_while_checking_the_password_still_counts(
     in the middle cannot be used to guess without counting."""
     from argon2 import PasswordHasher
 
-    from scoring.store import service
+    from scoring.store import accounts
 
     class Crashing(PasswordHasher):
         def verify(self, *_args: object) -> bool:  # type: ignore[override]
             raise OSError("mất điện")
 
-    monkeypatch.setattr(service, "_HASHER", Crashing(time_cost=1, memory_cost=8, parallelism=1))
-    for _ in range(service.MAX_FAILURES):
+    monkeypatch.setattr(accounts, "_HASHER", Crashing(time_cost=1, memory_cost=8, parallelism=1))
+    for _ in range(accounts.MAX_FAILURES):
         with pytest.raises(OSError):
             store.authenticate("chibo_a", "doan-mo-mat-khau")
     monkeypatch.undo()
     with pytest.raises(StoreError, match="thử lại sau 15 phút"):
         store.authenticate("chibo_a", "mat-khau-dai")
     log = store.audit(SYSTEM)
-    assert (log["ghi_chu"] == "đang kiểm tra").sum() == service.MAX_FAILURES
+    assert (log["ghi_chu"] == "đang kiểm tra").sum() == accounts.MAX_FAILURES
 
 
 @pytest.mark.parametrize(
@@ -643,8 +643,8 @@ def test_what_changed_between_two_versions() -> None:
 def test_the_shipped_password_hasher_is_argon2id_at_its_default_cost() -> None:
     from argon2 import PasswordHasher, Type
 
-    from scoring.store import service
+    from scoring.store import accounts
 
-    shipped = service.PasswordHasher()  # what _HASHER is outside the tests (conftest lowers its cost)
+    shipped = accounts.PasswordHasher()  # what _HASHER is outside the tests (conftest lowers its cost)
     assert shipped.type is Type.ID and shipped.time_cost >= PasswordHasher().time_cost >= 2
     assert shipped.memory_cost >= 19 * 1024  # at least the OWASP minimum (19 MiB)

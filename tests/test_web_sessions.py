@@ -13,11 +13,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,13 +30,14 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from scoring.store import Store, StoreError, connect
+from scoring.store.accounts import SYSTEM
 from scoring.store.db import MIGRATIONS, alembic_config
 from scoring.store.models import Base, NhatKy, PhienDangNhap, TaiKhoan
-from scoring.store.service import SYSTEM
 from scoring.store.sessions import close_session, idle_minutes, open_session, session_account, token_hash
 from scoring.web import SESSION_COOKIE, account_from_cookies, login_link, login_url, login_web, safe_next
 from scoring.web.guard import LoginRequired
 from scoring.web.site import Site, once
+from tests.app_server import streamlit_server
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-dai"
@@ -519,12 +515,6 @@ st.markdown("Năm: " + st.query_params.get("nam", "không có"))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
 def test_streamlit_st_app_keeps_the_login_across_reloads_and_tabs(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -535,60 +525,37 @@ def test_streamlit_st_app_keeps_the_login_across_reloads_and_tabs(tmp_path: Path
     setup.engine.dispose()
     (tmp_path / "khoi_dong.py").write_text(LAUNCHER, encoding="utf-8")
     (tmp_path / "trang.py").write_text(PAGE, encoding="utf-8")
-    port, log = _free_port(), tmp_path / "streamlit.log"
-    env = {
-        **os.environ,
-        "THIDUA_DB_URL": database,
-        "PYTHONPATH": str(ROOT),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "khoi_dong.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-            cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT,
+    env = {"THIDUA_DB_URL": database, "PYTHONPATH": str(ROOT)}
+    log, options = tmp_path / "streamlit.log", ["--server.fileWatcherType", "none"]
+    with (
+        streamlit_server("khoi_dong.py", log, cwd=tmp_path, env=env, options=options, start_timeout=25) as url,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
         )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 25
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-                    time.sleep(0.2)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True,
-                    args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-                )  # fmt: skip
-                context = browser.new_context(locale="vi-VN")
-                page = context.new_page()
-                page.goto(f"{url}/?nam=2024", wait_until="domcontentloaded")  # a deep link, before logging in
-                assert page.url == f"{url}/dang-nhap?next=/%3Fnam%3D2024"
-                expect(page.get_by_text("Máy chủ kiểm thử")).to_be_visible()
-                page.get_by_label("Tên đăng nhập").fill("quantri")
-                page.get_by_label("Mật khẩu").fill(PASSWORD)
-                page.get_by_role("button", name="Đăng nhập").click()
-                expect(page.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
-                assert page.url == f"{url}/?nam=2024"
-                assert SESSION_COOKIE not in page.evaluate("document.cookie")  # HttpOnly: no script reads it
+        context = browser.new_context(locale="vi-VN")
+        page = context.new_page()
+        page.goto(f"{url}/?nam=2024", wait_until="domcontentloaded")  # a deep link, before logging in
+        assert page.url == f"{url}/dang-nhap?next=/%3Fnam%3D2024"
+        expect(page.get_by_text("Máy chủ kiểm thử")).to_be_visible()
+        page.get_by_label("Tên đăng nhập").fill("quantri")
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
+        assert page.url == f"{url}/?nam=2024"
+        assert SESSION_COOKIE not in page.evaluate("document.cookie")  # HttpOnly: no script reads it
 
-                page.reload()
-                expect(page.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
-                tab = context.new_page()  # a new tab, straight to an address
-                tab.goto(f"{url}/?nam=2023", wait_until="domcontentloaded")
-                expect(tab.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
-                expect(tab.get_by_text("Năm: 2023")).to_be_visible()
+        page.reload()
+        expect(page.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
+        tab = context.new_page()  # a new tab, straight to an address
+        tab.goto(f"{url}/?nam=2023", wait_until="domcontentloaded")
+        expect(tab.get_by_text("Tài khoản: quantri")).to_be_visible(timeout=20_000)
+        expect(tab.get_by_text("Năm: 2023")).to_be_visible()
 
-                tab.goto(f"{url}/dang-xuat", wait_until="domcontentloaded")
-                expect(tab.get_by_text("Đã đăng xuất.")).to_be_visible()
-                page.reload(wait_until="domcontentloaded")
-                assert "/dang-nhap?next=/" in page.url
-                browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        tab.goto(f"{url}/dang-xuat", wait_until="domcontentloaded")
+        expect(tab.get_by_text("Đã đăng xuất.")).to_be_visible()
+        page.reload(wait_until="domcontentloaded")
+        assert "/dang-nhap?next=/" in page.url
+        browser.close()

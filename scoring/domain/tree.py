@@ -49,3 +49,16 @@ def ancestor_where(parent: np.ndarray, mask: np.ndarray) -> np.ndarray:
         result = np.where(hit, current, result)
         current = _up(parent, current)
     return result
+
+
+def ancestors_of(parent: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Boolean mask of every organisation above one with `mask` true (not the masked ones themselves,
+    unless one lies above another); one whole-array step per tree level."""
+    above = np.zeros(len(parent), dtype=bool)
+    current = _up(parent, np.flatnonzero(mask))
+    while len(current):
+        current = np.unique(current[current >= 0])
+        current = current[~above[current]]  # stop where a branch is already walked (and on cycles)
+        above[current] = True
+        current = _up(parent, current)
+    return above

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.domain.codes import LOAI_HINH, TCCSD_LEVELS
+from scoring.domain.numbers import format_number, format_percent
 from scoring.engine.rating import RatingCheck, check_ratings
 from scoring.input.dataset import Dataset
 from scoring.plans.bundled import rules_folder
@@ -47,11 +48,11 @@ def _quota_table(
             table[f"ty_le_{key}"] = np.where(base > 0, best / np.where(base > 0, base, 1), np.nan)
         table[f"duoc_phep_{key}"] = _allowed(base, share, rounding)
         table[f"dat_{key}"] = best <= table[f"duoc_phep_{key}"].to_numpy()
-    table["cach_doc_htt"] = READINGS["htt"].format(share=f"{share:.0%}")
-    table["cach_doc_htt_htxs"] = READINGS["htt_htxs"].format(share=f"{share:.0%}")
+    table["cach_doc_htt"] = READINGS["htt"].format(share=format_percent(share))
+    table["cach_doc_htt_htxs"] = READINGS["htt_htxs"].format(share=format_percent(share))
     table["lam_tron"] = ROUNDING_TEXT[rounding]
     if chosen is not None:
-        table["cach_doc_ap_dung"] = READINGS[chosen].format(share=f"{share:.0%}")
+        table["cach_doc_ap_dung"] = READINGS[chosen].format(share=format_percent(share))
         table["dat"] = table[f"dat_{chosen}"]
     return table
 
@@ -83,7 +84,8 @@ def collective_quota(
     dataset: Dataset, year: int, share: float = 0.20, rounding: str = "xuong", chosen: str | None = None
 ) -> pd.DataFrame:
     """Per emulation group of organisations with similar functions: TCCSĐ of the same loại hình under
-    the same cấp trên; chi bộ trực thuộc of the same đảng bộ cơ sở. Counts of the entered ratings."""
+    the same cấp trên; chi bộ trực thuộc of the same đảng bộ cơ sở. Counts of the entered ratings;
+    `ma_to_chuc` is the organisation the group is under (what a reader's scope is checked against)."""
     units = dataset.don_vi_nam
     this_year = (units["nam"] == year).to_numpy(dtype=bool, na_value=False)
     org = units["ma_to_chuc"].cat.codes.to_numpy()[this_year]
@@ -114,7 +116,11 @@ def collective_quota(
         first[codes[::-1]] = rows[::-1]  # a row of each group, for its name
         detail = loai_label[org[first]] + " — " if prefix.startswith("TCCSĐ") else ""
         keys = pd.DataFrame(
-            {"nhom": prefix + detail + names[owner[first]], "so_to_chuc": np.bincount(codes, minlength=len(uniques))}
+            {
+                "ma_to_chuc": np.asarray(dataset.org_ids, dtype=object)[owner[first]],  # whose group it is
+                "nhom": prefix + detail + names[owner[first]],
+                "so_to_chuc": np.bincount(codes, minlength=len(uniques)),
+            }
         )
         frames.append(_quota_table(keys, best, good, share, rounding, chosen))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -159,7 +165,8 @@ class RatingReport:
         counts = self.ratings.counts()
         for who in ("Tổ chức", "Đảng viên"):
             part = counts[counts["doi_tuong"] == who]
-            said = ", ".join(f"{r.ket_luan}: {r.so_luong:,}".replace(",", ".") for r in part.itertuples())
+            shown = format_number(part["so_luong"].to_numpy(dtype=float), 0)
+            said = ", ".join(f"{k}: {n}" for k, n in zip(part["ket_luan"], shown, strict=True))
             lines.append(f"  {who}: {said}")
         quotas = (("Đảng viên (theo TCCSĐ)", self.member_quota), ("Tập thể (theo nhóm)", self.collective_quota))
         for name, table in quotas:
@@ -176,9 +183,14 @@ class RatingReport:
 
 
 def rating_report(
-    dataset: Dataset, year: int, rules: RuleSet | None = None, folder: Path | None = None
+    dataset: Dataset,
+    year: int,
+    rules: RuleSet | None = None,
+    folder: Path | None = None,
+    check: RatingCheck | None = None,
 ) -> RatingReport:
-    """The rules in force in `year` (from `folder` unless given) applied to the year's ratings."""
+    """The rules in force in `year` (from `folder` unless given) applied to the year's ratings
+    (`check`: those ratings already checked under `rules`, kept)."""
     rules = rules or rules_for_year(year, folder or rules_folder())
     quota = rules.quota
     members = collectives = None
@@ -186,7 +198,8 @@ def rating_report(
         members = member_quota(dataset, year, quota.share, quota.rounding, quota.reading)
     if quota is not None and quota.collectives is not None:
         collectives = collective_quota(dataset, year, quota.share, quota.rounding, quota.reading)
-    return RatingReport(year, rules, check_ratings(dataset, rules, year), members, collectives)
+    checked = check if check is not None else check_ratings(dataset, rules, year)
+    return RatingReport(year, rules, checked, members, collectives)
 
 
 __all__ = ["ROUNDINGS", "RatingReport", "collective_quota", "member_quota", "rating_report"]

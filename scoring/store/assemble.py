@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.input.report import ValidationReport
+from scoring.store.accounts import Account
 from scoring.store.baseline import SOURCE, baseline
 from scoring.store.models import BaoCao
-from scoring.store.service import Account, Store
+from scoring.store.service import Store
 from scoring.store.submission import submission_frames
 
 

@@ -23,8 +23,8 @@ from sqlalchemy import types as sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from scoring.store.db import writer
+from scoring.store.errors import StoreError
 from scoring.store.models import Base
-from scoring.store.service import StoreError
 
 #: parents before children (foreign keys)
 TABLE_NAMES = (

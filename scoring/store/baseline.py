@@ -49,6 +49,7 @@ SOURCE = "Báo cáo đã duyệt"
 MAX_DATABASES = 2
 GAP_SECONDS = 120.0  # how long an id missing below the newest is looked for (an uncommitted transaction)
 GAP_WINDOW = 1000  # on a full rebuild, the recent ids looked at for ones not yet committed
+HISTORY = 16  # the earlier states a baseline says the changed years since
 
 _STAMPS = itertools.count(1)
 
@@ -63,6 +64,16 @@ class Baseline:
     dataset: Dataset | None
     report: ValidationReport
     stamp: int = field(default_factory=lambda: next(_STAMPS))
+    #: (stamp of an earlier state, the years whose approved reports changed since), newest first, for
+    #: the last `HISTORY` updates; empty after a full rebuild. What is computed from a year and the
+    #: years before it only (scores, rating checks, shortlists) stays valid for the years before them.
+    history: tuple[tuple[int, frozenset[int]], ...] = ()
+
+    def changed_since(self, stamp: int) -> frozenset[int] | None:
+        """The years changed since the state `stamp` (None: unknown — not among the last updates)."""
+        if stamp == self.stamp:
+            return frozenset()
+        return dict(self.history).get(stamp)
 
 
 @dataclass
@@ -247,7 +258,9 @@ def _splice(base: Baseline, changed: list[tuple[str, int, str, dict[str, Any]]])
         source=SOURCE,
         nhiem_vu=_joined(old.nhiem_vu[keep_tasks], None if fresh is None else fresh.nhiem_vu),
     )
-    return Baseline(reports, base.tree, dataset, base.report)
+    years = frozenset(drop)
+    history = ((base.stamp, years), *((stamp, since | years) for stamp, since in base.history))
+    return Baseline(reports, base.tree, dataset, base.report, history=history[:HISTORY])
 
 
 def _lineages(tree: pd.DataFrame, units: set[str]) -> pd.DataFrame:

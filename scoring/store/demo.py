@@ -57,7 +57,8 @@ def app_database_url(environ: Mapping[str, str] | None = None) -> str:
 def _fill(url: str) -> None:
     """The sample's tree, every year approved, the demo accounts, into an empty database."""
     from scoring.input.dataset import validate_dataset
-    from scoring.store.service import SYSTEM, Store
+    from scoring.store.accounts import SYSTEM
+    from scoring.store.service import Store
     from scoring.store.workflow import submissions_from_dataset
 
     dataset, report = validate_dataset(SAMPLE)

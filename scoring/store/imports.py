@@ -34,16 +34,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from scoring.input.dataset import Dataset
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, NHIEM_VU
+from scoring.outputs.workflow_views import cell_text, moment
+from scoring.store.accounts import Account, _Refused
+from scoring.store.errors import PermissionDenied, StaleVersion, StoreError
 from scoring.store.models import BaoCao, BaoCaoPhienBan, LanNhap, LanNhapPhienBan, TaiKhoan, ToChuc
-from scoring.store.service import (
-    TREE_COLUMNS,
-    Account,
-    PermissionDenied,
-    StaleVersion,
-    Store,
-    StoreError,
-    _Refused,
-)
+from scoring.store.service import TREE_COLUMNS, Store
 from scoring.store.submission import member_id
 from scoring.store.workflow import json_value, submissions_from_dataset
 
@@ -112,7 +107,7 @@ class _Diff:
     unit_changes: list[tuple[str, Any, Any]]
     members: int  # members added, removed or changed
     tasks: int
-    examples: list[tuple[str, Any, Any]]  # (column as shown, before, after)
+    examples: list[tuple[str, Any, Any, str]]  # (column as shown, before, after, the field)
 
     @property
     def changed(self) -> bool:
@@ -121,7 +116,7 @@ class _Diff:
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> _Diff:
     units = _row_changes(dict(before.get("don_vi") or {}), dict(after.get("don_vi") or {}))
-    examples = [(_TITLES["don_vi"].get(k, k), b, a) for k, b, a in units]
+    examples = [(_TITLES["don_vi"].get(k, k), b, a, k) for k, b, a in units]
     counts = {}
     for part, key, what in (("dang_vien", "ma_dang_vien", "Đảng viên"), ("nhiem_vu", "ma_nhiem_vu", "Nhiệm vụ")):
         old, new = _keyed(list(before.get(part) or []), key), _keyed(list(after.get(part) or []), key)
@@ -129,12 +124,12 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> _Diff:
         for k in list(old) + [k for k in new if k not in old]:
             if k not in new or k not in old:
                 changed += 1
-                examples.append((f"{what} {k}", "có" if k in old else "—", "có" if k in new else "—"))
+                examples.append((f"{what} {k}", "có" if k in old else "—", "có" if k in new else "—", ""))
                 continue
             rows = _row_changes(old[k], new[k])
             if rows:
                 changed += 1
-                examples += [(f"{what} {k}: {_TITLES[part].get(c, c)}", b, a) for c, b, a in rows]
+                examples += [(f"{what} {k}: {_TITLES[part].get(c, c)}", b, a, c) for c, b, a in rows]
         counts[part] = changed
     return _Diff(units, counts["dang_vien"], counts["nhiem_vu"], examples)
 
@@ -209,7 +204,8 @@ class Preview:
                 + "."
             )
             for e in y.examples:
-                lines.append(f"  {e['ma_to_chuc']} «{e['ten_to_chuc']}» — {e['cot']}: {e['truoc']} → {e['sau']}")
+                where = f"  {e['ma_to_chuc']} «{e['ten_to_chuc']}» — {e['cot']}"
+                lines.append(f"{where}: {e['doc_truoc']} → {e['doc_sau']}")
         return "\n".join(lines)
 
     def tree_table(self) -> pd.DataFrame:
@@ -242,8 +238,8 @@ class Preview:
 
     def examples_table(self) -> pd.DataFrame:
         rows = [
-            {"Năm": y.year, "Mã": e["ma_to_chuc"], "Tên": e["ten_to_chuc"], "Cột": e["cot"], "Trước": e["truoc"],
-             "Sau": e["sau"]}
+            {"Năm": y.year, "Mã": e["ma_to_chuc"], "Tên": e["ten_to_chuc"], "Cột": e["cot"], "Trước": e["doc_truoc"],
+             "Sau": e["doc_sau"]}
             for y in self.years
             for e in y.examples
         ]  # fmt: skip
@@ -319,10 +315,11 @@ def _plan(db: Connection, dataset: Dataset, years: list[int]) -> Preview:
         seen.units_changed += bool(diff.unit_changes)
         seen.members_changed += diff.members
         seen.tasks_changed += diff.tasks
-        for column, before, after in diff.examples[: max(0, EXAMPLES - len(seen.examples))]:
-            seen.examples.append(
+        for column, before, after, field_name in diff.examples[: max(0, EXAMPLES - len(seen.examples))]:
+            seen.examples.append(  # the values as stored, and as people read them («86,5», a rating's words)
                 {"ma_to_chuc": unit, "ten_to_chuc": names.get(unit, unit), "cot": column, "truoc": _shown(before),
-                 "sau": _shown(after)}
+                 "sau": _shown(after), "doc_truoc": cell_text(field_name, before),
+                 "doc_sau": cell_text(field_name, after)}
             )  # fmt: skip
     for unit, year in sorted(set(existing) - set(reports)):
         by_year[year].absent.append(unit)
@@ -455,7 +452,8 @@ def undo(store: Store, actor: Account, batch_id: int) -> int:
         if batch is None:
             raise StoreError(f"Không có lần nhập {batch_id}.")
         if batch.hoan_tac_luc is not None:
-            raise StoreError(f"Lần nhập {batch_id} đã được hoàn tác ({batch.hoan_tac_boi}, {batch.hoan_tac_luc}).")
+            when = moment(batch.hoan_tac_luc)
+            raise StoreError(f"Lần nhập {batch_id} đã được hoàn tác ({batch.hoan_tac_boi}, {when}).")
         links = db.execute(
             select(LanNhapPhienBan).where(LanNhapPhienBan.lan_nhap_id == batch_id).order_by(LanNhapPhienBan.id)
         ).all()
@@ -516,7 +514,7 @@ def list_imports(store: Store, actor: Account) -> pd.DataFrame:
             {
                 "id": r.id, "luc": r.luc, "boi": r.boi, "ten_tep": r.ten_tep, "nam": ", ".join(map(str, r.nam)),
                 **{k: r.so_lieu.get(k, 0) for k in ("bao_cao_moi", "bao_cao_thay_doi", "khong_doi")},
-                "hoan_tac": f"{r.hoan_tac_boi} ({r.hoan_tac_luc:%d/%m/%Y %H:%M})" if r.hoan_tac_luc else "",
+                "hoan_tac": f"{r.hoan_tac_boi} ({moment(r.hoan_tac_luc)})" if r.hoan_tac_luc else "",
             }
             for r in rows
         ],

@@ -33,9 +33,11 @@ from scoring.plans.loader import check_criteria, load_criteria
 from scoring.plans.model import CriteriaSet
 from scoring.plans.rating_rules import RulesError, RuleSet, check_rules, rules_for_year
 from scoring.plans.yaml_source import CriteriaError, Problem
+from scoring.store.accounts import SYSTEM, Account
 from scoring.store.db import writer
+from scoring.store.errors import StoreError
 from scoring.store.models import TepCauHinh
-from scoring.store.service import SYSTEM, Account, Store, StoreError
+from scoring.store.service import Store
 
 KINDS = {"tieu_chi": "Tệp tiêu chí", "quy_dinh": "Quy định xếp loại"}
 ACTION = "tai_tep_cau_hinh"
@@ -234,13 +236,11 @@ def rules_in_use(store: Store, year: int) -> RuleSet:
     folder only when the database holds none); RulesError, as `rules_for_year`, when none or several are.
     Read once per year and set of stored files: a new upload takes effect at once."""
     signature = rules_signature(store)
-    if not signature:
-        return rules_for_year(year, rules_folder())
     key = (signature, year)
     with _LOCK:
         hit = _RULES.get(key)
     if hit is None:
-        hit = _rules_from_db(store, signature, year)
+        hit = _rules_from_db(store, signature, year) if signature else _bundled_rules(year)
         with _LOCK:
             if len(_RULES) > 64:
                 _RULES.clear()
@@ -248,6 +248,14 @@ def rules_in_use(store: Store, year: int) -> RuleSet:
     if isinstance(hit, RulesError):
         raise hit
     return hit
+
+
+def _bundled_rules(year: int) -> RuleSet | RulesError:
+    """The bundled rules file in force in `year` (installed with the package: read once per process)."""
+    try:
+        return rules_for_year(year, rules_folder())
+    except RulesError as error:
+        return error
 
 
 def _rules_from_db(store: Store, signature: tuple[tuple[str, str], ...], year: int) -> RuleSet | RulesError:

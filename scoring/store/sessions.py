@@ -29,9 +29,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from scoring.store.accounts import Account
 from scoring.store.db import writer
+from scoring.store.errors import StoreError
 from scoring.store.models import NhatKy, PhienDangNhap, TaiKhoan
-from scoring.store.service import Account, Store, StoreError
+from scoring.store.service import Store
 
 #: minutes without any request after which a session ends
 IDLE_SETTING, DEFAULT_IDLE_MINUTES = "THIDUA_PHIEN_PHUT", 30.0

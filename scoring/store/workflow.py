@@ -5,7 +5,8 @@ the rating the rules allow, its members), never another unit's member data.
 - `submissions_from_dataset`: the figures of a dataset (past years kept in files) as submissions.
 - `read_upload`: a unit's rows of the filled template (Đơn vị năm and, for a chi bộ, Đảng viên),
   checked and typed with the same messages (sheet, row, column) as any upload.
-- `starting_point`: what the form opens with (the saved draft, else last year's member list).
+- `starting_point`: what the form opens with (the saved draft, else last year's member list);
+  `previous_report`: last year's report, whole, to start from; `opening_year`: the year a page opens on.
 - `assess`: the draft scored against every approved submission of the other units (cached per
   database and updated by the reports that change: `scoring.store.baseline`), reduced to what the
   unit may see: a member already in another unit's approved report is named by the draft's own row
@@ -36,14 +37,17 @@ from scoring.input.dataset import Dataset
 from scoring.input.readers import RawTable, read_workbook_tables
 from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, UNIT_FIELDS
+from scoring.outputs.display import named
 from scoring.outputs.views import gaps, scorecard
 from scoring.outputs.workflow_views import changes, member_table
 from scoring.plans.model import CriteriaSet
 from scoring.plans.rating_rules import RuleSet
+from scoring.store.accounts import Account
 from scoring.store.baseline import Baseline, baseline, validated
+from scoring.store.figures import figures
 from scoring.store.models import BaoCao
 from scoring.store.plan_files import rules_in_use, rules_signature
-from scoring.store.service import NOT_SUBMITTED, Account, Store
+from scoring.store.service import NOT_SUBMITTED, Store, Submission
 from scoring.store.submission import check_submission, member_id, shared_members
 
 #: carried from last year's member list into a new year's form (who the members are, not how they did)
@@ -172,20 +176,50 @@ def starting_point(store: Store, actor: Account, unit: str, year: int) -> tuple[
     current = store.get(actor, unit, year)
     if current is not None:
         return current.du_lieu, f"Phiên bản {current.phien_ban} ({current.trang_thai_label}) đã lưu."
+    previous = previous_report(store, actor, unit, year, members=True)
+    if previous is not None:
+        members = [{k: m[k] for k in CARRIED if k in m} for m in previous.du_lieu["dang_vien"]]
+        return {"don_vi": {}, "dang_vien": members}, (
+            f"Chưa có báo cáo năm {year}: danh sách đảng viên lấy từ báo cáo năm {previous.nam} "
+            f"(«{previous.trang_thai_label}»); "
+            "hãy nhập xếp loại và số liệu của năm nay."
+        )
+    return {"don_vi": {}, "dang_vien": []}, f"Chưa có báo cáo năm {year}: nhập số liệu của đơn vị."
+
+
+def previous_report(store: Store, actor: Account, unit: str, year: int, members: bool = False) -> Submission | None:
+    """The unit's latest report of a year before `year` that holds figures (with `members`, a member
+    list), whatever its state; read with the actor's access (refused outside its scope)."""
     with store.engine.connect() as db:
         years = sorted(
             db.scalars(select(BaoCao.nam).where(BaoCao.ma_to_chuc == unit, BaoCao.nam < year)).all(), reverse=True
         )
     for before in years:
-        previous = store.get(actor, unit, before)
-        if previous is not None and previous.du_lieu.get("dang_vien"):
-            members = [{k: m[k] for k in CARRIED if k in m} for m in previous.du_lieu["dang_vien"]]
-            return {"don_vi": {}, "dang_vien": members}, (
-                f"Chưa có báo cáo năm {year}: danh sách đảng viên lấy từ báo cáo năm {before} "
-                f"(«{previous.trang_thai_label}»); "
-                "hãy nhập xếp loại và số liệu của năm nay."
-            )
-    return {"don_vi": {}, "dang_vien": []}, f"Chưa có báo cáo năm {year}: nhập số liệu của đơn vị."
+        found = store.get(actor, unit, before)
+        if found is not None and (found.du_lieu.get("dang_vien") or (not members and found.du_lieu.get("don_vi"))):
+            return found
+    return None
+
+
+def opening_year(store: Store, actor: Account, unit: str | None = None) -> int | None:
+    """The year a workflow page opens on: the latest with something to see. For `unit` (Tự đánh giá),
+    the latest year it has a report of; without (Duyệt), the latest year a report waits for the actor's
+    review, else the latest year a unit it follows has a report of. Failing those, the latest year with
+    an approved report in the database; None when it holds no report. (Which years have reports is not
+    member data: the Duyệt board shows every state to every role.)"""
+    with store.engine.connect() as db:
+        reports = db.execute(select(BaoCao.ma_to_chuc, BaoCao.nam, BaoCao.trang_thai)).all()
+    if unit is not None:
+        chosen = [[r.nam for r in reports if r.ma_to_chuc == unit]]
+    else:
+        waiting = set(store.reviewable(actor))
+        followed = set(store.names()) if actor.vai_tro in ("quan_tri", "xem") else store.scope(actor)
+        chosen = [
+            [r.nam for r in reports if r.ma_to_chuc in waiting and r.trang_thai == "da_gui"],
+            [r.nam for r in reports if r.ma_to_chuc in followed],
+        ]
+    chosen.append([r.nam for r in reports if r.trang_thai == "da_duyet"])
+    return next((max(years) for years in chosen if years), None)
 
 
 # --- scoring a draft against the approved submissions ------------------------------------------
@@ -310,6 +344,8 @@ def assess(
     orgs = result.xep_hang_to_chuc
     mine = orgs[orgs["ma_to_chuc"] == unit]
     ranks = gaps(result, unit)
+    tree = base.tree  # names of organisations are not member data: the group's leader by code and name
+    ranks["Điển hình của nhóm"] = named(ranks["Điển hình của nhóm"], tree["ma_to_chuc"], tree["ten_to_chuc"])
     sizes = _group_sizes(result)
     ranks.insert(2, "Số đơn vị trong nhóm", mine["nhom_thi_dua"].astype(str).map(sizes).to_numpy())
     out.ranks = ranks
@@ -364,21 +400,20 @@ _SUMMARIES: dict[tuple[Any, ...], tuple[CriteriaSet, pd.DataFrame]] = {}
 def _summary(store: Store, year: int, criteria: CriteriaSet) -> pd.DataFrame:
     """Unit-level figures of every approved unit of `year` (score, first rank, rating as given and
     the highest the rules allow), computed once per state of the approved reports, plan and year."""
-    base = _baseline(store)
-    key = (str(store.engine.url), base.stamp, id(criteria), year, rules_signature(store))
+    shared = figures(store)  # the rankings' figures of this state: one scoring for both pages
+    key = (str(store.engine.url), shared.stamp, id(criteria), year, rules_signature(store))
     with _CACHE_LOCK:
         hit = _SUMMARIES.get(key)
     if hit is not None and hit[0] is criteria:  # the same plan object, not one that reused its id
         return hit[1]
     table = pd.DataFrame(columns=["Mã", *SUMMARY])
-    dataset = base.dataset if any(y == year for _, y in base.reports) else None
-    if dataset is not None:
-        result = score(dataset, criteria, year)
-        first = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
+    if shared.dataset is not None and year in shared.approved:
+        result = shared.score(criteria, year)  # this year's ranks (no rank change: last year not scored)
+        first = result.org_ranks.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
         table = first.rename(columns={"ma_to_chuc": "Mã", "tong_diem": "Tổng điểm", "thu_hang": "Thứ hạng"})
         table["Mã"] = table["Mã"].astype(str)
-        check = _rules_check(store, dataset, year)
-        if check is not None:
+        check = shared.rating_check(store, year)
+        if not isinstance(check, Exception):
             units = check.units[["ma_to_chuc", "xep_loai", "muc_cao_nhat"]].astype(str)
             units.columns = ["Mã", "Tự xếp loại", "Mức cao nhất được phép"]
             table = table.merge(units, on="Mã", how="left")
@@ -414,7 +449,9 @@ __all__ = [
     "changes",
     "clean",
     "holds_members",
+    "opening_year",
     "overview",
+    "previous_report",
     "read_upload",
     "starting_point",
     "submissions_from_dataset",
