@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from giao_dien.common import demo_banner, require_login
+from giao_dien.access import PAGE_TITLE, demo_banner, require_login
 from giao_dien.errors import run_page
 
 st.set_page_config(page_title="Thi đua Hai chân – Ba mũi", layout="wide")
@@ -51,6 +51,7 @@ class _Guarded:
 
     @staticmethod
     def run() -> None:
+        st.session_state[PAGE_TITLE] = page.title  # a refusal is logged by the page's title
         require_login()
         demo_banner()
         page.run()

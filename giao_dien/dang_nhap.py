@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from giao_dien.common import account, account_box, login_form, logout_href, store
+from giao_dien.access import account, account_box, login_form, logout_href, store
 from scoring.outputs.safe_text import escape_markdown
 from scoring.store import StoreError
-from scoring.store.service import MIN_PASSWORD
+from scoring.store.accounts import MIN_PASSWORD
 from scoring.web import login_link
 
 st.title("Tài khoản")

@@ -4,13 +4,21 @@ under it, each with a link to its own scorecard."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import altair as alt
-import pandas as pd
+import numpy as np
 import streamlit as st
 
 from giao_dien.common import caption, criterion_table, loaded, refused, result, results, sidebar
+from scoring.domain.numbers import format_points
+from scoring.outputs.display import (
+    POINTS_FORMAT,
+    TIE_NOTE,
+    VEGA_LOCALE,
+    count_text,
+    named,
+    scorecard_links,
+    screen,
+)
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     below,
@@ -23,6 +31,10 @@ from scoring.outputs.views import (
     scorecard,
     search,
 )
+
+#: the most units and members the picker lists at once (its own box filters as one types; a province's
+#: millions are found through the search box above it)
+LISTED = 20_000
 
 state = loaded()
 year, _ = sidebar()
@@ -38,15 +50,21 @@ if why:  # a unit or member outside the account's scope: said, and logged by the
     st.stop()
 typed = st.text_input("Tìm tổ chức hoặc đảng viên theo tên hoặc mã (không cần dấu)", key="tim_don_vi")
 if typed.strip():
-    names = pd.DataFrame({"ma": list(choices), "ten": list(choices.values())})
-    kept = set(search(names, typed, ["ma", "ten"])["ma"])
-    choices = {k: v for k, v in choices.items() if k in kept or k == wanted}
-    st.caption(f"{len(kept)} kết quả; chọn trong danh sách dưới đây.")
+    found = search(choices.reset_index(), typed, ["ma", "ten"])["ma"]
+    st.caption(f"{count_text(len(found))} kết quả; chọn trong danh sách dưới đây.")
+    choices = choices[choices.index.isin(found) | (choices.index == wanted)]
+if len(choices) > LISTED:  # a list a person can scroll: the first ones, the linked one, and a word on searching
+    st.caption(
+        f"Danh sách dưới đây có {count_text(LISTED)} mục đầu trong {count_text(len(choices))}; gõ tên hoặc mã vào ô "
+        "tìm kiếm để thấy các mục khác."
+    )
+    choices = choices[(np.arange(len(choices)) < LISTED) | (choices.index == wanted)]
+listed = choices.to_dict()
 ma = st.selectbox(
     "Tổ chức hoặc đảng viên",
-    ["", *choices],
-    index=1 + list(choices).index(wanted) if wanted in choices else 0,
-    format_func=lambda k: choices.get(k, "—"),
+    ["", *listed],
+    index=1 + list(listed).index(wanted) if wanted in listed else 0,
+    format_func=lambda k: listed.get(k, "—"),
 )
 if not ma:
     if wanted:
@@ -64,12 +82,16 @@ st.subheader(f"{escape_markdown(name_of(state.dataset, ma))} ({escape_markdown(m
 rank_rows = gaps(now, ma)
 first = rank_rows.iloc[0]
 a, b, c = st.columns(3)
-a.metric("Tổng điểm", f"{first['Tổng điểm']:.2f}".replace(".", ","))
+a.metric("Tổng điểm", format_points(float(first["Tổng điểm"])))
 b.metric("Số tiêu chí đạt", f"{criteria_met(card)}/{len(card)}")
-c.metric("Thứ hạng", f"{int(first['Thứ hạng'])}", help=escape_markdown(first["Nhóm thi đua"]))
+c.metric(
+    "Thứ hạng",
+    f"{int(first['Thứ hạng'])}",
+    help=f"{escape_markdown(first['Nhóm thi đua'])}. {TIE_NOTE}",
+)
 totals = now.tong_diem[now.tong_diem["ma"].astype(str) == ma].iloc[0]
 earned, applicable, scale = (
-    f"{totals[c]:g}".replace(".", ",") for c in ("diem_dat_duoc", "diem_toi_da_ap_dung", "diem_toi_da")
+    format_points(float(totals[c])) for c in ("diem_dat_duoc", "diem_toi_da_ap_dung", "diem_toi_da")
 )
 st.caption(
     f"Đạt {earned} trên {applicable} điểm của các tiêu chí áp dụng, quy về thang {scale} điểm "
@@ -78,7 +100,13 @@ st.caption(
 criterion_table(card)
 
 st.subheader("Khoảng cách tới điển hình")
-st.dataframe(rank_rows, hide_index=True, width="stretch")
+leaders = rank_rows["Điển hình của nhóm"]  # an id: named when the reader may see the leader
+peers = now.xep_hang_to_chuc if kind == "to_chuc" else now.xep_hang_dang_vien  # rows the reader may see
+id_column, name_column = ("ma_to_chuc", "ten_to_chuc") if kind == "to_chuc" else ("ma_dang_vien", "ho_ten")
+gap_rows = rank_rows.assign(**{"Điển hình của nhóm": named(leaders, peers[id_column], peers[name_column])})
+shown = screen(gap_rows, signed=["Thay đổi thứ hạng (+ là tăng)"])
+st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config)
+st.caption(TIE_NOTE)
 
 st.subheader("Qua các năm")
 past = history(results(state), ma)
@@ -87,22 +115,33 @@ if len(past):
         alt.Chart(past)
         .mark_line(point=True)
         .encode(
-            x=alt.X("Năm:O"),
-            y=alt.Y("Tổng điểm:Q", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("Nhóm thi đua:N"),
-            tooltip=["Năm", "Nhóm thi đua", "Tổng điểm", "Thứ hạng", "Số tiêu chí đạt"],
+            x=alt.X("Năm:O", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("Tổng điểm:Q", scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format=POINTS_FORMAT)),
+            color=alt.Color("Nhóm thi đua:N", legend=alt.Legend(orient="bottom", labelLimit=600, columns=1)),
+            tooltip=[
+                "Năm",
+                "Nhóm thi đua",
+                alt.Tooltip("Tổng điểm:Q", format=POINTS_FORMAT),
+                "Thứ hạng",
+                "Số tiêu chí đạt",
+            ],
         )
+        .configure(locale=VEGA_LOCALE)
     )
     st.altair_chart(chart, width="stretch")
-st.dataframe(past, hide_index=True, width="stretch")
+shown = screen(past)
+st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config)
 
 if kind == "to_chuc":
     st.subheader("Tổ chức trực thuộc hoặc đảng viên")
     under = below(now, state.dataset, ma)
-    under.insert(0, "Phiếu điểm", "don_vi?ma=" + under["Mã"].astype(str).map(lambda m: quote(m, safe="")))
+    under.insert(0, "Phiếu điểm", scorecard_links(under["Mã"]))
+    shown = screen(under)
     st.dataframe(
-        under,
+        shown.frame,
         hide_index=True,
         width="stretch",
-        column_config={"Phiếu điểm": st.column_config.LinkColumn("Phiếu điểm", display_text="Xem")},
+        column_config=shown.with_config(
+            **{"Phiếu điểm": st.column_config.LinkColumn("Phiếu điểm", display_text="Xem")}
+        ),
     )

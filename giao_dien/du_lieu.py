@@ -6,23 +6,29 @@ removes. Other accounts see the list of imports (xem) or a note."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from giao_dien.common import TEMPLATE, account, store
+from giao_dien.access import account, account_box, note_refusal, store
+from giao_dien.common import TEMPLATE, upload_box
 from scoring import CriteriaError
 from scoring.input.dataset import Dataset
+from scoring.outputs.display import count_text, screen
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.safe_text import escape_markdown
+from scoring.outputs.workflow_views import imports_view, plan_files_view
 from scoring.plans.rating_rules import KIND as RULES_KIND
 from scoring.store import PermissionDenied, StoreError, imports, plan_files
-from scoring.store.service import Account
+from scoring.store.accounts import Account
 from scoring.store.uploads import Upload, may_import, read_dataset_upload
 
 LIMIT_MB = 50
-IMPORT_COLUMNS = {
-    "id": "Lần", "luc": "Lúc", "boi": "Người nạp", "ten_tep": "Tệp", "nam": "Năm", "bao_cao_moi": "Báo cáo mới",
-    "bao_cao_thay_doi": "Báo cáo thay đổi", "khong_doi": "Không đổi", "hoan_tac": "Đã hoàn tác",
-}  # fmt: skip
+
+
+def _table(frame: pd.DataFrame, plain: tuple[str, ...] = ("Năm",)) -> None:
+    """A table as people read it (`display.screen`): numbers «1.200», years and ids as written, nothing for none."""
+    shown = screen(frame, plain=plain)
+    st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config)
 
 
 def _import_section(actor: Account, checked: Dataset, label: str) -> None:
@@ -44,16 +50,16 @@ def _import_section(actor: Account, checked: Dataset, label: str) -> None:
         if not plan.tree.changed:
             st.caption("Cây tổ chức không đổi.")
         else:
-            st.dataframe(plan.tree_table(), hide_index=True)
+            _table(plan.tree_table())
         if plan.tree.blocked:
             st.error("Tệp bỏ các tổ chức còn báo cáo hoặc tài khoản: " + escape_markdown(
                 ", ".join(f"{c} «{n}»" for c, n in plan.tree.blocked)) + ". Không nạp được.")  # fmt: skip
             return
-        st.dataframe(plan.years_table(), hide_index=True)
+        _table(plan.years_table())
         examples = plan.examples_table()
         if len(examples):
             st.caption("Ví dụ số liệu thay đổi (trước → sau):")
-            st.dataframe(examples, hide_index=True)
+            _table(examples)
         if plan.empty:
             st.info("Cơ sở dữ liệu đã có đúng các số liệu này: không có gì để nạp.")
             return
@@ -64,7 +70,7 @@ def _import_section(actor: Account, checked: Dataset, label: str) -> None:
                 st.error(escape_markdown(error))
                 return
             st.session_state.pop("nap_xem_truoc", None)
-            st.success(f"Đã nạp (lần nhập số {batch.id}): {len(batch.preview.writes)} báo cáo được ghi.")
+            st.success(f"Đã nạp (lần nhập số {batch.id}): {count_text(len(batch.preview.writes))} báo cáo được ghi.")
 
 
 def _plan_kind(content: bytes) -> str:
@@ -85,7 +91,7 @@ def _dataset_section(user: Account, files: list[Upload]) -> None:
     (st.success if report.ok else st.error)(escape_markdown(report.summary()))
     problems = report.display_table()
     if len(problems):
-        st.dataframe(problems, hide_index=True, width="stretch")
+        _table(problems)
     if checked is None:
         st.info("Dữ liệu có lỗi nên chưa nạp được; cơ sở dữ liệu không thay đổi.")
         return
@@ -111,12 +117,23 @@ def _plan_section(user: Account, upload: Upload) -> None:
 def _history(user: Account) -> None:
     st.subheader("Các lần nạp vào cơ sở dữ liệu")
     past = imports.list_imports(store(), user)
-    st.dataframe(past.rename(columns=IMPORT_COLUMNS), hide_index=True)
+    if past.empty:
+        st.caption("Chưa có lần nạp nào.")
+    else:
+        _table(imports_view(past), plain=("Lần",))
     if not may_import(user):
         return
     open_ids = [int(i) for i, undone in zip(past["id"], past["hoan_tac"], strict=True) if not undone]
     if open_ids:
-        chosen = st.selectbox("Lần nhập cần hoàn tác", open_ids, key="hoan_tac_lan")
+        listed = imports_view(past).set_index("Lần")
+        chosen = st.selectbox(
+            "Lần nạp cần hoàn tác",
+            open_ids,
+            key="hoan_tac_lan",
+            format_func=lambda i: (
+                f"Lần {i}: {listed.loc[i, 'Tệp']}, {listed.loc[i, 'Lúc']}, {listed.loc[i, 'Người nạp']}"
+            ),
+        )
         if st.button("Hoàn tác", key="hoan_tac_nut"):
             try:
                 count = imports.undo(store(), user, int(chosen))
@@ -124,14 +141,16 @@ def _history(user: Account) -> None:
             except StoreError as error:
                 st.error(escape_markdown(error))
     st.subheader("Tệp tiêu chí và quy định đang dùng")
-    st.dataframe(plan_files.history(store()), hide_index=True)
+    _table(plan_files_view(plan_files.history(store()), plan_files.KINDS), plain=("Phiên bản",))
 
 
 st.title("Dữ liệu")
 user = account()
+account_box()
 st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
 if user is None or not may_import(user):
     st.info("Chỉ tài khoản quản trị nạp số liệu và tệp tiêu chí vào cơ sở dữ liệu.")
+    note_refusal(user, "Dữ liệu — nạp số liệu, tệp tiêu chí", "chỉ quản trị nạp số liệu và tệp tiêu chí")
     if user is not None and user.vai_tro == "xem":
         _history(user)
     st.stop()
@@ -141,8 +160,8 @@ st.markdown(
     "cần thêm trang «Nhiệm vụ» hoặc tệp `nhiem_vu.csv` (không bắt buộc). Công thức và macro trong tệp Excel không "
     "bao giờ được chạy: chỉ đọc giá trị đã lưu. Số liệu được kiểm tra, xem trước những gì thay đổi, rồi mới nạp."
 )
-data_files = st.file_uploader("Bộ dữ liệu", type=["xlsx", "csv"], accept_multiple_files=True)
-plan_file = st.file_uploader("Tệp tiêu chí hoặc quy định xếp loại (YAML)", type=["yaml", "yml"])
+data_files = upload_box("Bộ dữ liệu", ["xlsx", "csv"], LIMIT_MB, multiple=True)
+plan_file = upload_box("Tệp tiêu chí hoặc quy định xếp loại (YAML)", ["yaml", "yml"], LIMIT_MB)
 too_big = [f.name for f in [*data_files, *([plan_file] if plan_file else [])] if f.size > LIMIT_MB * 2**20]
 if too_big:
     st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB): {escape_markdown(', '.join(too_big))}. Chưa nạp gì.")

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from giao_dien.common import plan_sidebar, require_account, show_assessment, store
+from giao_dien.access import require_account, store
+from giao_dien.assessment import show_assessment
+from giao_dien.common import plan_sidebar
+from scoring.domain.codes import RATING_ORDER
 from scoring.engine.rating import rating_label
+from scoring.outputs.display import TWO_LINE_ROW, count_text, screen
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import LEVEL_LABELS
+from scoring.outputs.workflow_views import history_view, moment, person
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
-from scoring.store.workflow import assess, changes, overview
+from scoring.store.workflow import assess, changes, opening_year, overview
 
 criteria = plan_sidebar()
 user = require_account()
@@ -27,22 +31,20 @@ if notice:
     st.success(escape_markdown(notice))
 
 this_year = date.today().year
-years = list(range(this_year, this_year - 6, -1))
-kept = st.session_state.get("duyet_nam_chon")  # kept outside the widget: other pages do not reset it
-year = int(st.selectbox("Năm", years, index=years.index(kept) if kept in years else 0, key="duyet_nam"))
+# kept outside the widget (other pages do not reset it); at first the latest year with a report waiting
+# for this account, else with a report of a unit it follows — not an empty new year
+opening = st.session_state.get("duyet_nam_chon") or opening_year(db, user) or this_year
+years = sorted({*range(this_year, this_year - 6, -1), opening}, reverse=True)
+year = int(st.selectbox("Năm", years, index=years.index(opening), key="duyet_nam"))
 st.session_state["duyet_nam_chon"] = year
 with st.spinner("Đang tổng hợp…"):
     board = overview(db, user, year, criteria)
 board["Cấp"] = board.pop("cap").map(LEVEL_LABELS)
-for column in ("Tự xếp loại", "Mức cao nhất được phép"):
-    board[column] = board[column].map(lambda c: rating_label(c) if isinstance(c, str) and c else "")
-for column in ("Tổng điểm", "Thứ hạng"):
-    board[column] = board[column].map(lambda v: "" if pd.isna(v) else f"{v:g}".replace(".", ","))
 
 counts = board["Trạng thái"].value_counts()
 cells = st.columns(5)
 for cell, state in zip(cells, [NOT_SUBMITTED, *STATES.values()], strict=True):
-    cell.metric(state, int(counts.get(state, 0)))
+    cell.metric(state, count_text(int(counts.get(state, 0))))  # «1.234»
 
 reviewable = set(db.reviewable(user))
 st.subheader("Các đơn vị" + (" (chỉ xem)" if not reviewable else ""))
@@ -51,7 +53,27 @@ shown = st.radio(
 )
 table = board if shown == "Tất cả" else board[board["Trạng thái"] == shown]
 order = ["Mã", "Tên tổ chức", "Cấp", "Trạng thái", "Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép"]
-st.dataframe(table[order], hide_index=True, width="stretch")
+rating_width = 4 * max(len(rating_label(c)) for c in RATING_ORDER) + 24  # the longest rating, on two lines
+# points «86,5», ranks «3», ratings in words, blank before approval; every column in sight, long names and
+# ratings on two lines
+listed = screen(table[order], ratings=["Tự xếp loại", "Mức cao nhất được phép"])
+st.dataframe(
+    listed.frame,
+    hide_index=True,
+    width="stretch",
+    row_height=TWO_LINE_ROW,
+    height=min(len(listed.frame), 10) * TWO_LINE_ROW + 38,  # ten units in sight, the others a scroll away
+    column_config=listed.with_config(
+        **{
+            "Mã": st.column_config.TextColumn(width=70, pinned=True),  # the unit stays in sight when it scrolls
+            "Tên tổ chức": st.column_config.TextColumn(width=250, pinned=True),
+            "Cấp": st.column_config.TextColumn(width=120),
+            "Trạng thái": st.column_config.TextColumn(width=90),
+            "Tự xếp loại": st.column_config.TextColumn(width=rating_width),
+            "Mức cao nhất được phép": st.column_config.TextColumn(width=rating_width),
+        }
+    ),
+)
 st.caption(
     "Điểm, thứ hạng và xếp loại chỉ hiện với báo cáo đã duyệt; «Mức cao nhất được phép» theo quy định đánh giá, "
     f"xếp loại đang có hiệu lực năm {year} và số liệu đã duyệt. Trang này không có số liệu từng đảng viên."
@@ -80,12 +102,19 @@ if last is not None and last[0] == year and done_by_me != last[1:]:
             + (f" Lý do bạn đã nhập: «{escape_markdown(typed)}»." if typed else "")
         )
 
-st.subheader(f"Báo cáo chờ duyệt ({len(waiting)})")
+st.subheader(f"Báo cáo chờ duyệt ({count_text(len(waiting))})")
 if waiting.empty:
     st.info(f"Năm {year} không có báo cáo nào đang chờ bạn duyệt.")
     st.stop()
 names = dict(zip(waiting["Mã"], waiting["Tên tổ chức"], strict=True))
-unit = st.selectbox("Báo cáo", list(names), format_func=lambda u: f"{names[u]} ({u})", key="duyet_don_vi")
+listed = list(names)
+unit = st.selectbox(
+    "Báo cáo",
+    listed,
+    index=listed.index(user.ma_to_chuc) if user.ma_to_chuc in listed else 0,  # the account's own unit first
+    format_func=lambda u: f"{names[u]} ({u})",
+    key="duyet_don_vi",
+)
 sent = db.get(user, unit, year)
 if sent is None or sent.trang_thai != "da_gui":
     st.warning("Báo cáo này vừa được người khác xử lý: tải lại trang.")
@@ -95,9 +124,8 @@ mine = f"{unit}:{sent.phien_ban}"
 
 with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
-st.caption(
-    f"Phiên bản {sent.phien_ban}, gửi bởi {escape_markdown(sent.cap_nhat_boi)} lúc {sent.cap_nhat_luc:%H:%M %d/%m/%Y}."
-)
+sender = escape_markdown(person(sent.cap_nhat_boi))
+st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sender} lúc {moment(sent.cap_nhat_luc)}.")
 show_assessment(result, year, draft=False)
 sent_before = [v for v in db.versions(user, unit, year) if v.trang_thai == "da_gui" and v.phien_ban < sent.phien_ban]
 if sent_before:  # sent again after a return: what the unit changed since the reviewer last saw it
@@ -131,4 +159,4 @@ with return_col, st.form(f"tra_lai:{mine}"):
             st.rerun()
 
 with st.expander("Lịch sử các phiên bản"):
-    st.dataframe(db.history(user, unit, year), hide_index=True, width="stretch")
+    st.dataframe(history_view(db.history(user, unit, year)), hide_index=True, width="stretch")

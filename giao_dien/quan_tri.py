@@ -10,38 +10,44 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from giao_dien.common import plan_sidebar, require_account, store
+from giao_dien.access import require_account, store
+from giao_dien.common import plan_sidebar
+from scoring.outputs.audit_views import REFUSED, audit_table
+from scoring.outputs.display import WRAPPED_ROW, count_text
 from scoring.outputs.excel import csv_bytes
 from scoring.outputs.safe_text import escape_markdown
+from scoring.outputs.workflow_views import moment
 from scoring.store import ROLES, StoreError
+from scoring.store.accounts import MIN_PASSWORD, PAGE_ACTIONS
 from scoring.store.backup import backup
-from scoring.store.service import ACTIONS, MIN_PASSWORD, STATES
+from scoring.store.service import ACTIONS, STATES
 from scoring.store.sessions import ACTIONS as SESSION_ACTIONS
 
-WORDS = {
-    "trang_thai": "trạng thái", "phien_ban": "phiên bản", "ly_do": "lý do", "vai_tro": "vai trò",
-    "ma_to_chuc": "đơn vị", "so_to_chuc": "số tổ chức", "so_bao_cao": "số báo cáo", "ghi_de": "ghi đè",
-    "bo_qua": "giữ nguyên", "nam": "năm",
-}  # fmt: skip
 
-
-def _readable(value: object) -> str:
-    """An audit value (a small JSON object) as words: «trạng thái: Đã gửi; phiên bản: 2»."""
-    if value is None:
+def _unit(code: object, names: dict[str, tuple[str, str]]) -> str:
+    """«CB001 — Chi bộ Phòng Tổ chức»; blank for an account attached to no unit."""
+    if not isinstance(code, str) or not code:
         return ""
-    if not isinstance(value, dict):
-        return str(value)
-    shown = []
-    for key, item in value.items():
-        text = STATES.get(item, ROLES.get(item, item)) if isinstance(item, str) else item
-        if isinstance(item, list):
-            text = ", ".join(map(str, item))
-        shown.append(f"{WORDS.get(key, key)}: {'—' if text is None else text}")
-    return "; ".join(shown)
+    return f"{code} — {names[code][0]}" if code in names else code
+
+
+def _accounts_table(accounts: pd.DataFrame, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The accounts as the page lists them: Vietnamese headers, the unit by code and name, the date it was
+    made on the office's clock, no empty cell shown as «None»."""
+    return pd.DataFrame(
+        {
+            "Tên đăng nhập": accounts["ten_dang_nhap"].astype(str),
+            "Họ tên": accounts["ho_ten"].fillna("").astype(str),
+            "Vai trò": accounts["vai_tro"].map(lambda r: ROLES.get(r, r)),
+            "Trạng thái": accounts["bi_khoa"].map(lambda locked: "Đã khóa" if locked else "Đang dùng"),
+            "Tạo lúc": accounts["tao_luc"].map(moment),
+            "Đơn vị": accounts["ma_to_chuc"].map(lambda c: _unit(c, names)),  # last: a long name is cut, not a date
+        }
+    )
 
 
 plan_sidebar()
-user = require_account("quan_tri")
+user = require_account("quan_tri", page="Quản trị")
 db = store()
 st.title("Quản trị")
 notice = st.session_state.pop("qt_thong_bao", None)
@@ -52,32 +58,23 @@ tree, people, log, safe = st.tabs(["Cây tổ chức và số liệu", "Tài kho
 with tree:
     names = db.names()
     st.markdown(
-        f"Cơ sở dữ liệu đang có **{len(names)}** tổ chức. Cây tổ chức và số liệu các năm được nạp ở trang "
+        f"Cơ sở dữ liệu đang có **{count_text(len(names))}** tổ chức. Cây tổ chức và số liệu các năm được nạp ở trang "
         "**Dữ liệu**: tệp được kiểm tra, xem trước những gì thay đổi rồi mới nạp, mỗi lần nạp hoàn tác được."
     )
     st.page_link("giao_dien/du_lieu.py", label="Mở trang Dữ liệu", icon=":material/upload_file:")
 
 with people:
     accounts = db.accounts(user)
-    accounts["vai_tro"] = accounts["vai_tro"].map(ROLES)
-    accounts = accounts.fillna("")
-    st.dataframe(
-        accounts.rename(
-            columns={"ten_dang_nhap": "Tên đăng nhập", "vai_tro": "Vai trò", "ma_to_chuc": "Đơn vị", "ho_ten": "Họ tên"}
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    with st.form("qt_tao_tai_khoan", clear_on_submit=True):
+    st.dataframe(_accounts_table(accounts, names), hide_index=True, width="stretch")
+    # no Enter to send (a half-filled form is not sent by accident), and so no «Press Enter to submit form»
+    with st.form("qt_tao_tai_khoan", clear_on_submit=True, enter_to_submit=False):
         st.markdown("**Tạo tài khoản**")
         a, b = st.columns(2)
         username = a.text_input("Tên đăng nhập")
         name = b.text_input("Họ và tên")
         role = a.selectbox("Vai trò", list(ROLES), index=list(ROLES).index("chi_bo"), format_func=lambda r: ROLES[r])
         units = ["", *names]
-        unit = b.selectbox(
-            "Đơn vị (cấp ủy cơ sở, chi bộ)", units, format_func=lambda u: f"{names[u][0]} ({u})" if u else "—"
-        )
+        unit = b.selectbox("Đơn vị (cấp ủy cơ sở, chi bộ)", units, format_func=lambda u: _unit(u, names) or "—")
         password = a.text_input(f"Mật khẩu ban đầu (ít nhất {MIN_PASSWORD} ký tự)", type="password")
         if st.form_submit_button("Tạo tài khoản", type="primary"):
             try:
@@ -87,34 +84,45 @@ with people:
             else:
                 st.session_state["qt_thong_bao"] = f"Đã tạo tài khoản {made.label}."
                 st.rerun()
-    with st.form("qt_dat_lai", clear_on_submit=True):
+    with st.form("qt_dat_lai", clear_on_submit=True, enter_to_submit=False):
         st.markdown("**Đặt lại mật khẩu**")
-        who = st.selectbox("Tài khoản", list(db.accounts(user)["ten_dang_nhap"]))
+        full_names = dict(zip(accounts["ten_dang_nhap"], accounts["ho_ten"].fillna(""), strict=True))
+        who = st.selectbox(  # no account chosen until one is: never one's own password by default
+            "Tài khoản",
+            list(full_names),
+            index=None,
+            placeholder="Chọn tài khoản",
+            format_func=lambda n: f"{n} — {full_names[n]}" if full_names.get(n) else n,
+        )
         new = st.text_input("Mật khẩu mới", type="password")
         if st.form_submit_button("Đặt lại"):
-            try:
-                db.reset_password(user, str(who), new)
-            except StoreError as error:
-                st.error(escape_markdown(error))
+            if who is None:
+                st.error("Chọn tài khoản cần đặt lại mật khẩu.")
             else:
-                st.session_state["qt_thong_bao"] = f"Đã đặt lại mật khẩu của {who}."
-                st.rerun()
+                try:
+                    db.reset_password(user, str(who), new)
+                except StoreError as error:
+                    st.error(escape_markdown(error))
+                else:
+                    st.session_state["qt_thong_bao"] = f"Đã đặt lại mật khẩu của {who}."
+                    st.rerun()
 
 with log:
-    audit = db.audit(user)
-    audit["duoc_phep"] = audit["duoc_phep"].map({True: "Có", False: "Bị từ chối"})
-    labels = {**ACTIONS, **SESSION_ACTIONS}
-    audit["hanh_dong"] = audit["hanh_dong"].map(lambda a: labels.get(a, a))
-    for column in ("truoc", "sau"):
-        audit[column] = audit[column].map(_readable)
-    audit = audit.rename(
-        columns={
-            "luc": "Lúc", "tai_khoan": "Tài khoản", "hanh_dong": "Hành động", "doi_tuong": "Đối tượng",
-            "truoc": "Trước", "sau": "Sau", "duoc_phep": "Được phép", "ghi_chu": "Ghi chú",
-        }
-    )  # fmt: skip
+    audit = audit_table(db.audit(user), {**ACTIONS, **SESSION_ACTIONS, **PAGE_ACTIONS}, {**STATES, **ROLES})
     only_denied = st.checkbox("Chỉ các lần bị từ chối", key="qt_tu_choi")
-    st.dataframe(audit[audit["Được phép"] == "Bị từ chối"] if only_denied else audit, hide_index=True, width="stretch")
+    widths = {  # every column in sight, long details on up to three lines
+        "Lúc": 125, "Tài khoản": 100, "Hành động": 130, "Đối tượng": 120, "Được phép": 80, "Ghi chú": 120,
+        "Trước": 150, "Sau": 215,
+    }  # fmt: skip
+    shown = audit[audit["Được phép"] == REFUSED] if only_denied else audit
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        row_height=WRAPPED_ROW,
+        height=min(len(shown), 10) * WRAPPED_ROW + 38,  # ten lines in sight, the others a scroll away
+        column_config={column: st.column_config.TextColumn(width=w) for column, w in widths.items()},
+    )
     # a login name typed as «=HYPERLINK(…)» (logged when refused) stays text in the spreadsheet
     st.download_button("Tải nhật ký (CSV)", csv_bytes(audit), "nhat_ky.csv", mime="text/csv")
 

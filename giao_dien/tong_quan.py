@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from giao_dien.common import caption, criterion_table, loaded, result, sidebar, years
+from scoring.outputs.display import COUNT_FORMAT, SHARE_FORMAT, VEGA_LOCALE, plan_name
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import (
     RATING_COLOURS,
@@ -25,7 +26,7 @@ if cap_tren is None:
     st.warning("Dữ liệu không có đảng bộ cấp trên cơ sở nào.")
     st.stop()
 
-st.subheader(f"Chỉ tiêu «Hai chân – Ba mũi» năm {year}")
+st.subheader(f"Chỉ tiêu năm {year}: {escape_markdown(plan_name(state.criteria))}")
 table = board(now, previous, cap_tren)
 met = criteria_met(table)
 st.metric("Số chỉ tiêu đạt", f"{met}/{len(table)}")
@@ -38,13 +39,25 @@ chart = (
     alt.Chart(ratings)
     .mark_bar()
     .encode(
-        x=alt.X("Năm:O"),
+        x=alt.X("Năm:O", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format="%"), stack="normalize"),
-        color=alt.Color("Xếp loại:N", scale=alt.Scale(domain=RATING_LEGEND, range=RATING_COLOURS), sort=RATING_LEGEND),
+        color=alt.Color(
+            "Xếp loại:N",
+            scale=alt.Scale(domain=RATING_LEGEND, range=RATING_COLOURS),
+            sort=RATING_LEGEND,
+            legend=alt.Legend(labelLimit=260),
+        ),
         column=alt.Column("Đối tượng:N", title=None),
-        tooltip=["Đối tượng", "Năm", "Xếp loại", "Số lượng", alt.Tooltip("Tỷ lệ:Q", format=".1%")],
+        tooltip=[
+            "Đối tượng",
+            "Năm",
+            "Xếp loại",
+            alt.Tooltip("Số lượng:Q", format=COUNT_FORMAT),
+            alt.Tooltip("Tỷ lệ:Q", format=".1~%"),
+        ],
     )
     .properties(width=220)
+    .configure(locale=VEGA_LOCALE)
 )
 st.altair_chart(chart)
 
@@ -60,15 +73,20 @@ else:
     path = state.scoped.violation_path(cap_tren)
     assert path is not None
     long = path.melt("Năm", var_name="Đường", value_name="Tỷ lệ")
+    lines = list(path.columns[1:])  # the rate, then the plan's path (dashed, as a target is drawn)
+    legend = alt.Legend(orient="bottom", labelLimit=400, symbolType="stroke", symbolStrokeWidth=2)
     line = (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("Năm:O"),
-            y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format=".2%")),
-            color=alt.Color("Đường:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
-            strokeDash=alt.StrokeDash("Đường:N", legend=None),
-            tooltip=["Năm", "Đường", alt.Tooltip("Tỷ lệ:Q", format=".3%")],
+            x=alt.X("Năm:O", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("Tỷ lệ:Q", axis=alt.Axis(format=SHARE_FORMAT)),
+            color=alt.Color("Đường:N", title=None, scale=alt.Scale(domain=lines), legend=legend),
+            strokeDash=alt.StrokeDash(
+                "Đường:N", title=None, scale=alt.Scale(domain=lines, range=[[1, 0], [6, 4]]), legend=legend
+            ),
+            tooltip=["Năm", "Đường", alt.Tooltip("Tỷ lệ:Q", format=".3~%")],
         )
+        .configure(locale=VEGA_LOCALE)
     )
     st.altair_chart(line, width="stretch")

@@ -13,20 +13,43 @@ import json
 from datetime import date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from giao_dien.common import TEMPLATE, criteria_key, plan_sidebar, require_account, show_assessment, store
+from giao_dien.access import require_account, store
+from giao_dien.assessment import show_assessment
+from giao_dien.common import TEMPLATE, criteria_key, plan_sidebar, upload_box
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
+from scoring.outputs.display import count_text, plan_name
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import workbook
+from scoring.outputs.workflow_views import (
+    NUMBER_KINDS,
+    YES_NO,
+    form_sheets,
+    history_view,
+    member_grid,
+    moment,
+    number_cell,
+    person,
+    read_members,
+    read_unit,
+)
 from scoring.store import StaleVersion, StoreError
 from scoring.store.uploads import Upload, read_unit_upload
-from scoring.store.workflow import MEMBER_FIELDS, UNIT_FIELDS, assess, clean, holds_members, starting_point
+from scoring.store.workflow import (
+    MEMBER_FIELDS,
+    UNIT_FIELDS,
+    assess,
+    clean,
+    holds_members,
+    opening_year,
+    previous_report,
+    starting_point,
+)
 
 LIMIT_MB = 50  # as the Dữ liệu page (and the uploader's own limit, .streamlit/config.toml)
-FLAG_TEXT = {None: "—", True: "Có", False: "Không"}
+ROW_PIXELS = 35  # the grid's row height (Streamlit's default)
 
 criteria = plan_sidebar()
 user = require_account("chi_bo", "cap_uy_co_so", "quan_tri")
@@ -48,28 +71,25 @@ if not units:
 names = db.names()
 left, right = st.columns([3, 1])
 chosen = st.session_state.get("nhap:chon", {})  # kept outside the widgets: other pages do not reset it
+# the page opens on the account's own unit and on the latest year it has a report of (else the
+# latest year the database has approved reports of), not on an empty new year
+own = next((u for u in (chosen.get("unit"), user.ma_to_chuc) if u in units), units[0])
 unit = left.selectbox(
-    "Đơn vị",
-    units,
-    index=units.index(chosen["unit"]) if chosen.get("unit") in units else 0,
-    format_func=lambda u: f"{names[u][0]} ({u})",
-    key="td_don_vi",
+    "Đơn vị", units, index=units.index(own), format_func=lambda u: f"{names[u][0]} ({u})", key="td_don_vi"
 )
 this_year = date.today().year
-years = list(range(this_year, this_year - 6, -1))
-year = int(
-    right.selectbox(
-        "Năm đánh giá", years, index=years.index(chosen["year"]) if chosen.get("year") in years else 0, key="td_nam"
-    )
-)
+opening = chosen.get("year") or opening_year(db, user, unit) or this_year
+years = sorted({*range(this_year, this_year - 6, -1), opening}, reverse=True)
+year = int(right.selectbox("Năm đánh giá", years, index=years.index(opening), key="td_nam"))
 st.session_state["nhap:chon"] = {"unit": unit, "year": year}
 level = names[unit][1]
 
 current = db.get(user, unit, year)
 version = current.phien_ban if current else None
 editable = current is None or current.trang_thai in ("nhap", "tra_lai")
+opening_note = st.empty()  # a new form nobody has touched yet shows here how to start (`_start_hint`)
 if current is None:
-    st.info(f"Năm {year}: chưa có báo cáo. Nhập số liệu, xem kết quả tạm tính, rồi lưu nháp hoặc gửi duyệt.")
+    opening_note.info(f"Năm {year}: chưa có báo cáo. Nhập số liệu, xem kết quả tạm tính, rồi lưu nháp hoặc gửi duyệt.")
 elif current.trang_thai == "tra_lai":
     reason = escape_markdown(current.ly_do_tra_lai)
     st.warning(f"Cấp trên đã trả lại báo cáo (phiên bản {current.phien_ban}). Lý do: {reason}")
@@ -78,7 +98,7 @@ elif current.trang_thai == "da_gui":
 elif current.trang_thai == "da_duyet":
     st.success(f"Báo cáo đã được duyệt (phiên bản {current.phien_ban}); số liệu này được dùng để xếp hạng.")
 else:
-    st.caption(f"Bản nháp, phiên bản {current.phien_ban}, lưu bởi {escape_markdown(current.cap_nhat_boi)}.")
+    st.caption(f"Bản nháp, phiên bản {current.phien_ban}, lưu bởi {escape_markdown(person(current.cap_nhat_boi))}.")
 
 # the version the user opened is pinned in the session: if someone saves after it, the page says so
 # and a save is refused by the library (never overwrites); the user's edits stay on screen
@@ -89,11 +109,8 @@ if opened != version and not was_editable:
     st.session_state.pop(f"nhap:{unit}:{year}:{opened}", None)
     opened, was_editable = st.session_state[opened_key] = (version, editable)
 if opened != version:
-    who = (
-        f"{escape_markdown(current.cap_nhat_boi)} lúc {current.cap_nhat_luc:%H:%M %d/%m/%Y}"
-        if current
-        else "người khác"
-    )
+    saver = escape_markdown(person(current.cap_nhat_boi)) if current else ""
+    who = f"{saver} lúc {moment(current.cap_nhat_luc)}" if current else "người khác"
     st.error(
         f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở "
         + ("báo cáo (khi đó chưa lưu lần nào)" if opened is None else f"phiên bản {opened}")
@@ -126,35 +143,24 @@ def _unit_widget(column: ColumnSpec, value: Any, key: str) -> Any:
             label, options, index=options.index(value) if value in options else 0, key=key, disabled=not editable,
             format_func=lambda c: labels.get(c, "—"), help=column.note or None,
         ) or None  # fmt: skip
-    if column.kind is Kind.FLAG:
-        options = [None, True, False]
+    if column.kind is Kind.FLAG:  # blank is «Không», as a blank cell of an uploaded file: no third choice
+        options = [False, True]
         return st.selectbox(
-            label, options, index=options.index(value) if value in options else 0, key=key, disabled=not editable,
-            format_func=lambda v: FLAG_TEXT[v], help=column.note or None,
+            label, options, index=1 if value is True else 0, key=key, disabled=not editable,
+            format_func=lambda v: YES_NO[v], help=column.note or None,
         )  # fmt: skip
-    if column.kind is Kind.COUNT:
-        number = int(value) if isinstance(value, int | float) else None
-        return st.number_input(label, min_value=0, step=1, value=number, key=key, disabled=not editable)
-    if column.kind in (Kind.SCORE, Kind.POINTS):
-        top = 10.0 if column.kind is Kind.SCORE else 100.0
-        number = float(value) if isinstance(value, int | float) else None
-        return st.number_input(
-            label, min_value=0.0, max_value=top, step=0.5, value=number, key=key, disabled=not editable,
-            help=column.note or None,
+    if column.kind in NUMBER_KINDS:  # typed as text, read the Vietnamese way («86,5», «1.200»): the browser's
+        # number box follows its own (often English) locale and reads «86,5» as 865
+        return st.text_input(
+            label, value=number_cell(value), key=key, disabled=not editable,
+            help=" — ".join(x for x in (column.note, f"Cần {column.expected()}.") if x),
         )  # fmt: skip
     return st.text_input(label, value="" if value is None else str(value), key=key, disabled=not editable)
 
 
-def _member_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=[c.name for c in MEMBER_FIELDS])
-    for column in MEMBER_FIELDS:
-        if column.kind is Kind.FLAG:  # a box left empty is «không» (a grid has no third state)
-            frame[column.name] = frame[column.name].astype("boolean").fillna(False).astype(bool)
-        elif column.kind in (Kind.COUNT, Kind.SCORE, Kind.POINTS):
-            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("Float64")
-        else:
-            frame[column.name] = frame[column.name].astype(object)
-    return frame
+def _pixels(texts: list[str], title: str) -> int:
+    """A grid column wide enough for its longest value (and most of its title), in pixels."""
+    return 8 * max(len(t) for t in [*texts, title[:24]]) + 48
 
 
 def _member_config() -> dict[str, Any]:
@@ -163,64 +169,99 @@ def _member_config() -> dict[str, Any]:
         label = column.title + (" *" if column.required else "")
         if column.kind is Kind.CODE and column.vocabulary is not None:
             labels = column.vocabulary.labels
-            config[column.name] = st.column_config.SelectboxColumn(
-                label, options=list(labels), format_func=lambda c, lb=labels: lb.get(c, c)
+            config[column.name] = st.column_config.SelectboxColumn(  # the grid holds labels (`member_grid`)
+                label,
+                options=list(labels.values()),
+                width=_pixels(list(labels.values()), label),
+                help=column.note or None,
             )  # not `required`: the grid would hold a new row back, unsaved, until every such cell is filled
         elif column.kind is Kind.FLAG:
             config[column.name] = st.column_config.CheckboxColumn(label, help=column.note or None)
-        elif column.kind is Kind.COUNT:
-            config[column.name] = st.column_config.NumberColumn(label, min_value=0, step=1)
-        elif column.kind in (Kind.SCORE, Kind.POINTS):
-            config[column.name] = st.column_config.NumberColumn(
-                label, min_value=0, max_value=10 if column.kind is Kind.SCORE else 100, step=0.1
+        elif column.kind in NUMBER_KINDS:  # text read the Vietnamese way, as the unit's fields
+            config[column.name] = st.column_config.TextColumn(
+                label, help=" — ".join(x for x in (column.note, f"Cần {column.expected()}.") if x),
+                width=_pixels([], label),
+            )  # fmt: skip
+        else:  # the member's id and name stay in sight when the grid scrolls sideways
+            config[column.name] = st.column_config.TextColumn(
+                label, width=_pixels([], label) + 40, pinned=column.name in ("ma_dang_vien", "ho_ten")
             )
-        else:
-            config[column.name] = st.column_config.TextColumn(label)
     return config
 
 
+def _start_hint() -> None:
+    """A new year's form nobody has touched yet: what to fill and how to start, not the check's errors."""
+    before = previous_report(db, user, unit, year)
+    st.info(
+        f"Báo cáo năm {year} chưa có số liệu. Chọn **Xếp loại** của đơn vị"
+        + (" và của từng đảng viên (cột «Xếp loại» của bảng)" if holds_members(level) else "")
+        + ", rồi điền các số liệu của năm; số gõ kiểu Việt Nam (86,5; 1.200). Kết quả tạm tính hiện ngay khi bạn "
+        "bắt đầu nhập. Có thể tải tệp Excel đã điền lên ở thẻ «Tải tệp Excel lên»"
+        + (f", hoặc bắt đầu từ số liệu năm {before.nam} rồi sửa những gì đã khác." if before else ".")
+    )
+    a, b, _ = st.columns([2, 1, 2])
+    if before is not None and a.button(f"Bắt đầu từ số liệu năm {before.nam}", key="td_nam_truoc"):
+        origin = f"Số liệu lấy từ báo cáo năm {before.nam} («{before.trang_thai_label}»): sửa cho đúng năm {year}."
+        draft.update(data=before.du_lieu, lan=draft["lan"] + 1, origin=origin, cham=True)
+        draft.pop("current", None)
+        st.rerun()
+    if b.button("Kiểm tra số liệu", key="td_kiem_tra"):
+        draft["cham"] = True
+        st.rerun()
+
+
 def _as_workbook(data: dict[str, Any]) -> bytes:
-    """The figures as the template's two sheets (titles as headers): to fill offline and upload back."""
-    unit_row = {"ma_to_chuc": unit, "nam": year, **data.get("don_vi", {})}
-    sheets = {DON_VI_NAM.title: pd.DataFrame([unit_row]).rename(columns=lambda c: DON_VI_NAM.column(c).title)}
-    if holds_members(level):
-        members = pd.DataFrame(
-            [{**m, "ma_chi_bo": unit, "nam": year} for m in data.get("dang_vien", [])],
-            columns=[c.name for c in DANG_VIEN.columns],
-        )
-        sheets[DANG_VIEN.title] = members.rename(columns=lambda c: DANG_VIEN.column(c).title)
-    return workbook(sheets)
+    """The figures as the template's sheets, titles as headers and values by their labels («Hoàn thành
+    tốt nhiệm vụ», «Có»): to fill offline and upload back (the upload reads the labels)."""
+    return workbook(form_sheets(unit, year, data, holds_members(level)))
 
 
 screen, upload = st.tabs(["Nhập trên màn hình", "Tải tệp Excel lên"])
 with screen:
     st.subheader("Số liệu của đơn vị")
+    if editable:
+        st.caption("Số gõ kiểu Việt Nam: dấu phẩy thập phân, dấu chấm phân cách hàng nghìn — 86,5; 1.200.")
     saved_unit = draft["data"].get("don_vi", {})
-    unit_values: dict[str, Any] = {}
+    typed_unit: dict[str, Any] = {}
     columns = st.columns(3)
     for i, column in enumerate(UNIT_FIELDS):
         with columns[i % 3]:
-            unit_values[column.name] = _unit_widget(column, saved_unit.get(column.name), f"dvn:{stamp}:{column.name}")
-    members: pd.DataFrame | list[dict[str, Any]] = []
+            typed_unit[column.name] = _unit_widget(column, saved_unit.get(column.name), f"dvn:{stamp}:{column.name}")
+    unit_values, unreadable = read_unit(typed_unit)
+    members: list[dict[str, Any]] = []
     if holds_members(level):
         st.subheader("Đảng viên của chi bộ")
         st.caption(
             "Thêm dòng ở cuối bảng, xóa dòng bằng ô chọn đầu dòng; cột có dấu * là bắt buộc (thiếu thì báo lỗi theo "
-            "dòng, tính từ 1); ô đánh dấu để trống là «Không»."
+            "dòng, tính từ 1); ô đánh dấu để trống là «Không»; số gõ kiểu Việt Nam: 8,5; 1.200."
         )
-        members = st.data_editor(
-            _member_frame(draft["data"].get("dang_vien", [])),
+        grid = member_grid(draft["data"].get("dang_vien", []))
+        typed_members = st.data_editor(
+            grid,
             num_rows="dynamic" if editable else "fixed",
             disabled=not editable,
             hide_index=True,
             width="stretch",
+            height=ROW_PIXELS * (len(grid) + (2 if editable else 1)) + 3,  # every row (and the row to add one)
+            placeholder="",
             column_config=_member_config(),
             key=f"dv:{stamp}",
+        )
+        members, unreadable_members = read_members(typed_members)
+        unreadable += unreadable_members
+    if unreadable and editable:
+        st.error(
+            "Chưa đọc được các ô sau (chưa lưu được cho đến khi sửa):\n\n"
+            + "\n".join(f"- {escape_markdown(u.message())}" for u in unreadable)
         )
 
 data = clean(unit_values, members) if editable else (current.du_lieu if current else draft["data"])
 if editable:
     draft["current"] = data
+    # the check's list of errors waits until the user has done something (typed, uploaded, saved or
+    # asked for it): a new, untouched form shows how to start instead of a wall of red
+    if not draft.get("cham") and data != draft.setdefault("ban_dau", data):
+        draft["cham"] = True
 
 with upload:
     st.markdown(
@@ -235,7 +276,7 @@ with upload:
         "Tải số liệu đang nhập (XLSX)", _as_workbook(data), f"tu_danh_gia_{unit}_{year}.xlsx", mime=XLSX_MIME
     )
     if editable:
-        sent = st.file_uploader("Tệp Excel của đơn vị", type=["xlsx"], key=f"tai:{draft_key}")
+        sent = upload_box("Tệp Excel của đơn vị", ["xlsx"], LIMIT_MB, key=f"tai:{draft_key}")
         if sent is not None and sent.file_id != draft["tep"]:
             if sent.size > LIMIT_MB * 2**20:
                 st.error(f"Tệp quá lớn (tối đa {LIMIT_MB} MB). Số liệu đang nhập không thay đổi.")
@@ -251,10 +292,11 @@ with upload:
                     st.dataframe(report.display_table(), hide_index=True, width="stretch")
                 else:
                     origin = f"Số liệu từ tệp {sent.name}."
-                    draft.update(data=read, lan=draft["lan"] + 1, tep=sent.file_id, origin=origin)
+                    draft.update(data=read, lan=draft["lan"] + 1, tep=sent.file_id, origin=origin, cham=True)
                     draft.pop("current", None)
                     st.session_state["td_thong_bao"] = (
-                        f"Đã đọc tệp {sent.name}: {len(read['dang_vien'])} đảng viên. Xem lại rồi lưu nháp hoặc gửi."
+                        f"Đã đọc tệp {sent.name}: {count_text(len(read['dang_vien']))} đảng viên. "
+                        "Xem lại rồi lưu nháp hoặc gửi."
                     )
                     st.rerun()
 
@@ -269,15 +311,24 @@ if cached is None or cached[0] != cache_key:
     st.session_state["nhap:ket_qua"] = cached
 result = cached[1]
 
-st.subheader(f"Kết quả tạm tính năm {year} — {escape_markdown(criteria.title)}")
-show_assessment(result, year, draft=True)
+st.subheader(f"Kết quả tạm tính năm {year} — {escape_markdown(plan_name(criteria))}")
+if current is None and editable and not draft.get("cham"):
+    with opening_note.container():
+        _start_hint()
+    st.caption("Kết quả tạm tính hiện khi bạn bắt đầu nhập số liệu (hoặc bấm «Kiểm tra số liệu»).")
+else:
+    show_assessment(result, year, draft=True)
 
 # --- save and send --------------------------------------------------------------------------------
 if editable:
     a, b, _ = st.columns([1, 1, 3])
     save = a.button("Lưu nháp", key="td_luu")
-    send = b.button("Gửi duyệt", type="primary", key="td_gui", disabled=not result.report.ok)
-    if save or send:
+    send = b.button("Gửi duyệt", type="primary", key="td_gui", disabled=not result.report.ok or bool(unreadable))
+    if (save or send) and unreadable:  # a figure typed but not read is never saved as blank
+        draft["cham"] = True
+        fields = ", ".join(f"«{u.column.title}»" + (f" (dòng {u.row})" if u.row else "") for u in unreadable)
+        st.error(f"Chưa lưu: sửa các ô chưa đọc được thành số trước — {escape_markdown(fields)}.")
+    elif save or send:
         try:
             saved = current
             if current is None or current.du_lieu != data or opened != version:
@@ -302,4 +353,4 @@ if editable:
 
 if current is not None:
     with st.expander("Lịch sử các phiên bản"):
-        st.dataframe(db.history(user, unit, year), hide_index=True, width="stretch")
+        st.dataframe(history_view(db.history(user, unit, year)), hide_index=True, width="stretch")

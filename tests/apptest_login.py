@@ -1,7 +1,7 @@
 """Logging in inside AppTest. AppTest sends no cookies, so a test opens a real session in the database
 (`open_session`, the same call as the login page's) and hands its token to the script through
 st.session_state[TEST_SESSION], which the app reads instead of the cookie only when THIDUA_TEST_PHIEN=1
-is in the environment (`giao_dien.common._cookies`; a browser can set neither)."""
+is in the environment (`giao_dien.access._cookies`; a browser can set neither)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from giao_dien.common import TEST_SESSION, TEST_SESSION_SETTING
+from giao_dien.access import TEST_SESSION, TEST_SESSION_SETTING
 from scoring.store import Store, connect
 from scoring.store.demo import app_database_url
 from scoring.store.models import PhienDangNhap

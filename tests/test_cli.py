@@ -33,8 +33,10 @@ def test_validate_writes_the_full_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(VALID.parent.parent / "broken" / "so_am"), "--xuat", str(out)])
     assert result.exit_code == 1
     report = pd.read_csv(out, encoding="utf-8-sig")
-    assert list(report.columns) == ["Mức độ", "Tệp", "Trang tính", "Dòng", "Cột", "Giá trị", "Vấn đề"]
+    assert list(report.columns) == ["Mức độ", "Tệp", "Trang tính", "Dòng", "Cột", "Giá trị", "Vấn đề", "Mã cột"]
     assert (report["Dòng"] == 6).any()
+    # «Cột» as a person reads it (the file heads it with the code so_quan_chung); «Mã cột» for tools
+    assert report.loc[report["Dòng"] == 6, ["Cột", "Mã cột"]].values.tolist() == [["Số quần chúng", "so_quan_chung"]]
 
 
 @pytest.mark.parametrize(

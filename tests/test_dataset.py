@@ -59,14 +59,21 @@ def test_chi_bo_truc_thuoc_inherits_loai_hinh_through_any_depth() -> None:
     assert pd.isna(by_id["K"])
 
 
-def test_blank_flag_means_no_unless_the_whole_column_is_blank() -> None:
+def test_blank_flag_means_no_even_when_the_whole_column_is_blank() -> None:
+    """The template's own words: a blank yes/no cell is «Không». Only a column the file lacks is not collected."""
     data = load_dataset(VALID)
     members = data.dang_vien.set_index("ma_dang_vien")
     assert members.loc["DV05", "vi_pham"]
     assert not members.loc["DV01", "vi_pham"]
     assert not members.loc["DV06", "quan_triet"]
-    assert data.don_vi_nam["vi_pham_don_vi"].isna().all()  # never filled in: not collected, and said so
-    assert data.report.warnings["van_de"].str.contains("để trống toàn bộ").any()
+    flags = data.don_vi_nam["vi_pham_don_vi"]  # in the file, never filled in: «Không» on every row, and said so
+    assert flags.notna().all() and not flags.any()
+    said = data.report.warnings.set_index("ma_cot")["van_de"]
+    assert said["vi_pham_don_vi"] == (
+        "Cột «Có vi phạm trong cơ quan, đơn vị» để trống toàn bộ: hiểu là «Không» cho mọi dòng. Nếu chưa thu thập "
+        "số liệu này thì xóa cột khỏi tệp: các tiêu chí dùng cột sẽ là «không đủ dữ liệu»."
+    )
+    assert data.dang_vien["tu_khac_phuc"].isna().all()  # not in the file: not collected
 
 
 def test_mien_and_blank_ratings_are_not_rated() -> None:

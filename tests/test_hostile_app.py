@@ -22,7 +22,7 @@ from giao_dien.errors import run_page
 from scoring import Dataset
 from scoring.outputs.safe_text import WORD_JOINER, escape_markdown
 from scoring.store import Account, PermissionDenied, Store, connect
-from scoring.store.service import SYSTEM
+from scoring.store.accounts import SYSTEM
 from scoring.store.uploads import Upload, read_criteria_upload, read_dataset_upload, read_unit_upload
 from scoring.store.workflow import submissions_from_dataset
 from tests.apptest_login import _test_sessions, idle, log_in  # noqa: F401 (a fixture)
@@ -148,8 +148,8 @@ def test_the_query_parameter_is_shown_as_written() -> None:
 def test_unit_and_member_names_are_shown_as_written(
     sample: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from giao_dien import common
-    from scoring.store.service import SYSTEM
+    from giao_dien import access
+    from scoring.store.accounts import SYSTEM
     from scoring.store.workflow import submissions_from_dataset
 
     member = str(sample.dang_vien.loc[(sample.dang_vien["ma_chi_bo"] == UNIT) & (sample.dang_vien["nam"] == YEAR),
@@ -164,7 +164,7 @@ def test_unit_and_member_names_are_shown_as_written(
     store.import_approved(SYSTEM, submissions_from_dataset(hostile))
     store.engine.dispose()
     monkeypatch.setenv("THIDUA_DB_URL", url)
-    monkeypatch.setattr(common, "is_demo", lambda: True)  # read as the demo's visitor: everything
+    monkeypatch.setattr(access, "is_demo", lambda: True)  # read as the demo's visitor: everything
     at = AppTest.from_file(str(ROOT / "ung_dung.py"), default_timeout=180)
     at.query_params["ma"] = UNIT
     at.switch_page("giao_dien/don_vi.py").run()

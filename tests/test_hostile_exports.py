@@ -32,15 +32,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from giao_dien.common import TEST_SESSION_SETTING
+from giao_dien.access import TEST_SESSION_SETTING
 from scoring.cli import app
 from scoring.outputs.excel import csv_bytes
 from scoring.outputs.views import workbook
 from scoring.outputs.writers import write_tables
 from scoring.store import Store, StoreError, connect
+from scoring.store.accounts import SYSTEM
 from scoring.store.backup import TABLE_NAMES, backup, restore
 from scoring.store.models import Base
-from scoring.store.service import SYSTEM
 from tests.apptest_login import log_in
 from tests.conftest import ROOT, VALID
 from tests.hostile.backup_archives import build, members_of

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
 from scoring import load_dataset
-from scoring.input.schema import TABLES
-from scoring.sample.template import write_template
+from scoring.domain.codes import boolean_lookup
+from scoring.domain.text import fold
+from scoring.input.schema import ALL_TABLES, DANG_VIEN, TABLES, Kind
+from scoring.sample.template import LIST_SHEET, LIST_TITLES, write_template
 from tests.conftest import TEMPLATE, VALID
+
+_BOOLEANS = boolean_lookup()
 
 
 def test_committed_template_has_the_sheets_and_headers() -> None:
@@ -53,7 +58,66 @@ def test_filled_template_loads(tmp_path: Path) -> None:
     filled = load_dataset(path)
     expected = load_dataset(VALID)
     pd.testing.assert_frame_equal(filled.to_chuc, expected.to_chuc)
-    pd.testing.assert_frame_equal(filled.dang_vien, expected.dang_vien)
+    # the template has every column: its yes/no columns that hop_le's CSV lacks are there, left blank, so
+    # «Không» on every row (as the guide says), where the CSV without them has them «not collected»
+    absent = [c.name for c in DANG_VIEN.columns if c.kind is Kind.FLAG and c.name not in _csv_columns("dang_vien")]
+    assert absent == ["tu_khac_phuc", "bai_thu_hoach"]
+    assert expected.dang_vien[absent].isna().all().all()
+    assert not filled.dang_vien[absent].any().any() and filled.dang_vien[absent].notna().all().all()
+    pd.testing.assert_frame_equal(filled.dang_vien.drop(columns=absent), expected.dang_vien.drop(columns=absent))
+    said = filled.report.warnings.set_index("ma_cot")["van_de"]
+    assert said["tu_khac_phuc"].startswith("Cột «Tự phát hiện, khắc phục vi phạm» để trống toàn bộ: hiểu là «Không»")
+
+
+def _csv_columns(table: str) -> list[str]:
+    return list(pd.read_csv(VALID / f"{table}.csv", nrows=0).columns)
+
+
+def test_the_lists_sheet_names_its_lists_in_vietnamese_and_the_drop_downs_point_at_them() -> None:
+    """The hidden «Danh mục» sheet: each list under a Vietnamese title (never cap, loai_hinh, co_khong), and
+    every drop-down of every sheet reads the list of its own column, values only (not the title)."""
+    book = openpyxl.load_workbook(TEMPLATE)
+    lists = book[LIST_SHEET]
+    titles = {c.column_letter: c.value for c in lists[1] if c.value}
+    assert list(titles.values()) == [
+        "Cấp tổ chức", "Loại hình", "Xếp loại", "Đối tượng", "Kết quả nhiệm vụ", "Có/Không"
+    ]  # fmt: skip
+    for spec in ALL_TABLES:
+        sheet = book[spec.title]
+        for validation in sheet.data_validations.dataValidation:
+            if validation.type != "list":
+                continue
+            column = spec.columns[openpyxl.utils.column_index_from_string(str(validation.sqref)[0]) - 1]
+            found = re.fullmatch(r"'Danh mục'!\$([A-Z]+)\$2:\$\1\$(\d+)", validation.formula1)
+            assert found is not None, validation.formula1
+            letter, last = found.group(1), int(found.group(2))
+            values = [lists[f"{letter}{row}"].value for row in range(2, last + 1)]
+            if column.vocabulary is not None:
+                assert titles[letter] == LIST_TITLES[column.vocabulary.name]
+                assert values == list(column.vocabulary.labels.values()), column.name
+            else:
+                assert column.kind is Kind.FLAG and titles[letter] == "Có/Không"
+                assert [_BOOLEANS[fold(v)] for v in values] == [True, False]
+            assert lists[f"{letter}{last + 1}"].value is None  # the range ends with the list
+
+
+def test_the_guide_says_what_a_blank_yes_no_cell_means() -> None:
+    guide = " ".join(str(c.value) for row in openpyxl.load_workbook(TEMPLATE)["Hướng dẫn"].iter_rows() for c in row)
+    assert "Ô để trống luôn là «Không», kể cả khi cả cột để trống" in guide
+    assert "xóa hẳn cột đó khỏi trang tính; các tiêu chí dùng cột này khi đó là «không đủ dữ liệu»" in guide
+
+
+def test_the_shipped_template_is_the_one_the_code_writes(tmp_path: Path) -> None:
+    """data/mau_nhap_lieu.xlsx is regenerated (`thidua mau-nhap-lieu`) whenever the template's code changes."""
+    fresh = tmp_path / "mau.xlsx"
+    write_template(fresh)
+    shipped, written = openpyxl.load_workbook(TEMPLATE), openpyxl.load_workbook(fresh)
+    assert shipped.sheetnames == written.sheetnames
+    for name in written.sheetnames:
+        a, b = shipped[name], written[name]
+        assert [[c.value for c in r] for r in a.iter_rows()] == [[c.value for c in r] for r in b.iter_rows()], name
+        rules = [(str(v.sqref), v.type, v.formula1, v.formula2) for v in a.data_validations.dataValidation]
+        assert rules == [(str(v.sqref), v.type, v.formula1, v.formula2) for v in b.data_validations.dataValidation]
 
 
 def test_deadline_and_id_columns_are_text_so_excel_keeps_what_is_typed() -> None:

@@ -22,6 +22,7 @@ from scoring.cases.file import (
     load_case_files,
 )
 from scoring.domain.codes import CAP
+from scoring.domain.numbers import format_number
 from scoring.engine.rating import check_ratings
 from scoring.engine.score import ScoreResult, ScoringError, score
 from scoring.input.dataset import Dataset, dataset_from_frames
@@ -302,7 +303,7 @@ def _close(got: Any, want: float | None, rel: float = 1e-6) -> bool:
 def _number(value: Any) -> str:
     if value is None or pd.isna(value):
         return "trống (không đủ dữ liệu)"
-    return f"{float(value):.10g}".replace(".", ",")
+    return format_number(float(value), 10)
 
 
 def _verdict(met: bool | None) -> str:

@@ -20,6 +20,7 @@ from scoring.cli.app import (
     print_report,
     save_report,
 )
+from scoring.domain.numbers import format_number
 from scoring.input.dataset import validate_dataset
 from scoring.outputs.writers import FORMATS, OutputError, write_tables
 from scoring.plans.model import Task
@@ -118,8 +119,8 @@ def sinh_du_lieu(
     except (OutputError, GenerationError) as exc:
         raise fail_usage(str(exc)) from exc
     elapsed = time.perf_counter() - started
-    counts = ", ".join(f"{name}: {len(frame):,} dòng" for name, frame in tables.items())
-    typer.echo(f"Đã ghi {', '.join(str(f) for f in files)} ({counts}) trong {elapsed:.1f} giây.")
+    counts = ", ".join(f"{name}: {format_number(len(frame))} dòng" for name, frame in tables.items())
+    typer.echo(f"Đã ghi {', '.join(str(f) for f in files)} ({counts}) trong {format_number(elapsed, 1)} giây.")
 
 
 @command("mau-nhap-lieu")

@@ -9,6 +9,7 @@ import typer
 
 from scoring.cases import run as case_runner
 from scoring.cli.app import EXIT_DATA, app, command, fail_usage, print_problems
+from scoring.domain.numbers import format_points
 from scoring.plans.bundled import cases_folder
 from scoring.plans.loader import check_criteria
 
@@ -30,7 +31,7 @@ def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí Y
     years = f"{criteria.from_year}–{criteria.to_year or '…'}"
     typer.echo(f"Văn bản: {criteria.document}; hiệu lực: {years}.")
     for level, chosen in criteria.by_level.items():
-        points = f"{sum(c.points for c in chosen):g}".replace(".", ",")
+        points = format_points(sum(c.points for c in chosen))
         typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {points} điểm")
     if criteria.tasks:  # plans scored from the Nhiệm vụ table: what each unit must report
         typer.echo(f"Nhiệm vụ ({len(criteria.tasks)}), báo trong bảng Nhiệm vụ:")

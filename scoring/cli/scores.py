@@ -23,6 +23,7 @@ from scoring.cli.app import (
     print_problems,
     print_report,
 )
+from scoring.domain.numbers import format_number
 from scoring.input.dataset import Dataset, validate_dataset
 from scoring.plans import bundled
 from scoring.plans.loader import check_criteria
@@ -76,7 +77,7 @@ def score_command(
         raise typer.Exit(EXIT_DATA) from exc
     files = write_result(result, out, member_rows_in_workbook=excel_dang_vien)
     elapsed = time.perf_counter() - started
-    typer.echo(f"Đã chấm năm {year} theo {loaded.label} trong {elapsed:.1f} giây.")
+    typer.echo(f"Đã chấm năm {year} theo {loaded.label} trong {format_number(elapsed, 1)} giây.")
     rows = result.ket_qua_tieu_chi
     top = rows[rows["cap"] == "cap_tren_co_so"]
     summary = top.groupby("ma", sort=True)["dat"].agg(["sum", "size"])

@@ -48,7 +48,7 @@ def tai_khoan_tao(
 ) -> None:
     """Tạo tài khoản (mật khẩu nhập ẩn hai lần, hoặc lấy từ biến môi trường THIDUA_MAT_KHAU)."""
     from scoring.store import StoreError
-    from scoring.store.service import SYSTEM
+    from scoring.store.accounts import SYSTEM
 
     store = _store(csdl)
     try:
@@ -66,7 +66,7 @@ def tai_khoan_dat_lai(
 ) -> None:
     """Đặt lại mật khẩu của một tài khoản."""
     from scoring.store import StoreError
-    from scoring.store.service import SYSTEM
+    from scoring.store.accounts import SYSTEM
 
     store = _store(csdl)
     try:
@@ -80,7 +80,7 @@ def tai_khoan_dat_lai(
 @command("danh-sach", group=accounts_app)
 def tai_khoan_danh_sach(csdl: Annotated[str | None, DB_OPTION] = None) -> None:
     """Liệt kê các tài khoản."""
-    from scoring.store.service import ROLES, SYSTEM
+    from scoring.store.accounts import ROLES, SYSTEM
 
     for row in _store(csdl).accounts(SYSTEM).itertuples(index=False):
         typer.echo(f"{row.ten_dang_nhap}\t{ROLES.get(row.vai_tro, row.vai_tro)}\t{row.ma_to_chuc or ''}\t{row.ho_ten}")
@@ -94,8 +94,8 @@ def nap_to_chuc(
     """Nạp cây tổ chức từ một bộ dữ liệu vào cơ sở dữ liệu (phạm vi của các tài khoản theo đơn vị): một lần
     nhập không có năm nào (in những gì thay đổi, ghi vào danh sách các lần nhập)."""
     from scoring.store import StoreError
+    from scoring.store.accounts import SYSTEM
     from scoring.store.imports import commit
-    from scoring.store.service import SYSTEM
 
     dataset, report = validate_dataset(data)
     if dataset is None:
@@ -130,8 +130,8 @@ def nap_so_lieu(
     thay đổi. Báo cáo mới được nạp; báo cáo đã có mà số liệu khác chỉ được thay (thành phiên bản mới)
     khi có --ghi-de, nếu không thì không nạp gì cả; báo cáo không đổi giữ nguyên."""
     from scoring.store import StoreError
+    from scoring.store.accounts import SYSTEM
     from scoring.store.imports import commit, preview
-    from scoring.store.service import SYSTEM
 
     dataset, report = validate_dataset(data)
     if dataset is None:

@@ -1,6 +1,6 @@
 """Vietnamese explanations, one per (entity, criterion), assembled on whole arrays:
 
-"24/25 đảng viên (96,0%) hoàn thành tốt nhiệm vụ trở lên; chỉ tiêu ≥ 96%: đạt"
+"24/25 đảng viên (96%) hoàn thành tốt nhiệm vụ trở lên; chỉ tiêu ≥ 96%: đạt"
 
 The phrase ("hoàn thành tốt nhiệm vụ trở lên") comes from the criterion's `phrase`, or is read
 off the metric tree; the figures come from the aggregation's numerator and denominator; the ids
@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.domain.codes import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
+from scoring.domain.numbers import format_number, format_percent, format_points
 from scoring.engine.evaluate import Evaluator, Rows
 from scoring.engine.verdict import NOT_APPLICABLE, NOT_MET, Verdict
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, TO_CHUC
@@ -126,35 +127,12 @@ def _labels(node: InList) -> list[str]:
 
 
 def _constant_text(left: Node, value: float) -> str:
-    return format_percent(np.array([value]))[0] if is_share(left) else f"{value:g}".replace(".", ",")
+    """A constant the plan wrote, in full: «96,5%», «0,005», «1.200»."""
+    return format_percent(value, CONSTANT_DECIMALS - 2) if is_share(left) else format_number(value, CONSTANT_DECIMALS)
 
 
-def _vn_decimal(values: np.ndarray, decimals: int) -> np.ndarray:
-    if len(values) == 0:  # numpy's string functions refuse empty arrays
-        return np.array([], dtype=str)
-    return np.char.replace(np.char.mod(f"%.{decimals}f", np.nan_to_num(values)), ".", ",")
-
-
-def format_int(values: np.ndarray) -> np.ndarray:
-    """12345 -> "12.345" (Vietnamese thousands separator), on whole arrays."""
-    if len(values) == 0:
-        return np.array([], dtype=str)
-    number = np.abs(np.nan_to_num(values)).astype(np.int64)
-    text = np.char.mod("%d", number % 1000).astype(object)
-    rest = number // 1000
-    while (rest > 0).any():  # one pass per three digits
-        more = rest > 0
-        text = np.where(more, np.char.zfill(text.astype(str), 3).astype(object), text)
-        text = np.where(more, np.char.mod("%d", rest % 1000).astype(object) + "." + text, text)
-        rest = rest // 1000
-    sign = np.where(np.nan_to_num(values) < 0, "-", "").astype(object)
-    return (sign + text).astype(str)
-
-
-def format_percent(values: np.ndarray) -> np.ndarray:
-    if len(values) == 0:
-        return np.array([], dtype=str)
-    return np.char.add(_vn_decimal(values * 100, 1), "%")
+#: decimals shown of a constant written in a plan (as many as anyone writes; trailing zeros are dropped)
+CONSTANT_DECIMALS = 6
 
 
 def format_value(criterion: Criterion, values: np.ndarray) -> np.ndarray:
@@ -169,10 +147,8 @@ def format_value(criterion: Criterion, values: np.ndarray) -> np.ndarray:
         out[known] = np.where(values[known] == 1, "có", "không")
     elif is_share(node):
         out[known] = format_percent(values[known])
-    elif np.all(np.mod(values[known], 1) == 0):
-        out[known] = format_int(values[known])
-    else:
-        out[known] = _vn_decimal(values[known], 2)
+    else:  # «12», «1.200», «0,78»: no useless decimals
+        out[known] = format_number(values[known], 2)
     return out
 
 
@@ -197,7 +173,7 @@ def sentences(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Eva
         text = text + f" (chỉ tiêu chấm {' '.join(w for w in (when, until) if w)})"
     partial = (verdict.earned != 0) & (verdict.earned != criterion.points)
     if partial.any():  # partial points or a deduction: say how many points it gave
-        text[partial] = text[partial] + "; được " + _vn_points(verdict.earned[partial]) + " điểm"
+        text[partial] = text[partial] + "; được " + format_points(verdict.earned[partial]) + " điểm"
     pulled = offenders(criterion, rows, verdict, evaluator)
     if pulled is not None:
         has = pulled != ""
@@ -219,18 +195,13 @@ def _bound(criterion: Criterion, verdict: Verdict) -> np.ndarray:
     return out
 
 
-def _vn_points(values: np.ndarray) -> np.ndarray:
-    whole = np.mod(values, 1) == 0
-    return np.where(whole, np.char.mod("%d", values.astype(np.int64)), _vn_decimal(values, 1)).astype(object)
-
-
 def _body(criterion: Criterion, node: Node, rows: Rows, values: np.ndarray, evaluator: Evaluator) -> np.ndarray:
     phrase = criterion.phrase
     shown = format_value(criterion, values)
     if isinstance(node, Aggregate) and node.func in ("share", "count", "ratio") and node.inner is not None:
         parts = evaluator.parts(node, rows)
         noun = population_noun(node.population)
-        counts = _obj(format_int(parts.numerator)) + "/" + _obj(format_int(parts.denominator))
+        counts = _count(parts.numerator) + "/" + _count(parts.denominator)
         if node.func == "ratio":
             text = counts + f" {phrase or phrase_of(node)}" + " (" + shown + ")"
         else:
@@ -243,7 +214,7 @@ def _body(criterion: Criterion, node: Node, rows: Rows, values: np.ndarray, eval
         return _with_missing(text, parts.missing, noun)
     if isinstance(node, Arith) and node.op == "/" and _countable(node.left) and _countable(node.right):
         top, bottom = evaluator.value(node.left, rows), evaluator.value(node.right, rows)
-        text = _obj(format_int(top)) + "/" + _obj(format_int(bottom)) + (f" {phrase}" if phrase else "")
+        text = _count(top) + "/" + _count(bottom) + (f" {phrase}" if phrase else "")
         text = text + " (" + shown + ")"
         text[np.isnan(values)] = "thiếu số liệu để tính tỷ lệ"
         return text
@@ -262,13 +233,14 @@ def _with_missing(text: np.ndarray, missing: np.ndarray, noun: str) -> np.ndarra
     """Say how many members or units had no figure, when any."""
     some = missing > 0
     if some.any():
-        text[some] = text[some] + " (" + _obj(format_int(missing[some])) + f" {noun} chưa có số liệu)"
+        text[some] = text[some] + " (" + _count(missing[some]) + f" {noun} chưa có số liệu)"
     return text
 
 
-def _obj(values: np.ndarray) -> np.ndarray:
-    """Object arrays concatenate element-wise with + (one C loop, no pandas overhead)."""
-    return values.astype(object)
+def _count(values: np.ndarray) -> np.ndarray:
+    """Counts as people read them («12.345»), as an object array: object arrays concatenate element-wise
+    with + (one C loop, no pandas overhead)."""
+    return format_number(values, 0)
 
 
 def _countable(node: Node) -> bool:
@@ -284,7 +256,7 @@ def _format_column(column: Column, values: np.ndarray) -> np.ndarray:
     elif column.type is Type.BOOL:
         out[known] = np.where(values[known] == 1, "có", "không")
     else:
-        out[known] = _vn_decimal(values[known], 1)
+        out[known] = format_number(values[known], 2)
     return out
 
 
@@ -342,7 +314,7 @@ def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int, noun: str) -> np.ndar
     more = sizes - MAX_OFFENDERS
     heads = owner[starts]
     extra = more > 0
-    out[heads[extra]] = out[heads[extra]] + " và " + _obj(format_int(more[extra])) + f" {noun} khác"
+    out[heads[extra]] = out[heads[extra]] + " và " + _count(more[extra]) + f" {noun} khác"
     return out
 
 

@@ -193,7 +193,7 @@ def check_rows(
                     continue
                 message = rules[check].message
             else:
-                message = _MESSAGES.get(str(check), str(check))
+                message = _MESSAGES.get(str(check), "Giá trị không hợp lệ.")  # pandera's own names are English
             rows = group["index"].astype("int64").to_numpy()
             if check == "not_nullable" and str(column) in invalid:
                 rows = rows[~invalid[str(column)][rows]]

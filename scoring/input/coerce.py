@@ -6,7 +6,6 @@ millions of cells holds only a few distinct ratings or years), then spread back 
 from __future__ import annotations
 
 import calendar
-import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -17,10 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.domain.codes import RATING_ORDER, boolean_lookup
+from scoring.domain.numbers import parse_number
 from scoring.domain.text import fold, strip_diacritics
 from scoring.input.checks import INVISIBLE_IN_TEXT
 from scoring.input.raw_table import RawTable
-from scoring.input.report import ValidationReport
+from scoring.input.report import Location, ValidationReport
 from scoring.input.schema import ColumnSpec, Kind, TableSpec
 from scoring.input.xlsx import DATE_CELL
 
@@ -41,7 +41,7 @@ def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame,
         try:
             series, bad = _coerce_column(raw.data.column(spec.name), spec)
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-            kind = raw.data.column(spec.name).type
+            kind = arrow_kind(raw.data.column(spec.name).type)
             report.error(
                 raw.where, f"Kiểu dữ liệu của cột ({kind}) không dùng được; cần {spec.expected()}.", column=spec.name
             )
@@ -63,17 +63,53 @@ def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame,
     frame = pd.DataFrame(columns)
     for spec in raw.spec.columns:
         if spec.kind is Kind.FLAG and spec.name in raw.data.column_names:
-            flags = frame[spec.name]
-            if flags.isna().all() and len(flags):
-                report.warning(
-                    raw.where,
-                    "Cột có/không để trống toàn bộ: coi là chưa thu thập số liệu; các tiêu chí dùng cột này "
-                    "sẽ là «không đủ dữ liệu». Nếu không ai có, hãy ghi «không» hoặc 0.",
-                    column=spec.name,
-                )
-            else:  # offices mark only the "yes" rows (x): a blank cell means no
-                frame[spec.name] = flags.fillna(False)
+            unreadable = invalid.get(spec.name, np.zeros(n, dtype=bool))
+            _blank_means_no(frame, spec, raw.where, unreadable, report)
     return frame, invalid
+
+
+def _blank_means_no(
+    frame: pd.DataFrame, spec: ColumnSpec, where: Location, unreadable: np.ndarray, report: ValidationReport
+) -> None:
+    """A yes/no column the file has: a blank cell is «Không», as the template says (offices tick only
+    the «có» rows), even when the whole column is blank. Only a column the file does not have is «not
+    collected» (criteria on it: «không đủ dữ liệu»). A column blank throughout, or throughout a year,
+    is said, with what to do when the figure was not collected."""
+    blank = frame[spec.name].isna().to_numpy() & ~unreadable
+    shown = where.header(spec.name)
+    if len(blank) and blank.all():
+        hint = "" if spec.required else f" {NOT_COLLECTED}"
+        report.warning(where, f"Cột «{shown}» để trống toàn bộ: hiểu là «Không» cho mọi dòng.{hint}", column=spec.name)
+    elif blank.any() and "nam" in frame:
+        by_year = pd.Series(blank, index=frame.index).groupby(frame["nam"], dropna=True).all()
+        years = [str(y) for y in by_year.index[by_year.to_numpy()]]
+        if years:
+            report.warning(
+                where,
+                f"Cột «{shown}» để trống ở mọi dòng của năm {', '.join(years)}: hiểu là «Không» cho các dòng đó.",
+                column=spec.name,
+            )
+    frame[spec.name] = frame[spec.name].fillna(False)
+
+
+#: what an office that did not collect an optional yes/no figure does (a column kept blank means «Không»)
+NOT_COLLECTED = "Nếu chưa thu thập số liệu này thì xóa cột khỏi tệp: các tiêu chí dùng cột sẽ là «không đủ dữ liệu»."
+
+
+def arrow_kind(kind: pa.DataType) -> str:
+    """An Arrow column type (a Parquet file's) in words: «danh sách», not «list<item: int64>»."""
+    checks: tuple[tuple[Callable[[pa.DataType], bool], str], ...] = (
+        (pa.types.is_temporal, "ngày giờ"),
+        (lambda t: pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t),
+         "danh sách nhiều giá trị trong một ô"),
+        (lambda t: pa.types.is_struct(t) or pa.types.is_map(t) or pa.types.is_union(t), "bản ghi lồng nhau"),
+        (lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t),
+         "dữ liệu nhị phân"),
+        (pa.types.is_dictionary, "danh mục mã hóa"),
+        (pa.types.is_decimal, "số thập phân cố định"),
+        (pa.types.is_null, "toàn ô trống"),
+    )  # fmt: skip
+    return next((words for holds, words in checks if holds(kind)), "kiểu không hỗ trợ")
 
 
 def empty_frame(spec: TableSpec) -> pd.DataFrame:
@@ -154,6 +190,8 @@ def _parse_distinct(
     """((parsed distinct values, index of each cell into them or -1 for blank), bad-cell mask)."""
     if pa.types.is_boolean(column.type):
         column = pc.if_else(column, pa.scalar("1"), pa.scalar("0"))
+    elif pa.types.is_floating(column.type):  # a number already: its text has a decimal point, never a grouping
+        column = pc.replace_substring(column.cast(pa.string()), ".", ",")  # 1.125 is 1,125, not 1125
     elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
     trimmed = pc.utf8_trim_whitespace(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
@@ -195,22 +233,11 @@ def _text(column: pa.ChunkedArray, drop_invisible: bool = False) -> pd.Series:
     return pd.Series(clean.to_pandas(), dtype="str")
 
 
-def _number(text: str) -> float | None:
-    cleaned = text.replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")  # Vietnamese decimal comma: 8,5
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 MAX_COUNT = 10**12  # far above any real count; keeps Int64 from overflowing
 
 
 def _parse_int(text: str) -> object:
-    value = _number(text)
+    value = parse_number(text)
     if value is None or not value.is_integer() or abs(value) > MAX_COUNT:
         return _BAD
     return int(value)
@@ -222,12 +249,12 @@ def _parse_year(text: str) -> object:
 
 
 def _parse_score(text: str) -> object:
-    value = _number(text)
+    value = parse_number(text)
     return _BAD if value is None or abs(value) > MAX_COUNT else value
 
 
 def _parse_flag(text: str) -> object:
-    number = _number(text)
+    number = parse_number(text)
     if number is not None:
         return {1.0: True, 0.0: False}.get(number, _BAD)
     key = fold(text)

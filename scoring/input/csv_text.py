@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
+import io
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +40,7 @@ def read_csv_table(file: Path, spec: TableSpec, report: ValidationReport) -> Raw
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        report.error(where, f"Không mở được tệp ({exc.strerror or exc}).")
+        report.error(where, f"Không mở được tệp: {os_error_words(exc)}.")
         return None
     if not raw or raw.isspace():
         report.error(where, "Tệp rỗng: không có dòng tiêu đề và không có dữ liệu.")
@@ -76,21 +79,30 @@ def read_csv_table(file: Path, spec: TableSpec, report: ValidationReport) -> Raw
         report.error(where, "Không đọc được tệp: không phải văn bản UTF-8 hay Windows-1258 (có thể là tệp nhị phân).")
         return None
     header = _csv_header(raw, encoding)
-    if header is None or not any(h.strip() for h in header[1]):
+    if header is None or not (header.open_quote or any(h.strip() for h in header.titles)):
         report.error(where, "Dòng 1 phải là dòng tiêu đề (tên các cột), nhưng đang để trống hoặc không đọc được.")
         return None
-    delimiter, titles = header
+    if header.open_quote:
+        report.error(
+            where,
+            'Dòng tiêu đề có dấu ngoặc kép (") mở mà không đóng: sửa tên cột ở dòng 1 (xóa dấu " thừa) rồi lưu lại.',
+        )
+        return None
+    titles = header.titles
     if len(titles) > MAX_COLUMNS:
         report.error(
             where, f"Dòng tiêu đề có {len(titles)} cột, quá giới hạn {MAX_COLUMNS} cột: xóa các cột thừa ở bên phải."
         )
         return None
+    if header.whole_file:  # only the header, without even a line break after it: no rows to parse
+        empty = pa.table({f"__cot_{i}": pa.array([], pa.string()) for i in range(len(titles))})
+        return finish_table(spec, empty, titles, where, np.zeros(0, dtype=np.int64), report)
     try:
-        table, ragged = _parse_csv(raw, encoding, delimiter, len(titles), threads=True)
+        table, ragged = _parse_csv(raw, encoding, header, threads=True)
         if ragged and None in {number for number, _ in ragged}:  # line numbers are known in one thread only
-            table, ragged = _parse_csv(raw, encoding, delimiter, len(titles), threads=False)
-    except (pa.ArrowException, UnicodeDecodeError) as exc:
-        report.error(where, f"Không đọc được tệp CSV: {_arrow_message(exc)}")
+            table, ragged = _parse_csv(raw, encoding, header, threads=False)
+    except (pa.ArrowException, UnicodeDecodeError, MemoryError) as exc:
+        report.error(where, f"Không đọc được tệp CSV: {arrow_message(exc, encoding)}")
         return None
     if ragged:
         rows = [-1 if number is None else number for number, _ in ragged]
@@ -108,11 +120,11 @@ def read_csv_table(file: Path, spec: TableSpec, report: ValidationReport) -> Raw
 
 
 def _parse_csv(
-    raw: bytes, encoding: str, delimiter: str, width: int, threads: bool
+    raw: bytes, encoding: str, header: _Header, threads: bool
 ) -> tuple[pa.Table, list[tuple[int | None, int]]]:
-    """Every cell as text, and (line number, cell count) of the lines whose cell count is not `width`
-    (those lines are left out of the table)."""
-    names = [f"__cot_{i}" for i in range(width)]
+    """Every cell as text, and (line number, cell count) of the lines whose cell count is not the
+    header's (those lines are left out of the table)."""
+    names = [f"__cot_{i}" for i in range(len(header.titles))]
     ragged: list[tuple[int | None, int]] = []
 
     def note_ragged(row: Any) -> str:
@@ -122,10 +134,14 @@ def _parse_csv(
     table = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(raw)),
         read_options=pacsv.ReadOptions(
-            column_names=names, skip_rows=1, encoding=encoding, block_size=4 * MAX_LINE_BYTES, use_threads=threads
+            column_names=names,
+            skip_rows=header.lines,  # Arrow skips lines, not records: a title typed with Alt+Enter takes two
+            encoding=encoding,
+            block_size=4 * MAX_LINE_BYTES,
+            use_threads=threads,
         ),
         parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=note_ragged
+            delimiter=header.delimiter, ignore_empty_lines=False, invalid_row_handler=note_ragged
         ),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True
@@ -134,15 +150,49 @@ def _parse_csv(
     return table, ragged
 
 
-def _csv_header(raw: bytes, encoding: str) -> tuple[str, list[str]] | None:
-    """(delimiter, titles) of the first line; None when it cannot be parsed."""
+class _Header(NamedTuple):
+    delimiter: str
+    titles: list[str]
+    #: physical lines the header takes (more than one when a quoted title holds a line break)
+    lines: int
+    #: the file is the header alone, without a line break after it
+    whole_file: bool
+    #: a quote opened in the header and not closed within HEADER_MAX_LINES lines
+    open_quote: bool = False
+
+
+#: physical lines a header's quoted titles may span (Excel writes a title typed with Alt+Enter in quotes)
+HEADER_MAX_LINES = 10
+
+
+def _csv_header(raw: bytes, encoding: str) -> _Header | None:
+    """The first record's delimiter and titles; None when it cannot be parsed. A quoted title may hold a
+    line break (a title typed with Alt+Enter)."""
     ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
     first_line = raw[: min(ends, default=len(raw))].decode(encoding, errors="replace").removeprefix("\ufeff")
     delimiter = max((",", ";", "\t"), key=first_line.count)
+    if first_line.count('"') % 2 == 1:  # a quoted title goes on past the line's end
+        return _multiline_header(raw, encoding, delimiter)
     try:
-        return delimiter, next(csv.reader([first_line], delimiter=delimiter), [])
+        titles = next(csv.reader([first_line], delimiter=delimiter), [])
     except csv.Error:  # a title longer than the csv module's field limit (128 K characters)
         return None
+    return _Header(delimiter, titles, 1, not ends)
+
+
+def _multiline_header(raw: bytes, encoding: str, delimiter: str) -> _Header | None:
+    """A header whose quoted titles hold line breaks, read as one record of at most HEADER_MAX_LINES
+    lines; `open_quote` when its quote is not closed within them."""
+    cut = HEADER_MAX_LINES * (MAX_LINE_BYTES + 2)
+    text = io.StringIO(raw[:cut].decode(encoding, errors="replace").removeprefix("\ufeff"), newline="")
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    try:
+        titles = next(reader, [])
+    except csv.Error:  # the quote is still open where the text ends
+        return _Header(delimiter, [], 1, False, open_quote=True)
+    if reader.line_num > HEADER_MAX_LINES:
+        return _Header(delimiter, [], 1, False, open_quote=True)
+    return _Header(delimiter, titles, reader.line_num, len(raw) <= cut and not text.read())
 
 
 def _line_of(raw: bytes, position: int) -> int:
@@ -198,8 +248,38 @@ def _detect_encoding(raw: bytes) -> str | None:
     return next((encoding for encoding in CSV_ENCODINGS if _decodes(raw, encoding)), None)
 
 
-def _arrow_message(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "Expected" in text and "columns" in text:
-        return f"số cột của một dòng không khớp với dòng tiêu đề ({text})"
-    return text
+def arrow_message(exc: BaseException, encoding: str) -> str:
+    """Why Arrow could not parse a CSV file, in Vietnamese: the known failure kinds by their meaning,
+    anything else as a damaged file (never Arrow's English)."""
+    text = str(exc)
+    if isinstance(exc, MemoryError | pa.ArrowMemoryError) or "memory" in text.lower() or "malloc" in text:
+        return "không đủ bộ nhớ để đọc tệp; chia nhỏ tệp hoặc dùng Parquet."
+    if isinstance(exc, UnicodeDecodeError) or "UTF8" in text or "UTF-8" in text:
+        return f"có ký tự không đọc được theo bảng mã {encoding}; lưu lại tệp dạng «CSV UTF-8»."
+    if (found := re.search(r"Expected (\d+) columns?, got (\d+)", text)) is not None:
+        expected, got = found.groups()
+        return f"một dòng có {got} ô trong khi dòng tiêu đề có {expected} cột."
+    if "straddl" in text or "Could not skip" in text:
+        return (
+            'có ô trong ngoặc kép không được đóng (thiếu dấu ") hoặc quá dài nên kéo qua nhiều dòng; '
+            "kiểm tra dấu ngoặc kép trong tệp."
+        )
+    if "Empty CSV" in text:
+        return "tệp rỗng: không có dòng tiêu đề và không có dữ liệu."
+    return "tệp hỏng hoặc không đúng dạng CSV; mở bằng Excel rồi lưu lại dạng «CSV UTF-8»."
+
+
+#: operating-system failures of reading a file, by errno, in words
+_OS_ERRORS = {
+    errno.EACCES: "không có quyền đọc tệp",
+    errno.EPERM: "không có quyền đọc tệp",
+    errno.ENOENT: "tệp không còn ở đó (đã bị xóa hoặc đổi tên)",
+    errno.EISDIR: "đây là một thư mục, không phải tệp",
+    errno.EIO: "lỗi đọc đĩa",
+    errno.ENOMEM: "không đủ bộ nhớ",
+}
+
+
+def os_error_words(exc: OSError) -> str:
+    """An OSError in Vietnamese (its strerror is the system's English)."""
+    return _OS_ERRORS.get(exc.errno or 0, "lỗi hệ thống khi đọc tệp")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from scoring.domain import tree
 from scoring.domain.codes import TCCSD_LEVELS
+from scoring.domain.numbers import number_text
 from scoring.input import checks
 from scoring.input.coerce import coerce_table, empty_frame
 from scoring.input.raw_table import RawTable, finish_table
@@ -147,13 +148,13 @@ def dataset_from_frames(
     for spec in (*TABLES, *OPTIONAL_TABLES):
         if spec.name not in tables:
             if spec not in OPTIONAL_TABLES and spec.name not in may_lack:
-                report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}» ({spec.name}).")
+                report.error(Location(source, spec.title), f"Thiếu bảng «{spec.title}».")
             continue
         frame = tables[spec.name]
         header = [str(c) for c in frame.columns]
         data = pa.table(
             {
-                f"__cot_{i}": pa.array([None if pd.isna(v) else str(v) for v in frame.iloc[:, i]], type=pa.string())
+                f"__cot_{i}": pa.array([_cell_text(v) for v in frame.iloc[:, i]], type=pa.string())
                 for i in range(len(header))
             }
         )
@@ -162,6 +163,16 @@ def dataset_from_frames(
         if table is not None:
             raw[spec.name] = table
     return _check(raw, report, source, may_lack)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the readers see it: text; a fraction with a decimal comma (8.125 is «8,125», which reads
+    back as 8.125 — «8.125» would read as eight thousand), whole numbers as Python writes them."""
+    if pd.isna(value):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return number_text(value)
+    return str(value)
 
 
 def _check(

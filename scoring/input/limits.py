@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scoring.domain.numbers import format_number
+
 # Each leaves room for the largest real input expected: one workbook of about a million member rows
 # (Excel's own sheet limit), and CSV or Parquet of the benchmark's 5.6 million members. Each is said
 # in the message that refuses a file, so an office knows what to change.
@@ -43,14 +45,13 @@ CHUNK_ROWS = 16_384
 
 def count(n: int) -> str:
     """1048576 -> «1.048.576», as Vietnamese groups digits."""
-    return f"{n:,}".replace(",", ".")
+    return format_number(n, 0)
 
 
 def human_size(n: float) -> str:
-    """1536 -> «1,5 KiB», as Vietnamese writes decimals."""
+    """1536 -> «1,5 KiB», 2 GiB -> «2 GiB», as Vietnamese writes decimals."""
     for unit in ("byte", "KiB", "MiB", "GiB"):
         if n < 1000 or unit == "GiB":
-            text = f"{n:.0f} {unit}" if unit == "byte" or n >= 100 else f"{n:.1f} {unit}"
-            return text.replace(".", ",")
+            return f"{format_number(n, 0 if unit == 'byte' or n >= 100 else 1)} {unit}"
         n /= 1024
     raise AssertionError("unreachable")

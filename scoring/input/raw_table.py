@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from scoring.domain.text import fold
 from scoring.input.report import Location, ValidationReport
-from scoring.input.schema import OPTIONAL_TABLES, TableSpec
+from scoring.input.schema import OPTIONAL_TABLES, TableSpec, is_code_header
 
 #: Columns offices add for people (row numbers, notes): ignored without a warning.
 IGNORED_HEADERS = {"stt", "tt", "sothutu", "ghichu"}
@@ -38,20 +38,24 @@ def finish_table(
     lookup = spec.header_lookup()
     chosen: dict[str, int] = {}
     headers: dict[str, str] = {}
+    written: dict[str, str] = {}
     for i, title in enumerate(header):
         name = lookup.get(fold(title)) if title.strip() else None
         if name is None:
             if title.strip() and fold(title) not in IGNORED_HEADERS:
-                report.warning(where, f"Cột «{title.strip()}» không thuộc bảng {spec.name}: bỏ qua.")
+                report.warning(where, f"Cột «{title.strip()}» không thuộc bảng «{spec.title}»: bỏ qua.")
             continue
         if name in chosen:
             report.error(
                 where,
-                f"Hai cột cùng là «{spec.column(name).title}» ({name}): «{headers[name]}» và «{title.strip()}».",
+                f"Hai cột cùng là «{spec.column(name).title}»: «{written[name]}» và «{title.strip()}»; "
+                "xóa hoặc đổi tên một cột.",
             )
             continue
         chosen[name] = i
-        headers[name] = title.strip()
+        written[name] = " ".join(title.split())  # a title typed on two lines (Alt+Enter) reads as one
+        # a person reads the column as the file heads it, or by its title when the file uses the code
+        headers[name] = spec.column(name).title if is_code_header(title, name) else written[name]
     if row_numbers is None:
         row_numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
     keep = _non_blank_rows(table)
@@ -66,11 +70,11 @@ def finish_table(
     for col in missing:
         report.error(
             where,
-            f"Thiếu cột bắt buộc «{col.title}» ({col.name}) trong bảng {spec.name}. "
-            f"Tên cột được chấp nhận: {', '.join((col.title, col.name, *col.aliases))}.",
+            f"Thiếu cột bắt buộc «{col.title}» trong bảng «{spec.title}». "
+            f"Tên cột được chấp nhận: {', '.join((col.title, *col.aliases, col.name))}.",
         )
     if data.num_rows == 0 and not missing:
-        report.error(where, f"Bảng {spec.name} không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
+        report.error(where, f"Bảng «{spec.title}» không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
         return None
     if missing:
         return None

@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scoring.input.schema import column_title
+
 ERROR = "Lỗi"
 WARNING = "Cảnh báo"
 
 #: characters of a shown value: a 32 767-character cell is named by its start
 SHOWN_VALUE_CHARS = 100
 
-#: Report columns: canonical name -> Vietnamese header shown to users.
-COLUMNS: dict[str, str] = {
+#: Columns shown to people: canonical name -> Vietnamese header. «Cột» names a column as the user's
+#: file writes it (or, for a file headed with codes, as the template titles it).
+SHOWN_COLUMNS: dict[str, str] = {
     "muc_do": "Mức độ",
     "tep": "Tệp",
     "trang_tinh": "Trang tính",
@@ -24,6 +27,9 @@ COLUMNS: dict[str, str] = {
     "gia_tri": "Giá trị",
     "van_de": "Vấn đề",
 }
+#: Every column of the full report (`ValidationReport.table`, the file `thidua validate --xuat` writes):
+#: those shown, and the column's code (ma_dang_vien…) for tools that read the report.
+COLUMNS: dict[str, str] = {**SHOWN_COLUMNS, "ma_cot": "Mã cột"}
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,15 @@ class Location:
     sheet: str = ""
     #: row number (1-based, as Excel or a text editor shows it) of the table's first data row
     first_row: int = 2
-    #: canonical column name -> the header as written in the user's file
+    #: canonical column name -> the column as the user knows it: the header as written in the file,
+    #: or the template's title when the file names the column by its code (`raw_table.finish_table`)
     headers: dict[str, str] = field(default_factory=dict)
     #: shown row number of each data row when rows were skipped (blank lines); else None
     row_numbers: np.ndarray | None = field(default=None, compare=False)
 
     def header(self, column: str) -> str:
-        return self.headers.get(column, column)
+        """The column as shown to people: its header in the file, else its title in the template."""
+        return self.headers.get(column) or column_title(column)
 
     def shown_rows(self, positions: np.ndarray) -> np.ndarray:
         """0-based positions in the table -> row numbers as the user sees them (-1 stays -1)."""
@@ -89,6 +97,7 @@ class ValidationReport:
                 "cot": printable(where.header(column)) if column else "",
                 "gia_tri": value_col,
                 "van_de": printable(problem, keep="\n"),
+                "ma_cot": column,
             }
         )
         part.loc[shown < 0, "dong"] = pd.NA
@@ -140,9 +149,9 @@ class ValidationReport:
     def display_table(self, max_per_problem: int = 20) -> pd.DataFrame:
         """Vietnamese headers; a problem repeated on many rows is cut to `max_per_problem` rows
         followed by one line saying how many more there are."""
-        t = self.table
+        t = self.table[list(SHOWN_COLUMNS)]
         if t.empty:
-            return t.rename(columns=COLUMNS)
+            return t.rename(columns=SHOWN_COLUMNS)
         key = ["muc_do", "tep", "trang_tinh", "cot", "van_de"]
         rank = t.groupby(key, sort=False, dropna=False).cumcount()
         size = t.groupby(key, sort=False, dropna=False)["van_de"].transform("size")
@@ -155,7 +164,7 @@ class ValidationReport:
             cut["van_de"] = [f"… và {n} dòng khác cùng lỗi này" for n in more]
             shown = pd.concat([shown, cut]).sort_index(kind="stable")
         out = shown.astype({"dong": "string"}).fillna({"dong": ""})
-        return out.rename(columns=COLUMNS).reset_index(drop=True)
+        return out.rename(columns=SHOWN_COLUMNS).reset_index(drop=True)
 
     def to_text(self, max_per_problem: int = 20) -> str:
         table = self.display_table(max_per_problem)

@@ -45,7 +45,7 @@ class ColumnSpec:
             Kind.ID: "một mã không để trống",
             Kind.TEXT: "chữ",
             Kind.YEAR: "năm dạng số từ 1930 đến 2100, ví dụ 2024 (ô định dạng Ngày thì đổi sang Số)",
-            Kind.COUNT: "số nguyên không âm, ví dụ 12 (không dùng dấu chấm phân cách hàng nghìn)",
+            Kind.COUNT: "số nguyên không âm, ví dụ 12 hoặc 1.200 (dấu chấm phân cách hàng nghìn)",
             Kind.SCORE: "số từ 0 đến 10, ví dụ 8,5",
             Kind.POINTS: "số từ 0 đến 100, ví dụ 92,5",
             Kind.FLAG: "x / có / 1 / TRUE (có) hoặc không / 0 / FALSE / để trống (không)",
@@ -376,3 +376,17 @@ ALL_TABLES: tuple[TableSpec, ...] = (*TABLES, *OPTIONAL_TABLES)
 #: report itself says which unit and year)
 UNIT_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DON_VI_NAM.columns if c.name not in ("ma_to_chuc", "nam"))
 MEMBER_FIELDS: tuple[ColumnSpec, ...] = tuple(c for c in DANG_VIEN.columns if c.name not in ("ma_chi_bo", "nam"))
+
+#: a column's code -> its title in the template; a code means the same column in every table
+_TITLES: dict[str, str] = {c.name: c.title for t in reversed(ALL_TABLES) for c in t.columns}
+
+
+def column_title(name: str) -> str:
+    """The template's title of the column `name` (ma_dang_vien -> «Mã đảng viên»); an unknown name as it is."""
+    return _TITLES.get(name, name)
+
+
+def is_code_header(header: str, name: str) -> bool:
+    """Whether a file's header names the column by its code (ma_dang_vien, MA_DANG_VIEN) rather than
+    by a Vietnamese title: a person is then shown the title."""
+    return header.strip().lower() == name

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from scoring.domain.numbers import number_text
 from scoring.domain.text import fold
 from scoring.input.limits import (
     CHUNK_ROWS,
@@ -95,7 +96,7 @@ def _table_sheet(book: Any, spec: TableSpec, shown: str, report: ValidationRepor
         if spec not in OPTIONAL_TABLES:  # an optional table (nhiệm vụ): only the plans that read it need it
             report.error(
                 Location(shown),
-                f"Thiếu trang tính «{spec.title}» (bảng {spec.name}); các trang tính có: " + ", ".join(book.sheetnames),
+                f"Thiếu trang tính «{spec.title}»; các trang tính có: " + ", ".join(f"«{n}»" for n in book.sheetnames),
             )
         return None
     if found[0].sheet_state != "visible":
@@ -355,9 +356,15 @@ def _cell_text(value: object) -> str | None:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 2024 and mã 123 as 2024.0 / 123.0
+    if isinstance(value, float):
+        return number_text(value)  # 8.125 as «8,125»: «8.125» would read as eight thousand
     if isinstance(value, datetime.datetime | datetime.date):
         return f"{value:%d/%m/%Y}{DATE_CELL}"
-    if isinstance(value, datetime.time | datetime.timedelta):
+    if isinstance(value, datetime.timedelta):  # a duration cell ([h]:mm): «26:30:00», not Python's «1 day, 2:30:00»
+        total = int(value.total_seconds())
+        minutes, seconds = divmod(abs(total), 60)
+        return f"{'-' if total < 0 else ''}{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}{TIME_CELL}"
+    if isinstance(value, datetime.time):
         return f"{value}{TIME_CELL}"
     text = str(value).strip()
     return text or None

@@ -18,8 +18,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from scoring.domain.numbers import format_date
 from scoring.engine.awards import TIE_RULE, Shortlist
 from scoring.engine.rating_report import RatingReport
+from scoring.outputs.excel import FIGURES, NUMBER_FORMATS
 from scoring.outputs.views import criteria_met, workbook
 
 FONT = "Times New Roman"
@@ -39,7 +41,7 @@ class Letterhead:
 
     @property
     def date_line(self) -> str:
-        return f"{self.dia_danh}, ngày {self.ngay.day:02d} tháng {self.ngay.month:02d} năm {self.ngay.year}"
+        return f"{self.dia_danh}, {format_date(self.ngay)}"
 
 
 def _run(paragraph: object, text: str, bold: bool = False, italic: bool = False, size: float = 13) -> None:
@@ -238,7 +240,9 @@ def so_ket_docx(year: int, unit_name: str, board: pd.DataFrame, report: RatingRe
 
 
 def so_ket_xlsx(year: int, board: pd.DataFrame, report: RatingReport | None) -> bytes:
-    sheets = {f"Sơ kết {year}": summary_table(board)}
+    table = summary_table(board)
+    table.attrs[NUMBER_FORMATS] = {"Kết quả thực hiện": FIGURES}  # 82,5% as a share with a % format
+    sheets = {f"Sơ kết {year}": table}
     if report is not None:
         sheets["Kiểm tra xếp loại"] = pd.DataFrame({"Nội dung": report.summary()})
     return workbook(sheets)

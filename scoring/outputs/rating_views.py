@@ -1,6 +1,7 @@
 """The rating report and the shortlist as a reader sees them (app and XLSX): Vietnamese headers,
-levels by name, shares as «58,4%», yes/no as «Có»/«Không», and the columns that say nothing this
-year (no 100-point score before QĐ 366, no rank for «5 năm liền») left out."""
+levels by name, shares as «58,4%» on screen (fractions with a % format in the workbook), yes/no as
+«Có»/«Không», and the columns that say nothing this year (no 100-point score before QĐ 366, no rank for
+«5 năm liền») left out."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import numpy as np
 import pandas as pd
 
 from scoring.domain.codes import CAP
+from scoring.domain.numbers import format_percent
 from scoring.engine.rating_report import RatingReport
+from scoring.outputs.display import rating_words
 from scoring.outputs.documents import SHORTLIST_HEADERS
+from scoring.outputs.excel import NUMBER_FORMATS, PERCENT_FORMAT
 
 LEVEL_NAMES = {**CAP.labels, "dang_vien": "Đảng viên"}
 
@@ -50,10 +54,8 @@ SHORTLIST_VIEW_ORDER = [
 
 
 def percent_text(values: pd.Series) -> pd.Series:
-    """0.5844 → «58,4%»; no base (NaN) → «—»."""
-    numbers = values.to_numpy(dtype=np.float64)
-    text = np.char.replace(np.char.mod("%.1f%%", np.nan_to_num(numbers) * 100), ".", ",").astype(object)
-    return pd.Series(np.where(np.isnan(numbers), "—", text), index=values.index, dtype=object)
+    """0.5844 → «58,4%», 0.5 → «50%»; no base (NaN) → «—»."""
+    return format_percent(values.astype("Float64"), missing="—")
 
 
 def _yes_no(values: pd.Series) -> pd.Series:
@@ -66,27 +68,39 @@ def _without_empty(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.drop(columns=empty)
 
 
+#: the columns holding a rating code (HTXSNV …), read as labels on screen
+RATING_COLUMNS = ("xep_loai", "xep_loai_theo_diem", "muc_duoc_phep")
+
+
 def findings_view(findings: pd.DataFrame, codes: bool = False) -> pd.DataFrame:
-    """The ratings the rules do not allow, for a reader; `codes` keeps the rule ids (the export)."""
+    """The ratings the rules do not allow, for a reader (ratings by their labels); `codes` keeps the
+    rule ids and the rating codes (the export)."""
     table = findings.copy()
     table["cap"] = table["cap"].astype(str).map(LEVEL_NAMES).fillna(table["cap"].astype(str))
     if not codes:
         table = table.drop(columns=["quy_tac_ap_dung"])
+        for column in RATING_COLUMNS:
+            if column in table:
+                table[column] = rating_words(table[column])
     table = _without_empty(table, ["diem_danh_gia", "xep_loai_theo_diem"])
     return table.rename(columns=FINDING_HEADERS)
 
 
-def quota_view(table: pd.DataFrame) -> pd.DataFrame:
+def quota_view(table: pd.DataFrame, numbers: bool = False) -> pd.DataFrame:
     """A quota table (`member_quota`, `collective_quota`) for a reader; the reading and the rounding,
-    the same on every row, are said once above the table (`RatingReport.quota_note`)."""
+    the same on every row, are said once above the table (`RatingReport.quota_note`). On screen the
+    shares are text («58,4%»); with `numbers` (a workbook) they stay fractions, marked for a % format."""
     view = table.drop(columns=[c for c in ("cach_doc_htt", "cach_doc_htt_htxs", "lam_tron", "cach_doc_ap_dung")
                                if c in table])  # fmt: skip
     for column in ("ty_le_htt", "ty_le_htt_htxs"):
-        view[column] = percent_text(view[column])
+        view[column] = view[column].astype(float) if numbers else percent_text(view[column])
     for column in ("dat_htt", "dat_htt_htxs", "dat"):
         if column in view:
             view[column] = _yes_no(view[column])
-    return view.rename(columns=QUOTA_HEADERS)
+    view = view.rename(columns=QUOTA_HEADERS)
+    if numbers:
+        view.attrs[NUMBER_FORMATS] = {QUOTA_HEADERS[c]: PERCENT_FORMAT for c in ("ty_le_htt", "ty_le_htt_htxs")}
+    return view
 
 
 def over_quota(table: pd.DataFrame | None) -> tuple[int, int]:
@@ -98,9 +112,11 @@ def over_quota(table: pd.DataFrame | None) -> tuple[int, int]:
 
 
 def shortlist_view(rows: pd.DataFrame) -> pd.DataFrame:
-    """One award's rows for a reader: name and reason first, rank columns only where they apply."""
+    """One award's rows for a reader: name and reason first, the rating by its label, rank columns
+    only where they apply."""
     view = rows[[c for c in SHORTLIST_VIEW_ORDER if c in rows]].copy()
     view["tong_diem"] = view["tong_diem"].astype("Float64")
+    view["xep_loai"] = rating_words(view["xep_loai"])
     view = _without_empty(view, ["nhom", "so_tieu_chi_dat", "thu_tu_trong_nhom", "chi_tieu", "thanh_tich"])
     return view.rename(columns=SHORTLIST_HEADERS)
 
@@ -132,9 +148,9 @@ def rating_workbook_sheets(report: RatingReport) -> dict[str, pd.DataFrame]:
     quota tables, every unit and member judged, and the summary."""
     sheets = {"Sai quy định": findings_view(report.ratings.findings, codes=True)}
     if report.member_quota is not None and not report.member_quota.empty:
-        sheets["Tỷ lệ xuất sắc đảng viên"] = quota_view(report.member_quota)
+        sheets["Tỷ lệ xuất sắc đảng viên"] = quota_view(report.member_quota, numbers=True)
     if report.collective_quota is not None and not report.collective_quota.empty:
-        sheets["Tỷ lệ xuất sắc tập thể"] = quota_view(report.collective_quota)
+        sheets["Tỷ lệ xuất sắc tập thể"] = quota_view(report.collective_quota, numbers=True)
     sheets["Tổ chức"] = rows_view(report.ratings.units)
     sheets["Đảng viên"] = rows_view(report.ratings.members)
     sheets["Ghi chú"] = pd.DataFrame({"Nội dung": report.summary()})

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from scoring.domain.codes import CAP
+from scoring.domain.numbers import format_number
 from scoring.engine.score import ScoreResult
-from scoring.outputs.excel import HEADER, excel_writer, write_csv
+from scoring.outputs.excel import FIGURES, GENERAL_FORMAT, SIGNED_FORMAT, excel_writer, write_csv, write_sheet
 from scoring.outputs.writers import EXCEL_MAX_ROWS, atomic_folder
 from scoring.plans.model import CriteriaSet
 
@@ -114,11 +115,19 @@ def criteria_table(criteria: CriteriaSet) -> pd.DataFrame:
     )
 
 
+#: column widths of the workbook (others: 14)
+_WIDTHS = {"giai_thich": 70, "ten_to_chuc": 34, "ten_nhom_thi_dua": 34}
+#: number formats beyond what `excel.write_sheet` infers: «Giá trị» is the figure as shown (82,5% a share
+#: with a % format, a count a number, a rating its label), «Giá trị (số)» the raw value beside it
+_FORMATS = {
+    HEADERS["gia_tri_hien_thi"]: FIGURES,
+    HEADERS["gia_tri"]: GENERAL_FORMAT,
+    HEADERS["thay_doi_thu_hang"]: SIGNED_FORMAT,
+}
+
+
 def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -> None:
     with excel_writer(path) as writer:
-        book = writer.book
-        header = book.add_format(HEADER)
-        number = book.add_format({"num_format": "0.0#"})
         notes: list[str] = []
         for attribute, (title, columns) in SHEETS.items():
             source = getattr(result, attribute)
@@ -130,28 +139,16 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
                 )
             frame = _people_view(source, columns, result.criteria)
             if len(frame) > EXCEL_MAX_ROWS:
-                notes.append(f"Trang «{title}» chỉ chứa {EXCEL_MAX_ROWS:,} dòng đầu; bảng đầy đủ ở tệp CSV.")
-                frame = frame.head(EXCEL_MAX_ROWS)
-            frame.to_excel(writer, sheet_name=title, index=False)
-            sheet = writer.sheets[title]
-            sheet.set_row(0, 32, header)
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-            for i, column in enumerate(columns):
-                width = 70 if column == "giai_thich" else 34 if column in ("ten_to_chuc", "ten_nhom_thi_dua") else 14
-                sheet.set_column(
-                    i,
-                    i,
-                    width,
-                    number if column in ("tong_diem", "diem", "tong_diem_nam_truoc", "khoang_cach_dien_hinh") else None,
+                notes.append(
+                    f"Trang «{title}» chỉ chứa {format_number(EXCEL_MAX_ROWS)} dòng đầu; bảng đầy đủ ở tệp CSV."
                 )
+                frame = frame.head(EXCEL_MAX_ROWS)
+            widths = {HEADERS[c]: _WIDTHS.get(c, 14) for c in columns}
+            write_sheet(writer, title, frame, formats=_FORMATS, widths=widths)
         table = criteria_table(result.criteria)
-        table.to_excel(writer, sheet_name="Tiêu chí", index=False)
-        sheet = writer.sheets["Tiêu chí"]
-        sheet.set_row(0, 32, header)
-        sheet.freeze_panes(1, 0)
-        for i, width in enumerate((24, 30, 24, 50, 40, 14, 8, 80)):
-            sheet.set_column(i, i, width)
+        write_sheet(
+            writer, "Tiêu chí", table, widths=dict(zip(table.columns, (24, 30, 24, 50, 40, 14, 8, 80), strict=True))
+        )
         info = pd.DataFrame(
             {
                 "Thông tin": [
@@ -164,8 +161,7 @@ def write_workbook(result: ScoreResult, path: Path, member_rows: bool = False) -
                 ]
             }
         )
-        info.to_excel(writer, sheet_name="Ghi chú", index=False)
-        writer.sheets["Ghi chú"].set_column(0, 0, 120)
+        write_sheet(writer, "Ghi chú", info, widths={"Thông tin": 120})
 
 
 def _people_view(frame: pd.DataFrame, columns: list[str], criteria: CriteriaSet) -> pd.DataFrame:

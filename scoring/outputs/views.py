@@ -12,14 +12,16 @@ import numpy as np
 import pandas as pd
 
 from scoring.domain.codes import CAP, CHI_BO_LEVELS, RATING_ORDER, TCCSD_LEVELS, XEP_LOAI
+from scoring.domain.numbers import format_number
 from scoring.domain.text import fold
 from scoring.engine import ScoreResult
 from scoring.input.dataset import Dataset
-from scoring.outputs.excel import HEADER, excel_writer
+from scoring.outputs.display import MET_COLUMN, code_and_name
+from scoring.outputs.excel import excel_writer, write_sheet
 from scoring.outputs.results import HEADERS
-from scoring.plans.expr import MEMBER, Aggregate, Column
+from scoring.plans.expr import MEMBER, Aggregate, Column, Type, is_share
 from scoring.plans.model import CriteriaSet, Criterion
-from scoring.plans.targets import parse_target
+from scoring.plans.targets import Target, TargetError, parse_target
 
 LEVEL_LABELS = {**CAP.labels, "dang_vien": "Đảng viên"}
 UNRATED = "Chưa xếp loại / miễn"
@@ -27,13 +29,13 @@ UNRATED = "Chưa xếp loại / miễn"
 #: colour (green … red, grey for none) on every chart
 RATING_LEGEND = [XEP_LOAI.labels[c] for c in reversed(RATING_ORDER)] + [UNRATED]
 RATING_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#d73027", "#bdbdbd"]
-#: the boolean column of scorecards and boards: whether the criterion is met (not met, no data and
-#: not applicable are all False); the app hides it beside «Kết quả», which says the same in words
-MET_COLUMN = "Đạt"
 
 
 def _folded(values: pd.Series) -> pd.Series:
-    return values.astype(str).map(fold)
+    """`text.fold` on a whole column (no diacritics, lower case, letters and digits only): NFD, đ → d,
+    then everything but a–z and 0–9 dropped, the combining marks with it."""
+    text = values.astype(str).str.normalize("NFD").str.replace("đ", "d").str.replace("Đ", "D")
+    return text.str.lower().str.replace(r"[^0-9a-z]+", "", regex=True)
 
 
 def search(frame: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
@@ -88,20 +90,13 @@ def member_ranking(result: ScoreResult, group: str | None = None, text: str = ""
 
 
 def workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """Tables as one formatted XLSX (header row, frozen, filters, widths); text is never read as a formula."""
+    """Tables as one formatted XLSX (`excel.write_sheet`: header row, frozen, filters, widths, numbers
+    as numbers with their format — a table's own in `attrs[NUMBER_FORMATS]` —, A4 landscape print setup);
+    text is never read as a formula."""
     buffer = io.BytesIO()
     with excel_writer(buffer) as writer:
-        header = writer.book.add_format(HEADER)
         for title, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=title[:31], index=False)
-            sheet = writer.sheets[title[:31]]
-            sheet.set_row(0, 32, header)
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
-            for i, column in enumerate(frame.columns):
-                lengths = frame[column].astype(str).str.len()  # blank cells have no length (NaN)
-                longest = int(lengths.max()) if lengths.notna().any() else 0
-                sheet.set_column(i, i, min(max(len(str(column)), longest) + 2, 60))
+            write_sheet(writer, title[:31], frame)
     return buffer.getvalue()
 
 
@@ -216,14 +211,16 @@ def below(result: ScoreResult, dataset: Dataset, ma: str) -> pd.DataFrame:
     return table.astype({"ma_dang_vien": str}).rename(columns={**HEADERS, "ma_dang_vien": "Mã"}).reset_index(drop=True)
 
 
-def pickable(result: ScoreResult, dataset: Dataset) -> dict[str, str]:
-    """Everything scored this year, id -> "name (id)": organisations (tree order), then members."""
+def pickable(result: ScoreResult, dataset: Dataset) -> pd.Series:
+    """Everything scored this year, "name (id)" indexed by id: organisations (tree order), then members
+    (built on whole columns)."""
     orgs = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")
     order = dataset.to_chuc[dataset.to_chuc["ma_to_chuc"].isin(orgs["ma_to_chuc"])]
-    members = result.xep_hang_dang_vien.sort_values("ma_dang_vien")
-    ids = [*order["ma_to_chuc"].astype(str), *members["ma_dang_vien"].astype(str)]
-    names = [*order["ten_to_chuc"].astype(str), *members["ho_ten"].astype(str)]
-    return {i: f"{n} ({i})" for i, n in zip(ids, names, strict=True)}
+    members = result.xep_hang_dang_vien.drop_duplicates("ma_dang_vien").sort_values("ma_dang_vien")
+    ids = pd.concat([order["ma_to_chuc"].astype(str), members["ma_dang_vien"].astype(str)], ignore_index=True)
+    names = pd.concat([order["ten_to_chuc"].astype(str), members["ho_ten"].astype(str)], ignore_index=True)
+    labels = (names + " (" + ids + ")").astype(object)
+    return pd.Series(labels.to_numpy(), index=pd.Index(ids.astype(object), name="ma"), dtype=object, name="ten")
 
 
 def name_of(dataset: Dataset, ma: str) -> str:
@@ -266,13 +263,14 @@ def board(result: ScoreResult, previous: ScoreResult | None, cap_tren: str) -> p
 
 
 def change_text(change: float, percent: bool) -> str:
-    """+1,8 điểm % for shares, +2 for counts and ranks; blank when either year has no value."""
+    """+1,8 điểm % for shares, +2 for counts and ranks; «không đổi» when the change rounds to nothing at
+    the precision shown (never «-0,0 điểm %»); blank when either year has no value."""
     if np.isnan(change):
         return ""
-    if abs(change) < 1e-12:
+    text = format_number(change * 100, 1, signed=True) if percent else format_number(change, 2, signed=True)
+    if text == "0":
         return "không đổi"
-    text = f"{change * 100:+.1f} điểm %" if percent else f"{change:+.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return f"{text} điểm %" if percent else text
 
 
 def _under(dataset: Dataset, cap_tren: str | None) -> np.ndarray:
@@ -367,6 +365,11 @@ def with_change(criteria: CriteriaSet, criterion_id: str, target: str | None, po
     if found is None:
         raise KeyError(f"Không có tiêu chí «{criterion_id}».")
     new_target = parse_target(target, found.metric.type) if target is not None else None
+    if new_target is not None:
+        _check_range(found, new_target)
+    if points is not None and not (0 <= points <= MAX_POINTS):
+        shown = format_number(points)
+        raise TargetError(f"điểm của một tiêu chí phải từ 0 đến {format_number(MAX_POINTS)}, không phải {shown}")
 
     def changed(c: Criterion) -> Criterion:
         if c.id != criterion_id:
@@ -386,8 +389,33 @@ def with_change(criteria: CriteriaSet, criterion_id: str, target: str | None, po
     )
 
 
+#: the most points a what-if may give one criterion (a plan's whole scale is 100)
+MAX_POINTS = 1000.0
+
+
+def _check_range(criterion: Criterion, target: Target) -> None:
+    """Refuse a target no value can reach: a share (0–100%) compared with more than 100% or less than
+    0%, or a relative fall or rise of more than 100% a year (the criteria file's shares are checked the
+    same way when it is loaded; a what-if target is typed on screen)."""
+    if target.type is not Type.NUMBER:
+        return
+    bounds = [b for b in (target.low, target.high) if not np.isnan(b)]  # NaN: no such bound
+    share = is_share(criterion.metric)
+    if target.kind == "trend":
+        if (target.relative or share) and any(b > 1 for b in bounds):
+            raise TargetError(f"chỉ tiêu «{target.text}»: mức giảm hoặc tăng mỗi năm không quá 100%")
+        return
+    unreachable = (target.op == ">" and target.low >= 1) or (target.op == "<" and target.low <= 0)
+    if share and (unreachable or any(b < 0 or b > 1 for b in bounds)):
+        raise TargetError(
+            f"chỉ số của tiêu chí là một tỷ lệ, nên chỉ tiêu phải nằm trong khoảng 0% đến 100% và đạt được "
+            f"(ví dụ «≥ 80%»), không phải «{target.text}»"
+        )
+
+
 def what_if(base: ScoreResult, changed: ScoreResult, criterion_id: str) -> pd.DataFrame:
-    """Side by side, the units and members whose verdict on `criterion_id`, total or rank changes."""
+    """Side by side, the units and members whose verdict on `criterion_id`, total or rank changes; each
+    named «Mã — Tên» («Đơn vị, đảng viên») beside its bare id («Mã»)."""
     keys = ["ma", "ma_tieu_chi"]
     a = base.ket_qua_so[base.ket_qua_so["ma_tieu_chi"] == criterion_id][[*keys, "cap", "trang_thai", "diem"]]
     b = changed.ket_qua_so[changed.ket_qua_so["ma_tieu_chi"] == criterion_id][[*keys, "trang_thai", "diem"]]
@@ -396,16 +424,18 @@ def what_if(base: ScoreResult, changed: ScoreResult, criterion_id: str) -> pd.Da
     )
     ranks = []
     for result, suffix in ((base, "_truoc"), (changed, "_sau")):
-        orgs = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")[["ma_to_chuc", "tong_diem", "thu_hang"]]
-        members = result.xep_hang_dang_vien[["ma_dang_vien", "tong_diem", "thu_hang"]]
+        orgs = result.xep_hang_to_chuc.drop_duplicates("ma_to_chuc")
+        orgs = orgs[["ma_to_chuc", "ten_to_chuc", "tong_diem", "thu_hang"]]
+        members = result.xep_hang_dang_vien[["ma_dang_vien", "ho_ten", "tong_diem", "thu_hang"]]
         table = pd.concat(
             [
-                orgs.rename(columns={"ma_to_chuc": "ma"}),
-                members.astype({"ma_dang_vien": str}).rename(columns={"ma_dang_vien": "ma"}),
+                orgs.rename(columns={"ma_to_chuc": "ma", "ten_to_chuc": "ten"}),
+                members.astype({"ma_dang_vien": str}).rename(columns={"ma_dang_vien": "ma", "ho_ten": "ten"}),
             ],
             ignore_index=True,
         )
-        ranks.append(table.rename(columns={"tong_diem": f"tong_diem{suffix}", "thu_hang": f"thu_hang{suffix}"}))
+        renamed = {"tong_diem": f"tong_diem{suffix}", "thu_hang": f"thu_hang{suffix}", "ten": f"ten{suffix}"}
+        ranks.append(table.rename(columns=renamed))
     both = both.merge(ranks[0], on="ma", how="left").merge(ranks[1], on="ma", how="left")
     moved = (
         (both["trang_thai_truoc"].astype(str) != both["trang_thai_sau"].astype(str))
@@ -417,6 +447,7 @@ def what_if(base: ScoreResult, changed: ScoreResult, criterion_id: str) -> pd.Da
         {
             "Cấp": out["cap"].astype(str).map(LEVEL_LABELS).to_numpy(),
             "Mã": out["ma"].to_numpy(),
+            "Đơn vị, đảng viên": code_and_name(out["ma"], out["ten_truoc"].fillna(out["ten_sau"])).to_numpy(),
             "Kết quả trước": out["trang_thai_truoc"].astype(str).str.capitalize().to_numpy(),
             "Kết quả sau": out["trang_thai_sau"].astype(str).str.capitalize().to_numpy(),
             "Tổng điểm trước": out["tong_diem_truoc"].to_numpy(),

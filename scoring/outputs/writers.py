@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from scoring.input.schema import ALL_TABLES
-from scoring.outputs.excel import excel_writer
+from scoring.domain.numbers import format_number
+from scoring.input.schema import ALL_TABLES, Kind
+from scoring.outputs.excel import COUNT_FORMAT, DECIMAL_FORMAT, PLAIN_FORMAT, excel_writer, write_sheet
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -66,9 +67,10 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
     if fmt == "xlsx":
         too_big = {n: len(f) for n, f in tables.items() if len(f) > EXCEL_MAX_ROWS}  # type: ignore[arg-type]
         if too_big:
-            detail = ", ".join(f"{n}: {size:,} dòng" for n, size in too_big.items())
+            detail = ", ".join(f"{n}: {format_number(size)} dòng" for n, size in too_big.items())
             raise OutputError(
-                f"Excel chỉ chứa được {EXCEL_MAX_ROWS:,} dòng mỗi trang tính ({detail}); dùng csv hoặc parquet."
+                f"Excel chỉ chứa được {format_number(EXCEL_MAX_ROWS)} dòng mỗi trang tính ({detail}); "
+                "dùng csv hoặc parquet."
             )
     with atomic_folder(out) as staging:
         if fmt == "xlsx":
@@ -84,11 +86,22 @@ def write_tables(tables: dict[str, pd.DataFrame | pa.Table], out: Path, fmt: str
     return [out / n for n in names]
 
 
+#: the number format of each kind of column in a dataset workbook (others: none)
+_KIND_FORMATS = {
+    Kind.YEAR: PLAIN_FORMAT,
+    Kind.COUNT: COUNT_FORMAT,
+    Kind.SCORE: DECIMAL_FORMAT,
+    Kind.POINTS: DECIMAL_FORMAT,
+}
+
+
 def write_workbook(tables: dict[str, pd.DataFrame | pa.Table], path: Path) -> None:
-    """One sheet per table with the Vietnamese column titles the template uses."""
+    """One sheet per table with the Vietnamese column titles the template uses; numbers as numbers."""
     with excel_writer(path) as writer:  # a text stays a text (an id «=1» reads back as «=1»)
         for spec in [t for t in ALL_TABLES if t.name in tables]:
             frame = to_arrow(tables[spec.name]).to_pandas()
             titles = {c.name: c.title for c in spec.columns}
             frame = frame.rename(columns=titles).astype(object).where(frame.notna().to_numpy(), None)
-            frame.to_excel(writer, sheet_name=spec.title, index=False)
+            formats = {c.title: _KIND_FORMATS[c.kind] for c in spec.columns if c.kind in _KIND_FORMATS}
+            widths = {c.title: max(14, min(len(c.title) + 2, 32)) for c in spec.columns}  # as the template
+            write_sheet(writer, spec.title, frame, formats=formats, widths=widths)

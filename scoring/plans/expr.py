@@ -19,6 +19,7 @@ import math
 import warnings
 
 from scoring.domain.codes import RATING_ORDER, XEP_LOAI, Vocabulary
+from scoring.domain.numbers import format_number
 from scoring.plans.metric_names import (
     AGGREGATIONS,
     CODE_CONSTANTS,
@@ -174,7 +175,7 @@ def _too_deep() -> str:
 
 
 def _count(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
+    return format_number(number, 0)
 
 
 def _shorten(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scoring.domain.codes import CAP, CHI_BO_LEVELS, TCCSD_LEVELS
+from scoring.domain.numbers import format_percent
 from scoring.plans.expr import Node
 from scoring.plans.targets import Target
 
@@ -163,7 +164,7 @@ class Award:
         if self.quota_count is not None:
             return f"{self.quota_count} mỗi nhóm thi đua"
         minimum = f", ít nhất {self.minimum}" if self.minimum else ""
-        return f"{(self.quota_share or 0):.0%} số đơn vị của mỗi nhóm thi đua, làm tròn xuống{minimum}"
+        return f"{format_percent(self.quota_share or 0)} số đơn vị của mỗi nhóm thi đua, làm tròn xuống{minimum}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from scoring.domain.codes import RATING_ORDER
+from scoring.domain.numbers import format_percent
 from scoring.plans.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
 from scoring.plans.model import Id, InForceModel, Points, SourceModel, Strict, Text
 from scoring.plans.targets import parse_share
@@ -124,7 +125,7 @@ class Quota:
 
     @property
     def share_text(self) -> str:
-        return f"{self.share:.0%}"
+        return format_percent(self.share)
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from scoring.domain.codes import RATING_ORDER, XEP_LOAI
+from scoring.domain.numbers import format_number, parse_number, parse_percent
 from scoring.domain.text import fold
 from scoring.plans.expr import MAX_CONSTANT, Type
 
@@ -106,10 +106,11 @@ def _compare(value: np.ndarray, op: str, bound: float) -> np.ndarray:
 
 
 def _number(text: str, percent: bool) -> float:
-    value = float(text.replace(",", "."))  # a string of 400 digits reads as inf, never as an error
-    if not math.isfinite(value) or value > MAX_CONSTANT:
+    """A number of a target, read as every number people type (`numbers.parse_number`: «96,5», «1.200»)."""
+    value = parse_number(text)  # None only when too large for a float (a string of 400 digits)
+    if value is None or value > MAX_CONSTANT:
         shown = text if len(text) <= 40 else text[:39] + "…"
-        limit = f"{MAX_CONSTANT:,}".replace(",", ".")
+        limit = format_number(MAX_CONSTANT, 0)
         raise TargetError(f"số «{shown}» trong chỉ tiêu quá lớn: không vượt quá {limit}")
     return value / 100 if percent else value
 
@@ -199,5 +200,5 @@ def parse_share(text: str) -> float | None:
     match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", text)
     if match is None:
         return None
-    value = float(match.group(1).replace(",", ".")) / 100
-    return value if 0 < value <= 1 else None
+    value = parse_percent(match.group(1))
+    return value if value is not None and 0 < value <= 1 else None

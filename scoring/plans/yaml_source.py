@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core.core_schema import ErrorType
 
+from scoring.domain.numbers import format_number
 from scoring.plans.model import LEVEL_ORDER, LEVELS
 
 KeyPath = tuple[str | int, ...]
@@ -99,7 +100,7 @@ def read_text(path: str | Path, what: str) -> tuple[str | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(file, 0, "", f"không đọc được tệp: {exc}")]
     if len(raw) > MAX_FILE_BYTES:
-        limit = f"{MAX_FILE_BYTES // 1024:,}".replace(",", ".")
+        limit = format_number(MAX_FILE_BYTES // 1024, 0)
         message = f"tệp quá lớn (hơn {limit} KB): {what} viết tay chỉ vài chục KB; hãy tách tệp hoặc bỏ phần thừa"
         return None, [Problem(file, 0, "", message)]
     try:
@@ -118,7 +119,7 @@ class _Refused(yaml.YAMLError):
 
 
 def _count(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
+    return format_number(number, 0)
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -338,7 +339,7 @@ def validate_model(
                 message = f"khóa «{loc[-1]}» không được phép; các khóa được phép: {', '.join(allowed)}"
             elif kind in _SIGNS:
                 bound = next(iter(error.get("ctx", {}).values()), "")
-                message = f"phải {_SIGNS[kind]} {f'{bound:g}' if isinstance(bound, int | float) else bound}"
+                message = f"phải {_SIGNS[kind]} {format_number(bound, 6) if isinstance(bound, int | float) else bound}"
             elif kind.startswith("union") or (kind in ("list_type", "string_type") and loc and loc[0] == "level"):
                 message = "cấp là một tên (dang_vien, chi_bo, …) hoặc danh sách các tên"
             elif kind == "literal_error":

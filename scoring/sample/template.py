@@ -1,5 +1,5 @@
 """The empty Excel template offices fill in: three sheets with Vietnamese headers, drop-down lists
-for every coded column, number checks, and an instructions sheet."""
+for every coded column, number checks, and an instructions sheet; every sheet prints on A4 landscape."""
 
 from __future__ import annotations
 
@@ -13,10 +13,19 @@ from xlsxwriter.utility import xl_col_to_name
 
 from scoring.domain.codes import BOOLEAN_FALSE, BOOLEAN_TRUE
 from scoring.input.schema import ALL_TABLES, ColumnSpec, Kind, TableSpec
-from scoring.outputs.excel import HEADER, SAFE_TEXT
+from scoring.outputs.excel import COUNT_FORMAT, HEADER, SAFE_TEXT, print_setup
 
 TEMPLATE_ROWS = 200_000  # rows that carry the drop-downs and number checks
 LIST_SHEET = "Danh mục"
+#: the title of each list on the lists sheet (a list is named by its vocabulary; «co_khong»: the yes/no columns)
+LIST_TITLES = {
+    "cap": "Cấp tổ chức",
+    "loai_hinh": "Loại hình",
+    "doi_tuong": "Đối tượng",
+    "xep_loai": "Xếp loại",
+    "ket_qua_nhiem_vu": "Kết quả nhiệm vụ",
+    "co_khong": "Có/Không",
+}
 
 INSTRUCTIONS = (
     ("Mẫu nhập liệu thi đua «Hai chân – Ba mũi»", "title"),
@@ -40,8 +49,13 @@ INSTRUCTIONS = (
     ("Quy ước", "heading"),
     ("• Cột có mũi tên: chọn trong danh sách; cũng chấp nhận chữ viết tắt (HTTNV), có hay không dấu.", ""),
     (
-        "• Cột có/không: gõ x (hoặc có, 1) khi có; để trống (hoặc không, 0) khi không. Nếu cả cột để trống "
-        "trong một năm thì coi là chưa có số liệu.",
+        "• Cột có/không: gõ x (hoặc có, 1) khi có; để trống (hoặc không, 0) khi không. Ô để trống luôn là "
+        "«Không», kể cả khi cả cột để trống (khi đó mọi dòng là «Không»).",
+        "",
+    ),
+    (
+        "• Chưa thu thập số liệu của một cột có/không không bắt buộc (ví dụ «Tập thể bị kỷ luật trong năm»): "
+        "xóa hẳn cột đó khỏi trang tính; các tiêu chí dùng cột này khi đó là «không đủ dữ liệu».",
         "",
     ),
     ("• Xếp loại để trống hoặc «Miễn đánh giá»: không tính vào mẫu số các tỷ lệ xếp loại.", ""),
@@ -87,6 +101,7 @@ def _write(path: Path) -> None:
         ),
         "": book.add_format({"text_wrap": True}),
         "text": book.add_format({"num_format": "@"}),
+        "count": book.add_format({"num_format": COUNT_FORMAT}),
     }
     guide = book.add_worksheet("Hướng dẫn")
     lists = _list_sheet(book)
@@ -106,10 +121,13 @@ def _list_sheet(book: xlsxwriter.Workbook) -> dict[str, str]:
     entries: dict[str, list[str]] = {name: list(v.labels.values()) for name, v in vocabularies.items()}
     entries["co_khong"] = [BOOLEAN_TRUE[0], BOOLEAN_FALSE[0]]
     for col, (name, values) in enumerate(entries.items()):
-        sheet.write(0, col, name)
+        title = LIST_TITLES.get(name, name)
+        sheet.write(0, col, title)
         sheet.write_column(1, col, values)
+        sheet.set_column(col, col, max(len(v) for v in (title, *values)) + 2)
         letter = xl_col_to_name(col)
         ranges[name] = f"='{LIST_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+    print_setup(sheet, 0)
     return ranges
 
 
@@ -123,12 +141,14 @@ def _table_sheet(
         sheet.write(0, col, column.title, fmt["header" if column.required else "optional"])
         # a deadline is text («tháng 01/2022»): Excel would turn «01/2022» into the date 01/01/2022
         text = fmt["text"] if column.kind in (Kind.DEADLINE, Kind.ID) else None
-        sheet.set_column(col, col, max(14, min(len(column.title) + 2, 32)), text)
+        shown = fmt["count"] if column.kind is Kind.COUNT else text  # 1200 shows as 1.200 on a Vietnamese machine
+        sheet.set_column(col, col, max(14, min(len(column.title) + 2, 32)), shown)
         sheet.write_comment(0, col, _comment(column), {"x_scale": 2, "y_scale": 1.5})
         validation = _validation(column, lists)
         if validation:
             sheet.data_validation(1, col, TEMPLATE_ROWS, col, validation)
     sheet.autofilter(0, 0, 0, len(spec.columns) - 1)
+    print_setup(sheet, 0)
 
 
 def _comment(column: ColumnSpec) -> str:
@@ -177,6 +197,7 @@ def _guide_sheet(sheet: xlsxwriter.worksheet.Worksheet, fmt: dict[str, xlsxwrite
         row += 1 if style != "title" else 2
     header = ("Trang tính", "Cột (tiêu đề)", "Bắt buộc", "Giá trị cần nhập")
     sheet.write_row(row, 0, header, fmt["header"])
+    print_setup(sheet, row, first_row=row)  # the table of columns runs over pages: its header on each
     row += 1
     for spec in ALL_TABLES:
         for column in spec.columns:

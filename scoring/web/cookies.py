@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection
 
-from scoring.store.service import Account, Store
+from scoring.store.accounts import Account
+from scoring.store.service import Store
 from scoring.store.sessions import session_account
 
 SESSION_COOKIE = "thidua_phien"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from scoring.store.service import StoreError
+from scoring.store.errors import StoreError
 from scoring.web.cookies import (
     CSRF_COOKIE,
     LOGIN_PATH,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from scoring.store.service import Account, Store
+from scoring.store.accounts import Account
+from scoring.store.service import Store
 from scoring.store.sessions import close_session, open_session, session_account
 from scoring.web.cookies import is_https
 from scoring.web.form import HEADERS, Intro, message_page
