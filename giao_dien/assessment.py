@@ -8,11 +8,21 @@ import streamlit as st
 from giao_dien.common import criterion_table
 from scoring.domain.numbers import format_points
 from scoring.engine.rating import rating_label
-from scoring.outputs.display import count_text, screen
+from scoring.outputs.display import TWO_LINE_ROW, Screen, count_text, screen
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import criteria_met
 from scoring.outputs.workflow_views import ranks_view, rating_verdict
 from scoring.store.workflow import Assessment
+
+#: pixels: every column in sight on a 1.500-pixel screen, long texts on two lines
+GROUP_WIDTHS: dict[str, str | int] = {
+    "Nhóm thi đua": 210, "Thứ hạng": 70, "Số đơn vị trong nhóm": 140, "Tổng điểm": 80, "Điển hình của nhóm": 205,
+    "Cách điển hình (điểm)": 140, "Thay đổi thứ hạng (+ là tăng)": 185,
+}  # fmt: skip
+MEMBER_WIDTHS: dict[str, str | int] = {
+    "Mã đảng viên": 90, "Họ và tên": 140, "Tổng điểm": 75, "Thứ hạng": 70, "Tự xếp loại": 150, "Mức được phép": 150,
+    "Kết luận": 125, "Căn cứ": 240,
+}  # fmt: skip
 
 
 def show_assessment(result: Assessment, year: int, draft: bool) -> None:
@@ -62,9 +72,26 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     criteria_tab, groups_tab, members_tab = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
     with criteria_tab:
         criterion_table(result.scorecard)
-    with groups_tab:
-        shown = screen(ranks_view(result.ranks), widths={"Nhóm thi đua": "large", "Điển hình của nhóm": "large"})
-        st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config)
+    with groups_tab:  # every column in sight, a long name on two lines
+        _two_line_table(screen(ranks_view(result.ranks), widths=GROUP_WIDTHS), "Đơn vị chưa thuộc nhóm thi đua nào.")
     with members_tab:  # ranks «3», points «86,5», ratings and their grounds in words
-        shown = screen(result.members, ratings=["Căn cứ"], widths={"Họ và tên": "medium", "Căn cứ": "large"})
-        st.dataframe(shown.frame, hide_index=True, width="stretch", column_config=shown.column_config)
+        _two_line_table(
+            screen(result.members, ratings=["Căn cứ"], widths=MEMBER_WIDTHS),
+            "Báo cáo này không có đảng viên: đảng viên sinh hoạt ở các chi bộ, có trong báo cáo của chi bộ.",
+        )
+
+
+def _two_line_table(shown: Screen, empty: str, rows: int = 15) -> None:
+    """A table whose long texts wrap onto two lines, `rows` of them in sight before it scrolls; without rows,
+    the sentence `empty` (an empty table would draw Streamlit's English «empty»)."""
+    if shown.frame.empty:
+        st.caption(empty)
+        return
+    st.dataframe(
+        shown.frame,
+        hide_index=True,
+        width="stretch",
+        column_config=shown.column_config,
+        row_height=TWO_LINE_ROW,
+        height=min(len(shown.frame), rows) * TWO_LINE_ROW + 38,
+    )

@@ -147,7 +147,9 @@ def _history(user: Account) -> None:
 st.title("Dữ liệu")
 user = account()
 account_box()
-st.download_button("Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME)
+st.download_button(
+    "Tải mẫu nhập liệu (XLSX)", data=TEMPLATE.read_bytes(), file_name=TEMPLATE.name, mime=XLSX_MIME, on_click="ignore"
+)
 if user is None or not may_import(user):
     st.info("Chỉ tài khoản quản trị nạp số liệu và tệp tiêu chí vào cơ sở dữ liệu.")
     note_refusal(user, "Dữ liệu — nạp số liệu, tệp tiêu chí", "chỉ quản trị nạp số liệu và tệp tiêu chí")

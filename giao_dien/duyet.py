@@ -57,23 +57,30 @@ rating_width = 4 * max(len(rating_label(c)) for c in RATING_ORDER) + 24  # the l
 # points «86,5», ranks «3», ratings in words, blank before approval; every column in sight, long names and
 # ratings on two lines
 listed = screen(table[order], ratings=["Tự xếp loại", "Mức cao nhất được phép"])
-st.dataframe(
-    listed.frame,
-    hide_index=True,
-    width="stretch",
-    row_height=TWO_LINE_ROW,
-    height=min(len(listed.frame), 10) * TWO_LINE_ROW + 38,  # ten units in sight, the others a scroll away
-    column_config=listed.with_config(
-        **{
-            "Mã": st.column_config.TextColumn(width=70, pinned=True),  # the unit stays in sight when it scrolls
-            "Tên tổ chức": st.column_config.TextColumn(width=250, pinned=True),
-            "Cấp": st.column_config.TextColumn(width=120),
-            "Trạng thái": st.column_config.TextColumn(width=90),
-            "Tự xếp loại": st.column_config.TextColumn(width=rating_width),
-            "Mức cao nhất được phép": st.column_config.TextColumn(width=rating_width),
-        }
-    ),
-)
+if listed.frame.empty:  # (an empty table would draw Streamlit's English «empty»)
+    st.caption(
+        "Chưa có đơn vị nào trong phạm vi theo dõi."
+        if shown == "Tất cả"
+        else f"Năm {year} không có đơn vị nào ở trạng thái «{shown}»."
+    )
+else:
+    st.dataframe(
+        listed.frame,
+        hide_index=True,
+        width="stretch",
+        row_height=TWO_LINE_ROW,
+        height=min(len(listed.frame), 10) * TWO_LINE_ROW + 38,  # ten units in sight, the others a scroll away
+        column_config=listed.with_config(
+            **{
+                "Mã": st.column_config.TextColumn(width=70, pinned=True),  # the unit stays in sight when it scrolls
+                "Tên tổ chức": st.column_config.TextColumn(width=250, pinned=True),
+                "Cấp": st.column_config.TextColumn(width=120),
+                "Trạng thái": st.column_config.TextColumn(width=90),
+                "Tự xếp loại": st.column_config.TextColumn(width=rating_width),
+                "Mức cao nhất được phép": st.column_config.TextColumn(width=rating_width),
+            }
+        ),
+    )
 st.caption(
     "Điểm, thứ hạng và xếp loại chỉ hiện với báo cáo đã duyệt; «Mức cao nhất được phép» theo quy định đánh giá, "
     f"xếp loại đang có hiệu lực năm {year} và số liệu đã duyệt. Trang này không có số liệu từng đảng viên."
@@ -131,8 +138,12 @@ sent_before = [v for v in db.versions(user, unit, year) if v.trang_thai == "da_g
 if sent_before:  # sent again after a return: what the unit changed since the reviewer last saw it
     earlier = sent_before[-1]
     changed = changes(earlier.du_lieu, sent.du_lieu)
-    with st.expander(f"Thay đổi so với lần gửi trước (phiên bản {earlier.phien_ban}): {len(changed)} ô", expanded=True):
-        st.dataframe(changed, hide_index=True, width="stretch")
+    title = f"Thay đổi so với lần gửi trước (phiên bản {earlier.phien_ban}): {count_text(len(changed))} ô"
+    with st.expander(title, expanded=True):
+        if changed.empty:  # sent again as it was (an empty table would draw Streamlit's English «empty»)
+            st.caption("Báo cáo được gửi lại không đổi ô nào.")
+        else:
+            st.dataframe(changed, hide_index=True, width="stretch")
 
 st.subheader("Quyết định")
 approve_col, return_col = st.columns(2)

@@ -115,16 +115,19 @@ with log:
         "Trước": 150, "Sau": 215,
     }  # fmt: skip
     shown = audit[audit["Được phép"] == REFUSED] if only_denied else audit
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        row_height=WRAPPED_ROW,
-        height=min(len(shown), 10) * WRAPPED_ROW + 38,  # ten lines in sight, the others a scroll away
-        column_config={column: st.column_config.TextColumn(width=w) for column, w in widths.items()},
-    )
+    if shown.empty:  # (an empty table would draw Streamlit's English «empty»)
+        st.caption("Không có dòng nào.")
+    else:
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            row_height=WRAPPED_ROW,
+            height=min(len(shown), 10) * WRAPPED_ROW + 38,  # ten lines in sight, the others a scroll away
+            column_config={column: st.column_config.TextColumn(width=w) for column, w in widths.items()},
+        )
     # a login name typed as «=HYPERLINK(…)» (logged when refused) stays text in the spreadsheet
-    st.download_button("Tải nhật ký (CSV)", csv_bytes(audit), "nhat_ky.csv", mime="text/csv")
+    st.download_button("Tải nhật ký (CSV)", csv_bytes(audit), "nhat_ky.csv", mime="text/csv", on_click="ignore")
 
 with safe:
     st.markdown(
@@ -135,4 +138,6 @@ with safe:
         with tempfile.TemporaryDirectory(prefix="thidua_sl_") as folder:  # removed once the bytes are read
             target = Path(folder) / f"thidua_sao_luu_{pd.Timestamp.now():%Y%m%d_%H%M}.zip"
             backup(db.engine, target)
-            st.download_button("Tải bản sao lưu", target.read_bytes(), target.name, mime="application/zip")
+            st.download_button(
+                "Tải bản sao lưu", target.read_bytes(), target.name, mime="application/zip", on_click="ignore"
+            )

@@ -271,9 +271,15 @@ with upload:
         "không được chạy."
     )
     a, b = st.columns(2)
-    a.download_button("Tải mẫu nhập liệu trống (XLSX)", TEMPLATE.read_bytes(), TEMPLATE.name, mime=XLSX_MIME)
+    a.download_button(
+        "Tải mẫu nhập liệu trống (XLSX)", TEMPLATE.read_bytes(), TEMPLATE.name, mime=XLSX_MIME, on_click="ignore"
+    )
     b.download_button(
-        "Tải số liệu đang nhập (XLSX)", _as_workbook(data), f"tu_danh_gia_{unit}_{year}.xlsx", mime=XLSX_MIME
+        "Tải số liệu đang nhập (XLSX)",
+        _as_workbook(data),
+        f"tu_danh_gia_{unit}_{year}.xlsx",
+        mime=XLSX_MIME,
+        on_click="ignore",
     )
     if editable:
         sent = upload_box("Tệp Excel của đơn vị", ["xlsx"], LIMIT_MB, key=f"tai:{draft_key}")

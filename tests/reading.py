@@ -30,7 +30,7 @@ NOT_FIGURES = re.compile(r"phiên bản [\w.]+|\S+\.(?:ya?ml|csv|xlsx|zip|db)\b|
 ENGLISH = re.compile(
     r"\b(?:the|and|of|files?|per|press|enter|apply|choose|option|select(?:ed)?|search|show|hide|download|upload|"
     r"browse|drag|drop|here|add|rows?|columns?|delete|error|loading|running|submit|results|password|login|logout|"
-    r"clear|cancel|save|edit|close|view|name|date|total|score|rank|status|table|chart|yes|no|none|true|false)\b",
+    r"clear|cancel|save|edit|close|view|name|date|total|score|rank|status|table|chart|yes|no|none|true|false|empty)\b",
     re.IGNORECASE,
 )
 #: what Streamlit draws in English and no setting changes (README.md, «Những chữ tiếng Anh còn lại»)
@@ -98,6 +98,8 @@ def _table_texts(node: et.Dataframe) -> Iterator[str]:
     frame = node.value
     editable = node.editing_mode != "read_only"
     missing_text = node.proto.placeholder if node.proto.HasField("placeholder") else "None"
+    if frame.empty and not editable:  # a table without rows draws Streamlit's own «empty» on its canvas
+        yield "empty"
     shown = [c for c in frame.columns if not (config.get(str(c)) or {}).get("hidden")]
     if node.proto.column_order:
         shown = [c for c in shown if c in node.proto.column_order]
