@@ -47,15 +47,9 @@ def _timed(call: object) -> tuple[object, float]:
 
 
 def _postgres_url() -> str:
-    from sqlalchemy import create_engine, make_url, text
+    from pg_schema import fresh_schema  # benchmarks/pg_schema.py: this script's folder is on sys.path
 
-    base = make_url(os.environ.get("THIDUA_DB_URL") or os.environ["THIDUA_TEST_PG_URL"])
-    engine = create_engine(base)
-    with engine.begin() as db:
-        db.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        db.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    engine.dispose()
-    return base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(hide_password=False)
+    return fresh_schema(os.environ.get("THIDUA_DB_URL") or os.environ["THIDUA_TEST_PG_URL"], PG_SCHEMA)
 
 
 def task(size: int, backend: str, years: list[int]) -> dict[str, Any]:

@@ -14,14 +14,21 @@ from scoring.outputs.views import criteria_met
 from scoring.outputs.workflow_views import ranks_view, rating_verdict
 from scoring.store.workflow import Assessment
 
-#: pixels: every column in sight on a 1.500-pixel screen, long texts on two lines
+#: pixels: every column in sight on a 1.366-pixel laptop screen beside the sidebar (about 900), long texts on
+#: two lines
 GROUP_WIDTHS: dict[str, str | int] = {
-    "Nhóm thi đua": 210, "Thứ hạng": 70, "Số đơn vị trong nhóm": 140, "Tổng điểm": 80, "Điển hình của nhóm": 205,
-    "Cách điển hình (điểm)": 140, "Thay đổi thứ hạng (+ là tăng)": 185,
+    "Nhóm thi đua": 210, "Thứ hạng": 70, "Số đơn vị trong nhóm": 90, "Tổng điểm": 80, "Điển hình của nhóm": 195,
+    "Cách điển hình (điểm)": 115, "Thay đổi thứ hạng (+ là tăng)": 110,
 }  # fmt: skip
+#: short headers for those narrow columns, (label, the whole title shown on hovering the header)
+GROUP_HEADERS = {
+    "Số đơn vị trong nhóm": ("Số đơn vị", "Số đơn vị trong nhóm"),
+    "Cách điển hình (điểm)": ("Cách điển hình", "Số điểm cách điển hình của nhóm"),
+    "Thay đổi thứ hạng (+ là tăng)": ("Thay đổi hạng", "Thay đổi thứ hạng so với năm trước (+ là tăng)"),
+}
 MEMBER_WIDTHS: dict[str, str | int] = {
-    "Mã đảng viên": 90, "Họ và tên": 140, "Tổng điểm": 75, "Thứ hạng": 70, "Tự xếp loại": 150, "Mức được phép": 150,
-    "Kết luận": 125, "Căn cứ": 240,
+    "Mã đảng viên": 90, "Họ và tên": 130, "Tổng điểm": 75, "Thứ hạng": 70, "Tự xếp loại": 115, "Mức được phép": 115,
+    "Kết luận": 100, "Căn cứ": 185,
 }  # fmt: skip
 
 
@@ -73,7 +80,10 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     with criteria_tab:
         criterion_table(result.scorecard)
     with groups_tab:  # every column in sight, a long name on two lines
-        _two_line_table(screen(ranks_view(result.ranks), widths=GROUP_WIDTHS), "Đơn vị chưa thuộc nhóm thi đua nào.")
+        groups = screen(ranks_view(result.ranks), widths=GROUP_WIDTHS)
+        headers = {c: {**(groups.column_config.get(c) or {}), "label": label, "help": title}
+                   for c, (label, title) in GROUP_HEADERS.items() if c in groups.frame.columns}  # fmt: skip
+        _two_line_table(Screen(groups.frame, groups.with_config(**headers)), "Đơn vị chưa thuộc nhóm thi đua nào.")
     with members_tab:  # ranks «3», points «86,5», ratings and their grounds in words
         _two_line_table(
             screen(result.members, ratings=["Căn cứ"], widths=MEMBER_WIDTHS),

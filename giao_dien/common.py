@@ -14,7 +14,8 @@ import streamlit as st
 
 from giao_dien.access import APPROVED, account, account_box, demo, login_form, store
 from scoring import CriteriaSet, Dataset, ScoreResult, score
-from scoring.outputs.display import SCORECARD_WIDTHS, WRAPPED_ROW, criterion_screen, years_text
+from scoring.domain.numbers import years_text
+from scoring.outputs.display import WRAPPED_ROW, criterion_screen
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import cap_tren_choices
 from scoring.plans import bundled
@@ -31,6 +32,15 @@ CRITERIA = bundled.default_plan()
 TEMPLATE = ROOT / "data" / "mau_nhap_lieu.xlsx"
 #: the most criteria a report's scorecard shows before it scrolls (a plan has ten to fifteen per level)
 SCORECARD_ROWS = 15
+#: pixels a page's main column has on a 1.366-pixel laptop screen beside the sidebar (about 900): the tables
+#: that should show every column size them to fit it
+LAPTOP_WIDTH = 880
+#: a criterion table's columns (`criterion_screen`), short texts wrapped on up to three lines; the explanation
+#: takes what is left of LAPTOP_WIDTH
+CRITERION_TABLE_WIDTHS: dict[str, str | int] = {
+    "Nhóm": 100, "Tiêu chí": 185, "Giá trị": 100, "Chỉ tiêu": 100, "Kết quả": 70, "Điểm": 50, "Điểm tối đa": 80,
+    "Thay đổi so với năm trước": 95,
+}  # fmt: skip
 
 
 @dataclass
@@ -105,7 +115,7 @@ def loaded() -> Loaded:
         data.dataset,
         criteria,
         f"Báo cáo đã duyệt trong cơ sở dữ liệu ({data.reach.label})",
-        f"criteria/{Path(criteria.path).name} — {criteria.label}",
+        f"{criteria.title}, có hiệu lực {years_text(criteria.from_year, criteria.to_year)}",
         f"{APPROVED}{who}:{db.revision()}|{criteria_key(criteria)}",
         data,
     )
@@ -167,6 +177,7 @@ def _plan_picker(criteria: CriteriaSet) -> None:
         options,
         index=options.index(current) if current in options else 0,
         format_func=lambda k: f"{plans[k][1].title} (bản {plans[k][0].phien_ban})" if k in plans else k,
+        placeholder="Chọn kế hoạch",
     )
     st.caption(escape_markdown(criteria.title))  # in full: the narrow box above cuts a long title
     if chosen != current:
@@ -184,7 +195,7 @@ def sidebar() -> tuple[int, str | None]:
         st.markdown("**Thi đua — chấm điểm theo kế hoạch**")
         _plan_picker(state.criteria)
         year = st.session_state.get("nam_da_chon")
-        year = st.selectbox("Năm", shown, index=shown.index(year) if year in shown else 0)
+        year = st.selectbox("Năm", shown, index=shown.index(year) if year in shown else 0, placeholder="Chọn năm")
         top = st.session_state.get("cap_tren_da_chon")
         choices = list(tops)
         top = (
@@ -193,6 +204,7 @@ def sidebar() -> tuple[int, str | None]:
                 choices,
                 index=choices.index(top) if top in choices else 0,
                 format_func=lambda k: tops[k],
+                placeholder="Chọn đảng bộ",
             )
             if choices
             else None
@@ -234,12 +246,17 @@ def criterion_table(frame: pd.DataFrame) -> None:
     page shows one (`criterion_screen`: the criterion by its name, its group by its short name, points «8,5»,
     targets and values in words, the verdict in words only), each row tall enough for a long title or
     explanation to wrap, not be cut, and every criterion in sight."""
-    shown = criterion_screen(frame, SCORECARD_WIDTHS)
+    taken = sum(int(w) for c, w in CRITERION_TABLE_WIDTHS.items() if c in frame.columns)
+    shown = criterion_screen(frame, {**CRITERION_TABLE_WIDTHS, "Giải thích": max(200, LAPTOP_WIDTH - taken)})
+    config = dict(shown.column_config)
+    change = "Thay đổi so với năm trước"
+    if change in shown.frame.columns:  # a short header for a narrow column, the whole title on hovering it
+        config[change] = {**(config.get(change) or {}), "label": "Thay đổi", "help": change}
     st.dataframe(
         shown.frame,
         hide_index=True,
         width="stretch",
-        column_config=shown.column_config,
+        column_config=config,
         row_height=WRAPPED_ROW,
         height=min(len(frame), SCORECARD_ROWS) * WRAPPED_ROW + 38,  # every criterion without scrolling (and the header)
     )

@@ -65,6 +65,7 @@ ma = st.selectbox(
     ["", *listed],
     index=1 + list(listed).index(wanted) if wanted in listed else 0,
     format_func=lambda k: listed.get(k, "—"),
+    placeholder="Chọn tổ chức hoặc đảng viên",
 )
 if not ma:
     if wanted:

@@ -36,7 +36,9 @@ def _import_section(actor: Account, checked: Dataset, label: str) -> None:
     (the library decides again, in one transaction, and refuses if the database moved since)."""
     with st.container(border=True):
         st.markdown("**Nạp vào cơ sở dữ liệu** (cây tổ chức và số liệu các năm, thành báo cáo đã duyệt)")
-        years = st.multiselect("Năm cần nạp", checked.years, default=checked.years, key="nap_nam")
+        years = st.multiselect(
+            "Năm cần nạp", checked.years, default=checked.years, key="nap_nam", placeholder="Chọn năm cần nạp"
+        )
         if st.button("Xem trước những gì thay đổi", key="nap_xem_truoc"):
             try:
                 found = imports.preview(store(), actor, checked, years)
@@ -100,6 +102,10 @@ def _dataset_section(user: Account, files: list[Upload]) -> None:
 
 def _plan_section(user: Account, upload: Upload) -> None:
     kind = _plan_kind(upload.content)
+    refused = plan_files.name_problem(upload.name)
+    if refused is not None:  # a name no file may be stored under (blank, control characters, a folder…)
+        st.error(escape_markdown(f"{refused} Chưa lưu gì."))
+        return
     text = upload.content.decode("utf-8-sig", errors="replace")
     problems = plan_files.check_text(kind, upload.name, text)
     if problems:
@@ -130,6 +136,7 @@ def _history(user: Account) -> None:
             "Lần nạp cần hoàn tác",
             open_ids,
             key="hoan_tac_lan",
+            placeholder="Chọn lần nạp",
             format_func=lambda i: (
                 f"Lần {i}: {listed.loc[i, 'Tệp']}, {listed.loc[i, 'Lúc']}, {listed.loc[i, 'Người nạp']}"
             ),
@@ -141,7 +148,12 @@ def _history(user: Account) -> None:
             except StoreError as error:
                 st.error(escape_markdown(error))
     st.subheader("Tệp tiêu chí và quy định đang dùng")
-    _table(plan_files_view(plan_files.history(store()), plan_files.KINDS), plain=("Phiên bản",))
+    plan_files.seed_bundled(store())  # the bundled files are stored on first use, as every reader of them does
+    files = plan_files.history(store())
+    if files.empty:  # (an empty table would draw Streamlit's English «empty»)
+        st.caption("Chưa có tệp tiêu chí, quy định nào.")
+    else:
+        _table(plan_files_view(files, plan_files.KINDS), plain=("Phiên bản",))
 
 
 st.title("Dữ liệu")

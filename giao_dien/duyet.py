@@ -13,11 +13,12 @@ from giao_dien.access import require_account, store
 from giao_dien.assessment import show_assessment
 from giao_dien.common import plan_sidebar
 from scoring.domain.codes import RATING_ORDER
+from scoring.domain.numbers import format_moment
 from scoring.engine.rating import rating_label
 from scoring.outputs.display import TWO_LINE_ROW, count_text, screen
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import LEVEL_LABELS
-from scoring.outputs.workflow_views import history_view, moment, person
+from scoring.outputs.workflow_views import history_view, person
 from scoring.store import StoreError
 from scoring.store.service import NOT_SUBMITTED, STATES
 from scoring.store.workflow import assess, changes, opening_year, overview
@@ -35,7 +36,7 @@ this_year = date.today().year
 # for this account, else with a report of a unit it follows — not an empty new year
 opening = st.session_state.get("duyet_nam_chon") or opening_year(db, user) or this_year
 years = sorted({*range(this_year, this_year - 6, -1), opening}, reverse=True)
-year = int(st.selectbox("Năm", years, index=years.index(opening), key="duyet_nam"))
+year = int(st.selectbox("Năm", years, index=years.index(opening), key="duyet_nam", placeholder="Chọn năm"))
 st.session_state["duyet_nam_chon"] = year
 with st.spinner("Đang tổng hợp…"):
     board = overview(db, user, year, criteria)
@@ -53,9 +54,9 @@ shown = st.radio(
 )
 table = board if shown == "Tất cả" else board[board["Trạng thái"] == shown]
 order = ["Mã", "Tên tổ chức", "Cấp", "Trạng thái", "Tổng điểm", "Thứ hạng", "Tự xếp loại", "Mức cao nhất được phép"]
-rating_width = 4 * max(len(rating_label(c)) for c in RATING_ORDER) + 24  # the longest rating, on two lines
-# points «86,5», ranks «3», ratings in words, blank before approval; every column in sight, long names and
-# ratings on two lines
+rating_width = 4 * max(len(rating_label(c)) for c in RATING_ORDER) + 12  # the longest rating, on two lines
+# points «86,5», ranks «3», ratings in words, blank before approval; every column in sight on a 1.366-pixel
+# laptop screen beside the sidebar (about 900 pixels), long names and ratings on two lines
 listed = screen(table[order], ratings=["Tự xếp loại", "Mức cao nhất được phép"])
 if listed.frame.empty:  # (an empty table would draw Streamlit's English «empty»)
     st.caption(
@@ -73,16 +74,20 @@ else:
         column_config=listed.with_config(
             **{
                 "Mã": st.column_config.TextColumn(width=70, pinned=True),  # the unit stays in sight when it scrolls
-                "Tên tổ chức": st.column_config.TextColumn(width=250, pinned=True),
-                "Cấp": st.column_config.TextColumn(width=120),
-                "Trạng thái": st.column_config.TextColumn(width=90),
+                "Tên tổ chức": st.column_config.TextColumn(width=210, pinned=True),
+                "Cấp": st.column_config.TextColumn(width=105),
+                "Trạng thái": st.column_config.TextColumn(width=85),
+                "Tổng điểm": st.column_config.TextColumn(width=80, alignment="right"),
+                "Thứ hạng": st.column_config.TextColumn(width=75, alignment="right"),
                 "Tự xếp loại": st.column_config.TextColumn(width=rating_width),
-                "Mức cao nhất được phép": st.column_config.TextColumn(width=rating_width),
+                "Mức cao nhất được phép": st.column_config.TextColumn(
+                    "Mức được phép", width=rating_width, help="Mức cao nhất được phép theo quy định và số liệu đã duyệt"
+                ),
             }
         ),
     )
 st.caption(
-    "Điểm, thứ hạng và xếp loại chỉ hiện với báo cáo đã duyệt; «Mức cao nhất được phép» theo quy định đánh giá, "
+    "Điểm, thứ hạng và xếp loại chỉ hiện với báo cáo đã duyệt; «Mức được phép» là mức cao nhất theo quy định đánh giá, "
     f"xếp loại đang có hiệu lực năm {year} và số liệu đã duyệt. Trang này không có số liệu từng đảng viên."
 )
 
@@ -121,6 +126,7 @@ unit = st.selectbox(
     index=listed.index(user.ma_to_chuc) if user.ma_to_chuc in listed else 0,  # the account's own unit first
     format_func=lambda u: f"{names[u]} ({u})",
     key="duyet_don_vi",
+    placeholder="Chọn báo cáo",
 )
 sent = db.get(user, unit, year)
 if sent is None or sent.trang_thai != "da_gui":
@@ -132,7 +138,7 @@ mine = f"{unit}:{sent.phien_ban}"
 with st.spinner("Đang chấm số liệu của báo cáo…"):
     result = assess(db, user, unit, year, sent.du_lieu, criteria)
 sender = escape_markdown(person(sent.cap_nhat_boi))
-st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sender} lúc {moment(sent.cap_nhat_luc)}.")
+st.caption(f"Phiên bản {sent.phien_ban}, gửi bởi {sender} lúc {format_moment(sent.cap_nhat_luc)}.")
 show_assessment(result, year, draft=False)
 sent_before = [v for v in db.versions(user, unit, year) if v.trang_thai == "da_gui" and v.phien_ban < sent.phien_ban]
 if sent_before:  # sent again after a return: what the unit changed since the reviewer last saw it

@@ -4,16 +4,19 @@ downloadable as XLSX and as a Word document with the letterhead the user fills i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from giao_dien.common import Loaded, caption, criterion_table, loaded, result, sidebar, years
 from scoring.engine.awards import TIE_RULE, Shortlist
 from scoring.engine.rating_report import RatingReport
-from scoring.outputs.display import count_text, screen
+from scoring.outputs.display import FOUR_LINE_ROW, TWO_LINE_ROW, WRAPPED_ROW, Screen, count_text, screen
 from scoring.outputs.documents import (
+    SHORTLIST_HEADERS,
     Letterhead,
     shortlist_docx,
     shortlist_xlsx,
@@ -23,6 +26,8 @@ from scoring.outputs.documents import (
 )
 from scoring.outputs.excel import XLSX_MIME
 from scoring.outputs.rating_views import (
+    FINDING_HEADERS,
+    QUOTA_HEADERS,
     findings_view,
     over_quota,
     quota_view,
@@ -36,8 +41,47 @@ from scoring.plans.rating_rules import RulesError
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LEGEND = (
     "HTXSNV: hoàn thành xuất sắc nhiệm vụ · HTTNV: hoàn thành tốt nhiệm vụ · HTNV: hoàn thành nhiệm vụ · "
-    "KHTNV: không hoàn thành nhiệm vụ"
+    "KHTNV: không hoàn thành nhiệm vụ · TCCSĐ: tổ chức cơ sở đảng"
 )
+#: the two readings of the quota («không quá 20%») by name on screen, said in words in a caption above the
+#: tables, instead of formulas in the headers
+READINGS = {"htt": "cách 1", "htt_htxs": "cách 2"}
+QUOTA_SCREEN = {
+    QUOTA_HEADERS["ty_le_htt"]: "Tỷ lệ, cách 1",
+    QUOTA_HEADERS["duoc_phep_htt"]: "Được phép, cách 1",
+    QUOTA_HEADERS["dat_htt"]: "Trong tỷ lệ, cách 1",
+    QUOTA_HEADERS["ty_le_htt_htxs"]: "Tỷ lệ, cách 2",
+    QUOTA_HEADERS["duoc_phep_htt_htxs"]: "Được phép, cách 2",
+    QUOTA_HEADERS["dat_htt_htxs"]: "Trong tỷ lệ, cách 2",
+    QUOTA_HEADERS["dat"]: "Trong tỷ lệ",
+}
+#: pixels; a name, a group's full name («TCCSĐ loại hình … — Đảng bộ Khối …», 90 characters) and a reason
+#: wrap onto the rows' lines, never cut; the name stays in sight when a wide table scrolls sideways
+QUOTA_WIDTHS: dict[str, int] = {
+    QUOTA_HEADERS["ma_to_chuc"]: 70, QUOTA_HEADERS["ten_to_chuc"]: 220, QUOTA_HEADERS["nhom"]: 290,
+    QUOTA_HEADERS["so_to_chuc"]: 85, QUOTA_HEADERS["so_htxs"]: 90, QUOTA_HEADERS["so_htt"]: 85, "Trong tỷ lệ": 90,
+    "Tỷ lệ, cách 1": 100, "Được phép, cách 1": 125, "Trong tỷ lệ, cách 1": 135,
+    "Tỷ lệ, cách 2": 100, "Được phép, cách 2": 125, "Trong tỷ lệ, cách 2": 135,
+}  # fmt: skip
+FINDING_WIDTHS: dict[str, int] = {
+    FINDING_HEADERS["doi_tuong"]: 85, FINDING_HEADERS["ma"]: 85, FINDING_HEADERS["ten"]: 190,
+    FINDING_HEADERS["cap"]: 110, FINDING_HEADERS["don_vi"]: 190, FINDING_HEADERS["xep_loai"]: 120,
+    FINDING_HEADERS["diem_danh_gia"]: 100, FINDING_HEADERS["xep_loai_theo_diem"]: 120,
+    FINDING_HEADERS["muc_duoc_phep"]: 130, FINDING_HEADERS["ket_luan"]: 110, FINDING_HEADERS["can_cu"]: 400,
+}  # fmt: skip
+SHORTLIST_WIDTHS: dict[str, int] = {
+    SHORTLIST_HEADERS["ten"]: 200, SHORTLIST_HEADERS["ly_do"]: 400, SHORTLIST_HEADERS["don_vi"]: 190,
+    SHORTLIST_HEADERS["nhom"]: 230, SHORTLIST_HEADERS["xep_loai"]: 120, SHORTLIST_HEADERS["tong_diem"]: 80,
+    SHORTLIST_HEADERS["so_tieu_chi_dat"]: 95, SHORTLIST_HEADERS["thu_tu_trong_nhom"]: 75,
+    SHORTLIST_HEADERS["chi_tieu"]: 80, SHORTLIST_HEADERS["thanh_tich"]: 300, SHORTLIST_HEADERS["ma"]: 90,
+}  # fmt: skip
+#: short headers for narrow columns (the whole title shows on hovering the header)
+SHORT_HEADERS = {
+    FINDING_HEADERS["muc_duoc_phep"]: "Mức cho phép",
+    SHORTLIST_HEADERS["so_tieu_chi_dat"]: "Tiêu chí đạt",
+    SHORTLIST_HEADERS["thu_tu_trong_nhom"]: "Thứ tự",
+    SHORTLIST_HEADERS["chi_tieu"]: "Chỉ tiêu",
+}
 
 
 def _report(key: str, year: int, _state: Loaded) -> RatingReport:
@@ -49,6 +93,47 @@ def _report(key: str, year: int, _state: Loaded) -> RatingReport:
 def _shortlist(key: str, year: int, _state: Loaded, _report: RatingReport) -> Shortlist:
     assert _state.scoped is not None
     return _state.scoped.shortlist(year)
+
+
+def _table(shown: Screen, widths: Mapping[str, int], pinned: str, row: int, rows: int = 8) -> None:
+    """A wide table of long texts: each column `widths` wide, rows `row` pixels tall so that a long name or
+    reason wraps instead of being cut, `rows` of them in sight; the column `pinned` stays in sight when it
+    scrolls sideways inside its own frame (never the page). No rows: a sentence (an empty table would draw
+    Streamlit's English «empty»)."""
+    if shown.frame.empty:
+        st.caption("Không có dòng nào.")
+        return
+    config = dict(shown.column_config)
+    for column in shown.frame.columns:
+        if column in config and config[column] is None:  # hidden
+            continue
+        settings = dict(config.get(column) or {})
+        if column in widths:
+            settings["width"] = widths[column]
+        if column in SHORT_HEADERS:
+            settings.update(label=SHORT_HEADERS[column], help=column)
+        if column == pinned:
+            settings["pinned"] = True
+        config[column] = settings
+    st.dataframe(
+        shown.frame,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        row_height=row,
+        height=min(len(shown.frame), rows) * row + 38,
+    )
+
+
+def _quota_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """A quota table (`quota_view`) with the readings by name (`QUOTA_SCREEN`) and the verdict of the reading
+    applied right after the counts."""
+    view = quota_view(table).rename(columns=QUOTA_SCREEN)
+    columns = list(view.columns)
+    if "Trong tỷ lệ" in columns and QUOTA_HEADERS["so_htt"] in columns:
+        columns.remove("Trong tỷ lệ")
+        columns.insert(columns.index(QUOTA_HEADERS["so_htt"]) + 1, "Trong tỷ lệ")
+    return view[columns]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -106,16 +191,22 @@ with checked:
     if findings.empty:
         st.success("Mọi xếp loại đã nhập đều nằm trong mức quy định cho phép.")
     else:
-        wrong = screen(findings_view(findings))
-        st.dataframe(wrong.frame, hide_index=True, width="stretch", column_config=wrong.column_config)
+        _table(screen(findings_view(findings)), FINDING_WIDTHS, FINDING_HEADERS["ten"], FOUR_LINE_ROW)
     st.subheader("Tỷ lệ hoàn thành xuất sắc nhiệm vụ (không quá 20%)")
     st.caption(report.quota_note)
-    for title, table in (("Đảng viên, theo từng TCCSĐ", report.member_quota),
-                         ("Tập thể, theo từng nhóm thi đua", report.collective_quota)):  # fmt: skip
+    if report.rules.quota is not None:
+        st.caption(
+            "Cách 1: số HTXSNV so với số HTTNV; cách 2: số HTXSNV so với tổng số HTTNV và HTXSNV. «Được phép»: số "
+            "HTXSNV nhiều nhất theo cách đó; «Trong tỷ lệ»: theo cách hiểu đang áp dụng "
+            f"({READINGS.get(report.rules.quota.reading, report.rules.quota.reading)})."
+        )
+    for title, table, named_by, row_height in (
+        ("Đảng viên, theo từng TCCSĐ", report.member_quota, QUOTA_HEADERS["ten_to_chuc"], TWO_LINE_ROW),
+        ("Tập thể, theo từng nhóm thi đua", report.collective_quota, QUOTA_HEADERS["nhom"], WRAPPED_ROW),
+    ):
         if table is not None and not table.empty:
             st.markdown(f"**{title}**")
-            quota = screen(quota_view(table))
-            st.dataframe(quota.frame, hide_index=True, width="stretch", column_config=quota.column_config)
+            _table(screen(_quota_screen(table)), QUOTA_WIDTHS, named_by, row_height, rows=10)
     st.download_button(
         "Tải kết quả kiểm tra (Excel)",
         _check_file(state.key, year, report),
@@ -140,8 +231,7 @@ with awards:
                 for heading, rows in ((f"Đề nghị ({count_text(len(picked))})", picked),
                                       (f"Không đề nghị ({count_text(len(missed))}), kèm lý do", missed)):  # fmt: skip
                     st.markdown(f"**{heading}**")
-                    listed = screen(shortlist_view(rows))
-                    st.dataframe(listed.frame, hide_index=True, width="stretch", column_config=listed.column_config)
+                    _table(screen(shortlist_view(rows)), SHORTLIST_WIDTHS, SHORTLIST_HEADERS["ten"], FOUR_LINE_ROW)
         left, right = st.columns(2)
         name = f"danh_sach_khen_thuong_{year}"
         left.download_button("Tải danh sách (Excel)", _shortlist_xlsx(state.key, year, chosen),

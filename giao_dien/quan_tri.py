@@ -12,11 +12,11 @@ import streamlit as st
 
 from giao_dien.access import require_account, store
 from giao_dien.common import plan_sidebar
+from scoring.domain.numbers import format_moments
 from scoring.outputs.audit_views import REFUSED, audit_table
 from scoring.outputs.display import WRAPPED_ROW, count_text
 from scoring.outputs.excel import csv_bytes
 from scoring.outputs.safe_text import escape_markdown
-from scoring.outputs.workflow_views import moment
 from scoring.store import ROLES, StoreError
 from scoring.store.accounts import MIN_PASSWORD, PAGE_ACTIONS
 from scoring.store.backup import backup
@@ -40,7 +40,7 @@ def _accounts_table(accounts: pd.DataFrame, names: dict[str, tuple[str, str]]) -
             "Họ tên": accounts["ho_ten"].fillna("").astype(str),
             "Vai trò": accounts["vai_tro"].map(lambda r: ROLES.get(r, r)),
             "Trạng thái": accounts["bi_khoa"].map(lambda locked: "Đã khóa" if locked else "Đang dùng"),
-            "Tạo lúc": accounts["tao_luc"].map(moment),
+            "Tạo lúc": format_moments(accounts["tao_luc"]),
             "Đơn vị": accounts["ma_to_chuc"].map(lambda c: _unit(c, names)),  # last: a long name is cut, not a date
         }
     )
@@ -72,9 +72,20 @@ with people:
         a, b = st.columns(2)
         username = a.text_input("Tên đăng nhập")
         name = b.text_input("Họ và tên")
-        role = a.selectbox("Vai trò", list(ROLES), index=list(ROLES).index("chi_bo"), format_func=lambda r: ROLES[r])
+        role = a.selectbox(
+            "Vai trò",
+            list(ROLES),
+            index=list(ROLES).index("chi_bo"),
+            format_func=lambda r: ROLES[r],
+            placeholder="Chọn vai trò",
+        )
         units = ["", *names]
-        unit = b.selectbox("Đơn vị (cấp ủy cơ sở, chi bộ)", units, format_func=lambda u: _unit(u, names) or "—")
+        unit = b.selectbox(
+            "Đơn vị (cấp ủy cơ sở, chi bộ)",
+            units,
+            format_func=lambda u: _unit(u, names) or "—",
+            placeholder="Chọn đơn vị",
+        )
         password = a.text_input(f"Mật khẩu ban đầu (ít nhất {MIN_PASSWORD} ký tự)", type="password")
         if st.form_submit_button("Tạo tài khoản", type="primary"):
             try:

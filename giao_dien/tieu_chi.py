@@ -45,7 +45,7 @@ st.caption(
     "bằng tổng điểm các tiêu chí của cấp đó: đổi điểm một tiêu chí thì thang cũng đổi theo."
 )
 titles = {c.id: f"{c.id} — {c.title}" for c in state.criteria.criteria}
-chosen = st.selectbox("Tiêu chí", list(titles), format_func=lambda k: titles[k])
+chosen = st.selectbox("Tiêu chí", list(titles), format_func=lambda k: titles[k], placeholder="Chọn tiêu chí")
 criterion = next(c for c in state.criteria.criteria if c.id == chosen)
 left, right = st.columns(2)
 written = rating_words(pd.Series([criterion.target.describe()])).iloc[0]  # «≥ Hoàn thành tốt nhiệm vụ»

@@ -35,6 +35,9 @@ criterion_table(table)
 st.subheader("Xếp loại qua các năm")
 assert state.scoped is not None
 ratings = state.scoped.ratings_over_years(cap_tren)  # counts on every unit under it, no names
+# a faceted chart cannot stretch to its column: each facet narrow enough that all of them fit the page on a
+# 1.366-pixel laptop screen beside the sidebar (about 900 pixels), the axis included
+facet_width = max(120, min(220, 780 // max(1, ratings["Đối tượng"].nunique()) - 30))
 chart = (
     alt.Chart(ratings)
     .mark_bar()
@@ -45,7 +48,7 @@ chart = (
             "Xếp loại:N",
             scale=alt.Scale(domain=RATING_LEGEND, range=RATING_COLOURS),
             sort=RATING_LEGEND,
-            legend=alt.Legend(labelLimit=260),
+            legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),  # below: the facets keep the width
         ),
         column=alt.Column("Đối tượng:N", title=None),
         tooltip=[
@@ -56,7 +59,7 @@ chart = (
             alt.Tooltip("Tỷ lệ:Q", format=".1~%"),
         ],
     )
-    .properties(width=220)
+    .properties(width=facet_width)
     .configure(locale=VEGA_LOCALE)
 )
 st.altair_chart(chart)

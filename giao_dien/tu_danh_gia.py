@@ -18,6 +18,7 @@ import streamlit as st
 from giao_dien.access import require_account, store
 from giao_dien.assessment import show_assessment
 from giao_dien.common import TEMPLATE, criteria_key, plan_sidebar, upload_box
+from scoring.domain.numbers import format_moment
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, ColumnSpec, Kind
 from scoring.outputs.display import count_text, plan_name
 from scoring.outputs.excel import XLSX_MIME
@@ -29,7 +30,6 @@ from scoring.outputs.workflow_views import (
     form_sheets,
     history_view,
     member_grid,
-    moment,
     number_cell,
     person,
     read_members,
@@ -75,12 +75,17 @@ chosen = st.session_state.get("nhap:chon", {})  # kept outside the widgets: othe
 # latest year the database has approved reports of), not on an empty new year
 own = next((u for u in (chosen.get("unit"), user.ma_to_chuc) if u in units), units[0])
 unit = left.selectbox(
-    "Đơn vị", units, index=units.index(own), format_func=lambda u: f"{names[u][0]} ({u})", key="td_don_vi"
+    "Đơn vị",
+    units,
+    index=units.index(own),
+    format_func=lambda u: f"{names[u][0]} ({u})",
+    key="td_don_vi",
+    placeholder="Chọn đơn vị",
 )
 this_year = date.today().year
 opening = chosen.get("year") or opening_year(db, user, unit) or this_year
 years = sorted({*range(this_year, this_year - 6, -1), opening}, reverse=True)
-year = int(right.selectbox("Năm đánh giá", years, index=years.index(opening), key="td_nam"))
+year = int(right.selectbox("Năm đánh giá", years, index=years.index(opening), key="td_nam", placeholder="Chọn năm"))
 st.session_state["nhap:chon"] = {"unit": unit, "year": year}
 level = names[unit][1]
 
@@ -110,7 +115,7 @@ if opened != version and not was_editable:
     opened, was_editable = st.session_state[opened_key] = (version, editable)
 if opened != version:
     saver = escape_markdown(person(current.cap_nhat_boi)) if current else ""
-    who = f"{saver} lúc {moment(current.cap_nhat_luc)}" if current else "người khác"
+    who = f"{saver} lúc {format_moment(current.cap_nhat_luc)}" if current else "người khác"
     st.error(
         f"Báo cáo đã được {who} lưu thành phiên bản {version} sau khi bạn mở "
         + ("báo cáo (khi đó chưa lưu lần nào)" if opened is None else f"phiên bản {opened}")
@@ -141,13 +146,13 @@ def _unit_widget(column: ColumnSpec, value: Any, key: str) -> Any:
         options = ["", *labels]
         return st.selectbox(
             label, options, index=options.index(value) if value in options else 0, key=key, disabled=not editable,
-            format_func=lambda c: labels.get(c, "—"), help=column.note or None,
+            format_func=lambda c: labels.get(c, "—"), help=column.note or None, placeholder="Chọn…",
         ) or None  # fmt: skip
     if column.kind is Kind.FLAG:  # blank is «Không», as a blank cell of an uploaded file: no third choice
         options = [False, True]
         return st.selectbox(
             label, options, index=1 if value is True else 0, key=key, disabled=not editable,
-            format_func=lambda v: YES_NO[v], help=column.note or None,
+            format_func=lambda v: YES_NO[v], help=column.note or None, placeholder="Chọn…",
         )  # fmt: skip
     if column.kind in NUMBER_KINDS:  # typed as text, read the Vietnamese way («86,5», «1.200»): the browser's
         # number box follows its own (often English) locale and reads «86,5» as 865

@@ -40,12 +40,18 @@ if kind == "Tổ chức đảng":
     if grouping == "cap":
         levels = [c for c in LEVEL_LABELS if c in set(ranked["cap"])]
         default = levels.index("chi_bo_truc_thuoc") if "chi_bo_truc_thuoc" in levels else 0
-        cap = middle.selectbox("Cấp", levels, index=default, format_func=lambda c: LEVEL_LABELS[c])
+        cap = middle.selectbox(
+            "Cấp", levels, index=default, format_func=lambda c: LEVEL_LABELS[c], placeholder="Chọn cấp"
+        )
         ranked = ranked[ranked["cap"] == cap]
     by_kind = ranked["nhom_thi_dua"].astype(str).str.startswith("loai_hinh:")
     groups = group_choices(ranked[by_kind if grouping == "loai_hinh" else ~by_kind])
     group = middle.selectbox(
-        "Nhóm thi đua", ["", *groups], format_func=lambda k: groups.get(k, "Tất cả các nhóm"), key=f"nhom_{grouping}"
+        "Nhóm thi đua",
+        ["", *groups],
+        format_func=lambda k: groups.get(k, "Tất cả các nhóm"),
+        key=f"nhom_{grouping}",
+        placeholder="Chọn nhóm thi đua",
     )
     text = right.text_input("Tìm theo tên hoặc mã (không cần dấu)", key="tim_to_chuc")
     table = org_ranking(now, cap, group or None, text, grouping)
@@ -54,7 +60,10 @@ if kind == "Tổ chức đảng":
 else:
     groups = group_choices(now.xep_hang_dang_vien)
     group = middle.selectbox(
-        "Nhóm thi đua (đối tượng)", ["", *groups], format_func=lambda k: groups.get(k, "Tất cả các nhóm")
+        "Nhóm thi đua (đối tượng)",
+        ["", *groups],
+        format_func=lambda k: groups.get(k, "Tất cả các nhóm"),
+        placeholder="Chọn nhóm thi đua",
     )
     text = right.text_input("Tìm theo họ tên hoặc mã (không cần dấu)", key="tim_dang_vien")
     table = member_ranking(now, group or None, text)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -39,6 +41,14 @@ def streamlit_server(
     fails with the server's log when it exits or does not answer within `start_timeout` seconds."""
     with streamlit_servers(script, [log], cwd=cwd, env=env, options=options, start_timeout=start_timeout) as urls:
         yield urls[0]
+
+
+@contextmanager
+def serve_app(database_url: str, log: Path) -> Iterator[str]:
+    """The address of `streamlit run app.py` (the project's app, from its folder) on the database
+    `database_url` (THIDUA_DB_URL); its output goes to `log`."""
+    with streamlit_server(ROOT / "app.py", log, cwd=ROOT, env={"THIDUA_DB_URL": database_url}) as url:
+        yield url
 
 
 @contextmanager

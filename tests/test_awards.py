@@ -48,7 +48,7 @@ def test_member_streaks_up_to_2025(history: Dataset) -> None:
     members, _ = streaks(history, 2025)
     got = members.set_index("ma_dang_vien")
     assert got.loc["A", "dat"] and got.loc["A", "so_nam_lien"] == 5
-    assert got.loc["A", "ly_do"] == "HTXSNV 5 năm liền 2021–2025"
+    assert got.loc["A", "ly_do"] == "Hoàn thành xuất sắc nhiệm vụ 5 năm liền 2021–2025"
     assert got.loc["B", "so_nam_lien"] == 3 and not got.loc["B", "dat"]
     assert got.loc["B", "nam_dut_chuoi"] == 2022
     assert got.loc["B", "ly_do"] == "Chuỗi đứt năm 2022 (Hoàn thành tốt nhiệm vụ)"
@@ -65,7 +65,7 @@ def test_streaks_counted_to_an_earlier_year(history: Dataset) -> None:
     assert got.loc["A", "so_nam_lien"] == 4 and got.loc["A", "nam_dut_chuoi"] == 2020
     assert got.loc["D", "dat"]  # 2020–2024
     unit = orgs.set_index("ma_to_chuc")
-    assert unit.loc["CB", "dat"] and unit.loc["CB", "ly_do"] == "HTXSNV 5 năm liền 2020–2024"
+    assert unit.loc["CB", "dat"] and unit.loc["CB", "ly_do"] == "Hoàn thành xuất sắc nhiệm vụ 5 năm liền 2020–2024"
     assert unit.loc["K", "so_nam_lien"] == 0
 
 

@@ -10,55 +10,34 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from benchmarks.pg_schema import fresh_schema
 from scoring import Dataset, load_criteria, score
 from scoring.domain.numbers import format_points
 from scoring.domain.text import strip_diacritics
 from scoring.outputs.views import org_ranking, search
-from scoring.store import Store, connect
-from scoring.store.accounts import SYSTEM
-from scoring.store.workflow import submissions_from_dataset
-from tests.app_server import streamlit_server, streamlit_servers
+from tests.app_database import PASSWORD, SAMPLE_ACCOUNTS, copy_database, fill_database
+from tests.app_server import serve_app, streamlit_servers
+from tests.browser_support import log_in_browser, no_exception
 from tests.conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ADMIN, PASSWORD = "quantri", "mat-khau-dai"
-CHI_BO, OWN_UNIT, OTHER_UNIT = "chibo", "CB001", "CB002"
-
-
-@contextmanager
-def _serve(database_url: str, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with the database `database_url`; its output goes to `log`."""
-    with streamlit_server(ROOT / "app.py", log, cwd=ROOT, env={"THIDUA_DB_URL": database_url}) as url:
-        yield url
-
-
-def _fill(url: str, sample: Dataset) -> None:
-    """The sample's tree, every year approved, an administrator and a chi bộ."""
-    store = Store(connect(url))
-    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
-    store.import_approved(SYSTEM, submissions_from_dataset(sample))
-    store.create_account(SYSTEM, ADMIN, PASSWORD, "quan_tri")
-    store.create_account(SYSTEM, CHI_BO, PASSWORD, "chi_bo", OWN_UNIT)
-    store.engine.dispose()
+ADMIN, CHI_BO = "quantri", "chibo"  # the accounts of `sample_db_file` (tests.app_database.SAMPLE_ACCOUNTS)
+OWN_UNIT, OTHER_UNIT = "CB001", "CB002"  # chibo's unit, and one that is not
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Iterator[str]:
-    """The app on a real database of its own (THIDUA_DB_URL), filled from the sample."""
+def server(tmp_path_factory: pytest.TempPathFactory, sample_db_file: Path) -> Iterator[str]:
+    """The app on a real database of its own (THIDUA_DB_URL): a copy of the session's sample database (its
+    tree, every year approved, an administrator and a chi bộ)."""
     folder = tmp_path_factory.mktemp("may_chu")
-    url = f"sqlite:///{folder / 'thidua.db'}"
-    _fill(url, sample)
-    with _serve(url, folder / "streamlit.log") as address:
+    with serve_app(f"sqlite:///{copy_database(sample_db_file, folder)}", folder / "streamlit.log") as address:
         yield address
 
 
@@ -67,27 +46,14 @@ def broken_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     """The app with a database it cannot open (its folder does not exist), and the server's log."""
     folder = tmp_path_factory.mktemp("may_chu_hong")
     log = folder / "streamlit.log"
-    with _serve(f"sqlite:///{folder / 'khong_co' / 'thidua.db'}", log) as address:
+    with serve_app(f"sqlite:///{folder / 'khong_co' / 'thidua.db'}", log) as address:
         yield address, log
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "The browser test needs Debian's chromium (apt-get install chromium); .ci/run installs it."
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile (its own cookie jar) for each test."""
-    made = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+def context(chromium_browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (its own cookie jar) for each test, in the session's chromium."""
+    made = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
     yield made
     made.close()
 
@@ -95,15 +61,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
-
-
-def _log_in(page: Page, name: str = ADMIN) -> None:
-    """Fill the login page the browser is on (/dang-nhap) and send it."""
-    expect(page).to_have_url(re.compile(r"/dang-nhap"), timeout=30_000)
-    page.get_by_label("Tên đăng nhập").fill(name)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda u: "/dang-nhap" not in u, timeout=30_000)
 
 
 def test_a_deep_link_first_asks_for_the_login_then_shows_the_data_and_keeps_it(
@@ -115,14 +72,14 @@ def test_a_deep_link_first_asks_for_the_login_then_shows_the_data_and_keeps_it(
     shown = page.locator("body").inner_text()
     names = [str(n) for n in sample.to_chuc["ten_to_chuc"]]
     assert "Đăng nhập" in shown and not any(n in shown for n in names)
-    _log_in(page)
+    log_in_browser(page, ADMIN)
     expect(page).to_have_url(re.compile(r"/xep_hang\?nam=2024$"))
     expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
     nav = page.locator("[data-testid='stSidebarNav']")
     for label in ("Tổng quan", "Xếp hạng", "Đơn vị", "Tự đánh giá", "Tài khoản"):  # the navigation in Vietnamese
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(page.get_by_text(f"Đăng nhập: {ADMIN}", exact=False).first).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     page.reload(wait_until="domcontentloaded")  # a reload keeps the login
     expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
     other = context.new_page()  # a new tab, and a deep link in it
@@ -138,19 +95,13 @@ def test_a_deep_link_first_asks_for_the_login_then_shows_the_data_and_keeps_it(
 
 def test_a_chi_bo_opening_another_units_link_is_refused(server: str, page: Page) -> None:
     page.goto(f"{server}/don_vi?ma={OTHER_UNIT}", wait_until="domcontentloaded")
-    _log_in(page, CHI_BO)
+    log_in_browser(page, CHI_BO)
     expect(page).to_have_url(re.compile(rf"/don_vi\?ma={OTHER_UNIT}"))
     warning = page.locator("[data-testid='stAlertContentWarning']").first
     expect(warning).to_be_visible(timeout=60_000)
     assert OTHER_UNIT in warning.inner_text() or "phạm vi" in warning.inner_text()
     assert page.locator("[data-testid='stMetricValue']").count() == 0  # none of the other unit's figures
-    _no_exception(page)
-
-
-def _no_exception(page: Page) -> None:
-    boxes = page.locator("[data-testid='stException']")
-    page.wait_for_timeout(300)  # let a rerun that raises finish drawing
-    assert boxes.count() == 0, boxes.first.inner_text()
+    no_exception(page)
 
 
 def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sample: Dataset, tmp_path: Path) -> None:
@@ -158,15 +109,15 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     result = score(sample, criteria, 2025)
 
     page.goto(server, wait_until="domcontentloaded")
-    _log_in(page)
+    log_in_browser(page, ADMIN)
     expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Số chỉ tiêu đạt")).to_be_visible(timeout=60_000)
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=tmp_path / "1_tong_quan.png", full_page=True)
 
     page.get_by_role("link", name="Xếp hạng").click()
     expect(page.get_by_role("heading", name="Xếp hạng năm 2025")).to_be_visible(timeout=30_000)
-    _no_exception(page)
+    no_exception(page)
     # the level box: choose chi bộ trực thuộc, then search a name typed without diacritics
     table = org_ranking(result, "chi_bo_truc_thuoc")
     page.get_by_role("combobox", name="Cấp", exact=True).click()
@@ -181,13 +132,13 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     box.fill(typed)
     box.press("Enter")
     expect(page.get_by_text(f"{len(found)} dòng", exact=True)).to_be_visible(timeout=30_000)
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=tmp_path / "2_xep_hang.png", full_page=True)
 
     ma = str(found["Mã tổ chức"].iloc[0])  # the row's «Phiếu điểm» link is don_vi?ma=<id>
     page.goto(f"{server}/don_vi?ma={ma}", wait_until="domcontentloaded")
     expect(page.get_by_text(f"({ma}) — năm 2025")).to_be_visible(timeout=60_000)
-    _no_exception(page)
+    no_exception(page)
     row = result.xep_hang_to_chuc[result.xep_hang_to_chuc["ma_to_chuc"] == ma].iloc[0]
     metrics = page.locator("[data-testid='stMetricValue']")
     expect(metrics.nth(0)).to_have_text(format_points(float(row["tong_diem"])))  # «86,5», «90»
@@ -204,7 +155,7 @@ def test_rankings_search_and_scorecard_in_a_browser(server: str, page: Page, sam
     points.fill("1")
     points.press("Enter")
     expect(page.get_by_text("thay đổi kết quả, tổng điểm hoặc thứ hạng", exact=False)).to_be_visible(timeout=30_000)
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=tmp_path / "4_tieu_chi.png", full_page=True)
 
 
@@ -212,7 +163,7 @@ def _log_in_and_open_data_page(server: str, page: Page) -> None:
     """A new session: log in as the administrator, then open Dữ liệu from the menu (the same session)."""
     page.context.clear_cookies()
     page.goto(f"{server}/dang_nhap", wait_until="domcontentloaded")
-    _log_in(page)
+    log_in_browser(page, ADMIN)
     expect(page.get_by_text("Đang đăng nhập:", exact=False)).to_be_visible(timeout=60_000)
     page.get_by_role("link", name="Dữ liệu").click()
     expect(page.get_by_role("heading", name="Dữ liệu", exact=True)).to_be_visible(timeout=60_000)
@@ -228,7 +179,7 @@ def test_upload_is_checked_before_it_is_imported(server: str, page: Page, tmp_pa
     uploader.set_input_files([str(p) for p in sorted(broken.glob("*.csv"))])
     expect(page.get_by_text("Dữ liệu có lỗi, chưa thể chấm điểm")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("cơ sở dữ liệu không thay đổi", exact=False)).to_be_visible()
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=tmp_path / "5_du_lieu_loi.png", full_page=True)
     _log_in_and_open_data_page(server, page)
     valid = ROOT / "tests" / "data" / "hop_le"
@@ -237,7 +188,7 @@ def test_upload_is_checked_before_it_is_imported(server: str, page: Page, tmp_pa
     )
     expect(page.get_by_text("Dữ liệu hợp lệ", exact=False).first).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Nạp vào cơ sở dữ liệu", exact=False).first).to_be_visible()  # preview, then commit
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=tmp_path / "6_du_lieu_hop_le.png", full_page=True)
 
 
@@ -266,30 +217,24 @@ def test_a_failing_page_shows_an_error_code_not_a_traceback(
 def test_a_hostile_query_parameter_is_shown_as_text(server: str, page: Page) -> None:
     hostile = "[x](http://evil) ![i](http://evil/i.png) :red[x] :material/home: <b>x</b> www.evil.vn a@evil.vn :smile:"
     page.goto(f"{server}/don_vi?ma={urllib.parse.quote(hostile)}", wait_until="domcontentloaded")
-    _log_in(page)  # the login brings the browser back to the same address
+    log_in_browser(page, ADMIN)  # the login brings the browser back to the same address
     warning = page.locator("[data-testid='stAlertContentWarning']")
     expect(warning).to_be_visible(timeout=60_000)
     assert hostile in warning.inner_text().replace("\u2060", "")  # every character as typed (the joiner is invisible)
     for markup in ("a", "img", "b", "[data-testid='stIconMaterial']", "span[style]"):
         assert warning.locator(markup).count() == 0, markup
-    _no_exception(page)
+    no_exception(page)
 
 
 @pytest.fixture(scope="module")
 def postgres_url(sample: Dataset) -> str:
-    """A schema of its own in THIDUA_TEST_PG_URL's database (other tests reset the public schema)."""
+    """A schema of its own in THIDUA_TEST_PG_URL's database (other tests reset the public schema), filled as
+    the session's sample database is."""
     base = os.environ.get("THIDUA_TEST_PG_URL")
     if not base:
         pytest.skip("THIDUA_TEST_PG_URL is not set: no PostgreSQL to share between two app processes")
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(base)
-    with engine.begin() as db:
-        db.execute(text("DROP SCHEMA IF EXISTS trinh_duyet CASCADE"))
-        db.execute(text("CREATE SCHEMA trinh_duyet"))
-    engine.dispose()
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dtrinh_duyet"
-    _fill(url, sample)
+    url = fresh_schema(base, "trinh_duyet")
+    fill_database(url, sample, SAMPLE_ACCOUNTS)
     return url
 
 
@@ -299,7 +244,7 @@ def test_two_app_processes_on_one_postgresql_share_a_login(
     logs, env = [tmp_path / "mot.log", tmp_path / "hai.log"], {"THIDUA_DB_URL": postgres_url}
     with streamlit_servers(ROOT / "app.py", logs, cwd=ROOT, env=env) as (first, second):  # started together
         page.goto(f"{first}/xep_hang", wait_until="domcontentloaded")
-        _log_in(page)
+        log_in_browser(page, ADMIN)
         expect(page.get_by_role("heading", name=re.compile(r"^Xếp hạng năm \d{4}$"))).to_be_visible(timeout=60_000)
         # the same cookie jar on the other process (cookies belong to the host, not the port)
         other = context.new_page()
@@ -307,4 +252,4 @@ def test_two_app_processes_on_one_postgresql_share_a_login(
         expect(other).to_have_url(re.compile(rf"/don_vi\?ma={OWN_UNIT}"))
         expect(other.get_by_text(f"({OWN_UNIT}) — năm", exact=False).first).to_be_visible(timeout=60_000)
         expect(other.get_by_text(f"Đăng nhập: {ADMIN}", exact=False).first).to_be_visible()
-        _no_exception(other)
+        no_exception(other)

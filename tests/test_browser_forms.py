@@ -9,67 +9,46 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from scoring import Dataset
 from scoring.domain.codes import DOI_TUONG
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM
 from scoring.store import Store, connect
 from scoring.store.accounts import SYSTEM
-from scoring.store.workflow import submissions_from_dataset
-from tests.app_server import streamlit_server
-from tests.conftest import ROOT
+from tests.app_database import copy_database
+from tests.app_server import serve_app
+from tests.browser_support import CHROMIUM, log_in_browser, no_exception
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
-CHI_BO, UNIT, PASSWORD = "chibo", "CB001", "mat-khau-dai"
+CHI_BO, UNIT = "chibo", "CB001"  # an account of `sample_db_file`, and its unit
 WAIT = 30_000  # ms: a rerun on a busy machine
 LAST, NEW = 2025, 2026  # the sample's last year (approved), and the year the secretary fills
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> str:
-    """The sample's tree, every year approved, and the chi bộ's account (as tests/test_browser.py)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('bieu_mau') / 'thidua.db'}"
-    store = Store(connect(url))
-    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
-    store.import_approved(SYSTEM, submissions_from_dataset(sample))
-    store.create_account(SYSTEM, CHI_BO, PASSWORD, "chi_bo", UNIT)
-    store.engine.dispose()
-    return url
+def database(tmp_path_factory: pytest.TempPathFactory, sample_db_file: Path) -> str:
+    """The URL of this module's copy of the session's sample database: its tree, every year approved, and
+    the chi bộ's account (as tests/test_browser.py)."""
+    return f"sqlite:///{copy_database(sample_db_file, tmp_path_factory.mktemp('bieu_mau'))}"
 
 
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("may_chu_bieu_mau") / "streamlit.log"
-    with streamlit_server(ROOT / "app.py", log, cwd=ROOT, env={"THIDUA_DB_URL": database}) as url:
+    with serve_app(database, tmp_path_factory.mktemp("may_chu_bieu_mau") / "streamlit.log") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(chromium_browser: Browser) -> Iterator[Page]:
     """A tall window (the whole form in one screenshot: the app scrolls inside its own frame), in the
     browser's English locale — the one that made a number box read «86,5» as 865."""
-    context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="en-US")
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 4200}, locale="en-US")
     yield context.new_page()
     context.close()
 
@@ -78,12 +57,6 @@ def _shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("THIDUA_ANH") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _no_exception(page: Page) -> None:
-    page.wait_for_timeout(300)  # let a rerun that raises finish drawing
-    boxes = page.locator("[data-testid='stException']")
-    assert boxes.count() == 0, boxes.first.inner_text()
 
 
 def _settled(page: Page) -> None:
@@ -122,11 +95,7 @@ def test_numbers_typed_the_vietnamese_way_are_saved_as_typed(
     server: str, database: str, page: Page, tmp_path: Path
 ) -> None:
     page.goto(f"{server}/tu_danh_gia", wait_until="domcontentloaded")
-    expect(page).to_have_url(re.compile(r"/dang-nhap"), timeout=30_000)
-    page.get_by_label("Tên đăng nhập").fill(CHI_BO)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda u: "/dang-nhap" not in u, timeout=30_000)
+    log_in_browser(page, CHI_BO)
     expect(page.get_by_role("heading", name="Tự đánh giá")).to_be_visible(timeout=60_000)
 
     # it opens on the unit's own latest report (approved, read only), not on an empty new year
@@ -136,7 +105,7 @@ def test_numbers_typed_the_vietnamese_way_are_saved_as_typed(
     expect(page.get_by_role("combobox", name="Đơn vị", exact=True)).to_have_value(
         re.compile(rf"\({UNIT}\)$"), timeout=WAIT
     )
-    _no_exception(page)
+    no_exception(page)
 
     year_box.click()
     page.get_by_role("option", name=str(NEW), exact=True).click()
@@ -144,7 +113,7 @@ def test_numbers_typed_the_vietnamese_way_are_saved_as_typed(
     _settled(page)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0  # a calm start, no list of errors
     expect(page.get_by_role("button", name=f"Bắt đầu từ số liệu năm {LAST}")).to_be_visible(timeout=WAIT)
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=_shots(tmp_path) / "tu_danh_gia_truoc.png")
 
     points = page.get_by_label("Điểm đánh giá (thang 100)", exact=True)
@@ -160,7 +129,7 @@ def test_numbers_typed_the_vietnamese_way_are_saved_as_typed(
     page.get_by_role("button", name="Lưu nháp").click()
     expect(page.get_by_text("Đã lưu nháp (phiên bản 1)", exact=False)).to_be_visible(timeout=60_000)
     _settled(page)
-    _no_exception(page)
+    no_exception(page)
 
     saved = _saved(database)
     assert saved["diem_danh_gia"] == 86.5
@@ -196,5 +165,5 @@ def test_numbers_typed_the_vietnamese_way_are_saved_as_typed(
     _settled(page)
     expect(page.get_by_text("Chưa lưu: sửa các ô chưa đọc được", exact=False)).to_be_visible(timeout=WAIT)
     assert _saved(database)["so_quan_chung"] == 1200
-    _no_exception(page)
+    no_exception(page)
     page.screenshot(path=_shots(tmp_path) / "tu_danh_gia_loi.png")

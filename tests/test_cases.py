@@ -122,14 +122,14 @@ tinh_huong:
     - {chi_bo: CB1, so_luong: 3}
     - {chi_bo: CB1, vi_pham: true}
   kiem_tra_xep_loai:
-    - {ma: CB1-4, muc_duoc_phep: HTNV, quy_tac_khong_ap_dung: [dang_vien.ky_luat, chi_bo.htxs_dieu_kien, khong_co]}
+    - {ma: CB1-4, muc_duoc_phep: HTNV, quy_tac_khong_ap_dung: [dang_vien.ky_luat, tap_the.ky_luat, khong_co]}
     - {ma: CB1-1, ket_luan: Cao hơn mức cho phép, quy_tac_ap_dung: [dang_vien.ky_luat]}
 """
     [result] = run_cases([_write(tmp_path, text)])
     first, second = result.failures
     assert first.startswith("CB1-4: mức được phép «KHTNV», mong đợi «HTNV»")
     assert "quy tắc «dang_vien.ky_luat» áp dụng, mong đợi không áp dụng" in first
-    assert "quy tắc «chi_bo.htxs_dieu_kien» không xét đảng viên" in first
+    assert "quy tắc «tap_the.ky_luat» không xét đảng viên" in first
     assert "qd132_2018.yaml không có quy tắc «khong_co»" in first
     assert "căn cứ: Đảng viên bị kỷ luật trong năm" in first
     assert "kết luận «Đúng quy định», mong đợi «Cao hơn mức cho phép»" in second

@@ -149,3 +149,14 @@ def test_unusable_arguments_exit_2(tmp_path: Path, args: list[str], message: str
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_check_reads_a_rating_rules_file_as_one(tmp_path: Path) -> None:
+    bundled = Path(__file__).resolve().parents[1] / "criteria" / "quy_dinh" / "qd366_2025.yaml"
+    result = runner.invoke(app, ["tieu-chi", "kiem-tra", str(bundled)])
+    assert result.exit_code == 0, result.output
+    assert "Tệp quy định xếp loại hợp lệ" in result.output and "chuyển cấp có thẩm quyền xem xét: 1" in result.output
+    broken = tmp_path / "sai.yaml"
+    broken.write_text(bundled.read_text(encoding="utf-8").replace("rank: 2", "rank: 0", 1), encoding="utf-8")
+    result = runner.invoke(app, ["tieu-chi", "kiem-tra", str(broken)])
+    assert result.exit_code == 1 and "rank" in result.output

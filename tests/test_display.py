@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from scoring import Dataset, load_criteria, score
+from scoring.domain.numbers import years_text
 from scoring.engine.rating_report import rating_report
 from scoring.outputs.display import (
     chart_labels,
@@ -26,7 +27,6 @@ from scoring.outputs.display import (
     scorecard_links,
     screen,
     short_groups,
-    years_text,
 )
 from scoring.outputs.rating_views import findings_view, shortlist_view
 from scoring.outputs.views import board, scorecard, what_if, with_change

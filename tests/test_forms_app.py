@@ -6,7 +6,6 @@ ratings a reviewer compares are shown in full, in words; the version table speak
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +17,20 @@ from scoring.domain.numbers import format_number
 from scoring.store import Store, connect
 from scoring.store.accounts import SYSTEM
 from scoring.store.workflow import submissions_from_dataset
+from tests.app_database import PASSWORD, build_database
 from tests.apptest_login import _test_sessions, log_in  # noqa: F401 (a fixture)
 from tests.conftest import ROOT
 
-YEAR, UNIT, PASSWORD = 2025, "CB001", "mat-khau-dai"  # a chi bộ trực thuộc of Đảng bộ cơ sở CS004
+YEAR, UNIT = 2025, "CB001"  # a chi bộ trực thuộc of Đảng bộ cơ sở CS004
 ACCOUNTS = (("chibo", "chi_bo", UNIT), ("capuy", "cap_uy_co_so", "CS004"))
 CODES = ("HTXSNV", "HTTNV", "KHTNV", "vien_chuc", "True", "False", "None")
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
-    """The sample's tree and two accounts; every year approved but the chi bộ's own report of YEAR."""
-    path = tmp_path_factory.mktemp("csdl_bieu_mau") / "thidua.db"
-    store = Store(connect(f"sqlite:///{path}"))
-    store.import_tree(SYSTEM, sample.to_chuc)
-    store.import_approved(SYSTEM, [s for s in submissions_from_dataset(sample) if (s[0], s[1]) != (UNIT, YEAR)])
-    for name, role, unit in ACCOUNTS:
-        store.create_account(SYSTEM, name, PASSWORD, role, unit)
-    store.engine.dispose()
-    return path
-
-
-@pytest.fixture
-def db_url(database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    copy = tmp_path / "thidua.db"
-    shutil.copyfile(database, copy)
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("THIDUA_DB_URL", url)
-    return url
+    """The sample's tree and two accounts; every year approved but the chi bộ's own report of YEAR (each test
+    works on a copy: `db_url`, tests/conftest.py)."""
+    return build_database(tmp_path_factory.mktemp("csdl_bieu_mau"), sample, ACCOUNTS, held=(UNIT, YEAR))
 
 
 def _open(page: str, name: str) -> AppTest:

@@ -151,11 +151,64 @@ def test_a_forged_role_on_a_real_name_gets_the_stored_role(store: Store) -> None
         lambda: store.import_tree(forged, TREE),
         lambda: store.save_draft(Account("chibo_a", "chi_bo", "D1"), "D1", 2025, payload("D1"), None),
     ):
-        with pytest.raises(PermissionDenied, match=r"\(chibo_a \(Chi bộ — A\)\)"):  # the stored role and unit
+        with pytest.raises(PermissionDenied, match=r"\(chibo_a — Chi bộ, đơn vị A\)\.$"):  # the stored role and unit
             attempt()
     assert len(store.board(Account("xem", "chi_bo", "A"), 2025)) == len(TREE)  # the stored role: the whole board
     with pytest.raises(StoreError, match="dành cho dòng lệnh"):
         store.create_account(SYSTEM, "he_thong", "mat-khau-dai", "quan_tri")
+
+
+def _depth(text: str) -> int:
+    """How deep the brackets of `text` nest (1: brackets, none inside another)."""
+    deepest = level = 0
+    for char in text:
+        level += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, level)
+    return deepest
+
+
+@pytest.mark.parametrize(
+    ("account", "label"),
+    [
+        (Account("chibo_a", "chi_bo", "A", "Nguyễn Văn A"), "Nguyễn Văn A — Chi bộ, đơn vị A"),
+        (Account("chibo_a", "chi_bo", "A"), "chibo_a — Chi bộ, đơn vị A"),  # no full name: the user name
+        (Account("capuy_d", "cap_uy_co_so", "D", "Trần Thị B"), "Trần Thị B — Cấp ủy cơ sở, đơn vị D"),
+        (Account("quantri", "quan_tri", None, "Lê C"), "Lê C — Quản trị, Ban Tuyên giáo"),
+        (Account("xem", "xem"), "xem — Chỉ xem"),
+        (Account("la", "?"), "la — ?"),  # a role the app does not know: as stored
+        # hostile full names are kept as written (the pages escape them), never cut or re-bracketed
+        (
+            Account("u1", "chi_bo", "A", "Ngô (Bí thư) [x](http://evil)"),
+            "Ngô (Bí thư) [x](http://evil) — Chi bộ, đơn vị A",
+        ),
+        (Account("u2", "xem", None, "**đậm** _nghiêng_ <b>x</b>"), "**đậm** _nghiêng_ <b>x</b> — Chỉ xem"),
+        (Account("u3", "xem", None, "Đặng " * 60), "Đặng " * 59 + "Đặng — Chỉ xem"),  # long: whole, trimmed
+        (Account("u4", "xem", None, "   "), "u4 — Chỉ xem"),
+    ],
+)
+def test_an_account_reads_as_an_office_names_it_without_brackets_of_its_own(account: Account, label: str) -> None:
+    assert account.label == label
+    if "(" not in account.ho_ten:
+        assert _depth(account.label) == 0
+
+
+def test_refusals_quoting_an_account_never_nest_brackets(store: Store) -> None:
+    said = []
+    for name, page in (("chibo_a", "Quản trị"), ("quantri", "Tự đánh giá"), ("xem", "Quản trị")):
+        with pytest.raises(PermissionDenied) as refused:
+            store.require_page(who(name, store), page, ["chi_bo"] if name == "quantri" else ["quan_tri"])
+        said.append(str(refused.value))
+    for attempt in (lambda: store.audit(who("chibo_a", store)), lambda: store.get(who("chibo_a", store), "D1", 2025)):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        said.append(str(refused.value))
+    assert [_depth(s) for s in said] == [1, 0, 1, 1, 1], said  # «Quản trị (Ban Tuyên giáo)» is the one bracket
+    assert said[0] == (
+        "Tài khoản đang đăng nhập không dùng được trang này; trang chỉ dành cho: Quản trị (Ban Tuyên giáo). "
+        "Tài khoản: chibo_a — Chi bộ, đơn vị A."
+    )
+    assert said[1].endswith("Tài khoản: quantri — Quản trị, Ban Tuyên giáo.")
+    assert said[3].startswith("Không được phép: ") and said[3].endswith("(chibo_a — Chi bộ, đơn vị A).")
 
 
 def test_a_changed_or_disabled_account_takes_effect_at_once(store: Store) -> None:

@@ -11,14 +11,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.plans.bundled import default_plan
 from scoring.plans.yaml_source import CriteriaError
 from scoring.store import PermissionDenied, Store, StoreError, imports, plan_files
 from scoring.store.accounts import SYSTEM
-from scoring.store.models import LanNhap, LanNhapPhienBan, NhatKy
+from scoring.store.models import LanNhap, LanNhapPhienBan, NhatKy, ToChuc
 from scoring.store.submission import submission_frames, submission_tasks
 from tests import test_store
 from tests.test_store import TREE, payload, who
@@ -124,6 +124,32 @@ def test_reimport_with_changes_keeps_versions_and_undo(store: Store) -> None:
     assert len(_audit(store, "hoan_tac_nap", True)) == 1
     with pytest.raises(StoreError, match="đã được hoàn tác"):
         imports.undo(store, admin, batch.id)
+
+
+def test_a_moved_unit_shows_its_old_and_new_parent_by_code_and_name(store: Store) -> None:
+    """D2 moves from D to E, a đảng bộ the file adds, while D is renamed: the old parent is named as the
+    database has it, the new one as the file does, «Mã — Tên» both (no name: the code alone)."""
+    admin = who("quantri", store)
+    imports.commit(store, admin, make(), None, "lan1.xlsx")
+    extra = pd.DataFrame(
+        [("E", "Đảng bộ Sở Xây dựng", "dang_bo_co_so", "K", "co_quan_hanh_chinh")], columns=TREE.columns
+    )
+    tree = pd.concat([TREE, extra], ignore_index=True)
+    tree.loc[tree["ma_to_chuc"] == "D2", "ma_cap_tren"] = "E"
+    tree.loc[tree["ma_to_chuc"] == "D", "ten_to_chuc"] = "Đảng bộ Sở Tài chính – Kế hoạch"
+    plan = imports.preview(store, admin, make(tree, (*UNITS, "E")), [2025])
+    assert plan.tree.moved == [("D2", "D", "E")]  # as stored and compared: codes
+    assert plan.tree.moved_named == [("D2", "D — Đảng bộ Sở Tài chính", "E — Đảng bộ Sở Xây dựng")]
+    table = plan.tree_table()
+    row = table[table["Thay đổi"] == "Chuyển cấp trên"]
+    assert row[["Mã", "Trước", "Sau"]].values.tolist() == [
+        ["D2", "D — Đảng bộ Sở Tài chính", "E — Đảng bộ Sở Xây dựng"]
+    ]
+    assert "Đảng bộ Sở Tài chính – Kế hoạch" in set(table["Sau"])  # the renaming, a row of its own
+    with store.engine.begin() as db:  # a parent the database has no name for: its code alone
+        db.execute(update(ToChuc).where(ToChuc.ma_to_chuc == "D").values(ten_to_chuc=""))
+    again = imports.preview(store, admin, make(tree, (*UNITS, "E")), [2025])
+    assert again.tree.moved_named == [("D2", "D", "E — Đảng bộ Sở Xây dựng")]
 
 
 def test_undo_refused_after_a_later_change(store: Store) -> None:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select, text
 
+from benchmarks.pg_schema import fresh_schema
 from scoring.input.dataset import Dataset, dataset_from_frames
 from scoring.sample.generate import generate
 from scoring.store import Store, connect
@@ -40,19 +41,12 @@ def sample() -> Dataset:
     return dataset
 
 
-def _postgres_url() -> str:
-    base = make_url(os.environ["THIDUA_TEST_PG_URL"])
-    engine = create_engine(base)
-    with engine.begin() as db:
-        db.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        db.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    engine.dispose()
-    return base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path, sample: Dataset) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'thidua.db'}" if request.param == "sqlite" else _postgres_url()
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'thidua.db'}"
+    else:
+        url = fresh_schema(os.environ["THIDUA_TEST_PG_URL"], PG_SCHEMA)
     engine = connect(url)
     result = Store(engine)
     result.import_tree(SYSTEM, sample.to_chuc.astype(object))

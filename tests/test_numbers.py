@@ -4,7 +4,7 @@ figures («86,5», «1.200», «82,5%»), dates as state documents write them.""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from scoring import load_dataset, validate_dataset
 from scoring.domain.numbers import (
     format_date,
+    format_moment,
+    format_moments,
     format_number,
     format_percent,
     format_points,
@@ -285,3 +287,18 @@ def test_numbers_held_as_numbers_keep_their_decimal_point(tmp_path: Path) -> Non
     (tmp_path / "ok").mkdir()
     read = load_dataset(_parquet_folder(tmp_path / "ok", [np.nan, 1200.0]))
     assert read.don_vi_nam.loc[1, "so_quan_chung"] == 1200
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (datetime(2026, 1, 17, 7, 5), "17/01/2026 14:05"),  # no zone: UTC, as the library writes it
+        (datetime(2026, 1, 17, 20, 30, tzinfo=UTC), "18/01/2026 03:30"),  # past midnight in Hà Nội
+        (datetime(2026, 1, 17, 14, 5, tzinfo=timezone(timedelta(hours=7))), "17/01/2026 14:05"),
+        (None, ""),
+        ("không rõ", ""),
+    ],
+)
+def test_moments_are_read_on_the_office_clock(moment: object, said: str) -> None:
+    assert format_moment(moment) == said
+    assert format_moments(pd.Series([moment], dtype=object)).tolist() == [said]

@@ -7,7 +7,6 @@ the app's Vietnamese help beside it."""
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import tomllib
 from pathlib import Path
@@ -20,10 +19,10 @@ from scoring import Dataset
 from scoring.store import PermissionDenied, Store, connect
 from scoring.store.accounts import NO_LOGIN, PAGE_ACTION, SYSTEM, Account
 from scoring.store.uploads import UPLOADED, Upload, read_criteria_upload, read_dataset_upload, read_unit_upload
+from tests.app_database import PASSWORD, build_database
 from tests.apptest_login import _test_sessions, log_in  # noqa: F401 (a fixture)
 from tests.conftest import ROOT
 
-PASSWORD = "mat-khau-dai"
 UNIT = "CB001"
 ACCOUNTS = (("quantri", "quan_tri", None), ("chibo", "chi_bo", UNIT), ("xem", "xem", None))
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
@@ -31,23 +30,10 @@ DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
-    """The sample's tree and three accounts (no reports: the pages tested here need none)."""
-    path = tmp_path_factory.mktemp("csdl") / "thidua.db"
-    store = Store(connect(f"sqlite:///{path}"))
-    store.import_tree(SYSTEM, sample.to_chuc)
-    for name, role, unit in ACCOUNTS:
-        store.create_account(SYSTEM, name, PASSWORD, role, unit, f"Người dùng {name}")
-    store.engine.dispose()
-    return path
-
-
-@pytest.fixture
-def db_url(database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    copy = tmp_path / "thidua.db"
-    shutil.copyfile(database, copy)
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("THIDUA_DB_URL", url)
-    return url
+    """The sample's tree and three accounts (no reports: the pages tested here need none); each test works on
+    a copy (`db_url`, tests/conftest.py)."""
+    accounts = [(name, role, unit, f"Người dùng {name}") for name, role, unit in ACCOUNTS]
+    return build_database(tmp_path_factory.mktemp("csdl"), sample, accounts, reports=False)
 
 
 def _page(page: str, name: str | None = None) -> AppTest:

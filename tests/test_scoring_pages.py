@@ -8,24 +8,22 @@ tree (AppTest: every cell of every table, hidden columns left out) and on the pa
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, expect
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 
-from scoring import Dataset
-from scoring.store import Store, connect
-from scoring.store.accounts import SYSTEM
-from scoring.store.workflow import submissions_from_dataset
+from tests.app_database import PASSWORD, SAMPLE_ACCOUNTS, app_uses, copy_database
+from tests.app_server import serve_app
 from tests.apptest_login import _test_sessions, log_in  # noqa: F401 (a fixture)
+from tests.browser_support import CHROMIUM, logged_in_page
 from tests.conftest import ROOT
 from tests.reading import a_code, element_texts, problems
 
-PASSWORD = "mat-khau-dai"
-ACCOUNTS = (("quantri", "quan_tri", None), ("chibo", "chi_bo", "CB001"))
+ACCOUNTS = SAMPLE_ACCOUNTS  # quantri (quan_tri) and chibo (chi_bo of CB001)
 PAGES = ("tong_quan", "xep_hang", "don_vi", "tieu_chi", "khen_thuong")
 
 
@@ -48,23 +46,16 @@ def test_what_counts_as_a_stumble(text: str, found: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
-    """The sample's tree, every year approved, an administrator and the chi bộ CB001."""
-    path = tmp_path_factory.mktemp("csdl") / "thidua.db"
-    store = Store(connect(f"sqlite:///{path}"))
-    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
-    store.import_approved(SYSTEM, submissions_from_dataset(sample))
-    for name, role, unit in ACCOUNTS:
-        store.create_account(SYSTEM, name, PASSWORD, role, unit)
-    store.engine.dispose()
-    return path
+def database(tmp_path_factory: pytest.TempPathFactory, sample_db_file: Path) -> Path:
+    """The sample's tree, every year approved, an administrator and the chi bộ CB001 (ACCOUNTS): this module's
+    copy of the session's `sample_db_file`."""
+    return copy_database(sample_db_file, tmp_path_factory.mktemp("csdl"))
 
 
 @pytest.fixture
 def db_url(database: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{database}"
-    monkeypatch.setenv("THIDUA_DB_URL", url)
-    return url
+    """The module's database itself, not a copy: the tests share it (and what their sessions leave in it)."""
+    return app_uses(database, monkeypatch)
 
 
 # --- the element tree ----------------------------------------------------------------------------------------
@@ -159,34 +150,19 @@ def test_a_long_ranking_is_sent_one_page_at_a_time(db_url: str, monkeypatch: pyt
 
 # --- the page a browser draws ----------------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
-def test_the_pages_a_browser_draws_read_the_vietnamese_way(database: Path, tmp_path: Path) -> None:
+def test_the_pages_a_browser_draws_read_the_vietnamese_way(
+    database: Path, chromium_browser: Browser, tmp_path: Path
+) -> None:
     """Each page as drawn (axes and legends of the charts, the cells a table draws), as both accounts."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.app_server import streamlit_server
-
-    env = {"THIDUA_DB_URL": f"sqlite:///{database}"}
     paths = {"tong_quan": "", "xep_hang": "xep_hang", "don_vi": "don_vi?ma=CB001", "tieu_chi": "tieu_chi",
              "khen_thuong": "khen_thuong"}  # fmt: skip
-    with (
-        streamlit_server(ROOT / "app.py", tmp_path / "streamlit.log", cwd=ROOT, env=env) as server,
-        sync_playwright() as p,
-    ):
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
+    with serve_app(f"sqlite:///{database}", tmp_path / "streamlit.log") as server:
         for name, _, _ in ACCOUNTS:
-            context = browser.new_context(viewport={"width": 1500, "height": 3000}, locale="vi-VN")
-            page = context.new_page()
-            page.goto(f"{server}/dang-nhap", wait_until="domcontentloaded")
-            page.get_by_label("Tên đăng nhập").fill(name)
-            page.get_by_label("Mật khẩu").fill(PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_url(lambda u: "/dang-nhap" not in u, timeout=30_000)
+            page = logged_in_page(
+                chromium_browser, server, name, viewport={"width": 1500, "height": 3000}, locale="vi-VN"
+            )
             for key, path in paths.items():
                 page.goto(f"{server}/{path}", wait_until="domcontentloaded")
                 expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=90_000)
@@ -202,5 +178,4 @@ def test_the_pages_a_browser_draws_read_the_vietnamese_way(database: Path, tmp_p
                 found = sorted(set(problems(drawn)) | set(problems(" ".join(c for c in cells if not a_code(c)))))
                 assert not found, f"{key} ({name}): {found[:20]}"
                 assert "Traceback" not in drawn
-            context.close()
-        browser.close()
+            page.context.close()

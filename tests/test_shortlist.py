@@ -44,7 +44,7 @@ def test_proposals_respect_quota_rating_and_rules(listed: Shortlist) -> None:
     assert (chosen["xep_loai"] == "HTXSNV").all()
     per_group = chosen.groupby(["khen_thuong", "nhom"]).agg(n=("ma", "size"), quota=("chi_tieu", "max"))
     assert (per_group["n"] <= per_group["quota"]).all()
-    assert chosen["ly_do"].str.startswith("Được đề nghị: Xếp loại HTXSNV năm 2024").all()
+    assert chosen["ly_do"].str.startswith("Được đề nghị: Xếp loại «Hoàn thành xuất sắc nhiệm vụ» năm 2024").all()
     missed = yearly[~yearly["de_nghi"]]
     assert missed["ly_do"].str.match(r"^(Ngoài chỉ tiêu|Không đủ điều kiện theo quy định xếp loại): ").all()
     # within a group, every proposal scores at least as much as every candidate left out for quota
@@ -160,7 +160,7 @@ def test_commands(tmp_path: Path) -> None:
     assert checked.exit_code == 1, checked.output  # the sample has ratings the rules do not allow
     assert "Quy định 132-QĐ/TW" in checked.output and "cách đọc" in checked.output
     with pd.ExcelFile(tmp_path / "k.xlsx") as workbook:
-        assert "Sai quy định" in workbook.sheet_names
+        assert "Cần xem lại" in workbook.sheet_names
     none = runner.invoke(app, ["kiem-tra-xep-loai", str(SAMPLE), "--nam", "2017"])
     assert none.exit_code == 1 and "không có quy định xếp loại nào áp dụng cho năm 2017" in none.output
     out = tmp_path / "kt"

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from scoring.domain.numbers import format_moment
 from scoring.store import Account, PermissionDenied, StaleVersion, Store, StoreError, connect
 from scoring.store.accounts import SYSTEM
 from scoring.store.models import BaoCao, BaoCaoPhienBan, Base
@@ -219,8 +220,10 @@ def test_a_stale_save_is_refused_not_overwritten(store: Store) -> None:
     admin, cap_uy = who("quantri", store), who("capuy_d", store)
     opened = store.save_draft(cap_uy, "D2", 2025, DATA, None)
     store.save_draft(admin, "D2", 2025, {"cua": "quan tri"}, opened.phien_ban)  # someone saves first
-    with pytest.raises(StaleVersion, match="tải lại"):
+    with pytest.raises(StaleVersion, match="tải lại") as refused:
         store.save_draft(cap_uy, "D2", 2025, {"cua": "cap uy"}, opened.phien_ban)
+    saved_at = store.get(admin, "D2", 2025).cap_nhat_luc  # type: ignore[union-attr]
+    assert f"lưu lúc {format_moment(saved_at)} " in str(refused.value)  # the office's clock, as pages show
     assert store.get(admin, "D2", 2025).du_lieu == {"cua": "quan tri"}  # type: ignore[union-attr]
     with pytest.raises(StaleVersion):  # a first save when one exists is stale too
         store.save_draft(cap_uy, "D2", 2025, DATA, None)

@@ -211,3 +211,18 @@ def test_only_bundled_py_knows_where_the_bundled_files_are() -> None:
         "paths computed outside scoring/plans/bundled.py (ask plans_folder(), rules_folder(), cases_folder()): "
         + "; ".join(climbs)
     )
+
+
+def test_every_choice_box_has_a_vietnamese_placeholder() -> None:
+    """Streamlit says «Choose an option» in an empty select box unless the page gives its own words."""
+    missing = []
+    for file in sorted((Path(__file__).resolve().parents[1] / "giao_dien").glob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("selectbox", "multiselect")
+                and not any(k.arg == "placeholder" for k in node.keywords)
+            ):
+                missing.append(f"{file.name}:{node.lineno}")
+    assert not missing, missing

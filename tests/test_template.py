@@ -59,11 +59,18 @@ def test_filled_template_loads(tmp_path: Path) -> None:
     expected = load_dataset(VALID)
     pd.testing.assert_frame_equal(filled.to_chuc, expected.to_chuc)
     # the template has every column: its yes/no columns that hop_le's CSV lacks are there, left blank, so
-    # «Không» on every row (as the guide says), where the CSV without them has them «not collected»
+    # «Không» on every row (as the guide says), where the CSV without them has them «not collected»; a blank
+    # Hình thức kỷ luật likewise reads «Không bị kỷ luật»
     absent = [c.name for c in DANG_VIEN.columns if c.kind is Kind.FLAG and c.name not in _csv_columns("dang_vien")]
-    assert absent == ["tu_khac_phuc", "bai_thu_hoach"]
+    assert absent == [
+        "tu_khac_phuc", "bai_thu_hoach", "khac_phuc_han_che", "ky_luat_lien_quan_nhiem_vu", "suy_thoai",
+        "vi_pham_dieu_cam",
+    ]  # fmt: skip
     assert expected.dang_vien[absent].isna().all().all()
     assert not filled.dang_vien[absent].any().any() and filled.dang_vien[absent].notna().all().all()
+    assert expected.dang_vien["hinh_thuc_ky_luat"].isna().all()
+    assert (filled.dang_vien["hinh_thuc_ky_luat"] == "khong_ky_luat").all()
+    absent.append("hinh_thuc_ky_luat")
     pd.testing.assert_frame_equal(filled.dang_vien.drop(columns=absent), expected.dang_vien.drop(columns=absent))
     said = filled.report.warnings.set_index("ma_cot")["van_de"]
     assert said["tu_khac_phuc"].startswith("Cột «Tự phát hiện, khắc phục vi phạm» để trống toàn bộ: hiểu là «Không»")
@@ -80,14 +87,16 @@ def test_the_lists_sheet_names_its_lists_in_vietnamese_and_the_drop_downs_point_
     lists = book[LIST_SHEET]
     titles = {c.column_letter: c.value for c in lists[1] if c.value}
     assert list(titles.values()) == [
-        "Cấp tổ chức", "Loại hình", "Xếp loại", "Đối tượng", "Kết quả nhiệm vụ", "Có/Không"
+        "Cấp tổ chức", "Loại hình", "Xếp loại", "Đối tượng", "Hình thức kỷ luật", "Kết quả nhiệm vụ", "Có/Không"
     ]  # fmt: skip
     for spec in ALL_TABLES:
         sheet = book[spec.title]
         for validation in sheet.data_validations.dataValidation:
             if validation.type != "list":
                 continue
-            column = spec.columns[openpyxl.utils.column_index_from_string(str(validation.sqref)[0]) - 1]
+            letters = re.match(r"[A-Z]+", str(validation.sqref))  # past Z: AA2:AA200001
+            assert letters is not None, validation.sqref
+            column = spec.columns[openpyxl.utils.column_index_from_string(letters.group(0)) - 1]
             found = re.fullmatch(r"'Danh mục'!\$([A-Z]+)\$2:\$\1\$(\d+)", validation.formula1)
             assert found is not None, validation.formula1
             letter, last = found.group(1), int(found.group(2))

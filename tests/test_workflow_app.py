@@ -4,7 +4,6 @@ Then what each role sees and may do on each page (the library refuses the rest, 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,12 @@ from scoring.store import Store, connect
 from scoring.store.accounts import SYSTEM
 from scoring.store.errors import StoreError
 from scoring.store.workflow import submissions_from_dataset
+from tests.app_database import PASSWORD, build_database
 from tests.apptest_login import _test_sessions, idle, log_in, open_test_session  # noqa: F401 (a fixture)
 from tests.conftest import ROOT
 
 YEAR = 2025
 UNIT = "CB001"  # a chi bộ trực thuộc of Đảng bộ cơ sở CS004
-PASSWORD = "mat-khau-dai"
 ACCOUNTS = (
     ("quantri", "quan_tri", None),
     ("capuy", "cap_uy_co_so", "CS004"),
@@ -38,26 +37,9 @@ ACCOUNTS = (
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
-    """The sample's tree and accounts; every year approved but the chi bộ's own report of YEAR."""
-    path = tmp_path_factory.mktemp("csdl") / "thidua.db"
-    engine = connect(f"sqlite:///{path}")
-    store = Store(engine)
-    store.import_tree(SYSTEM, sample.to_chuc)
-    past = [s for s in submissions_from_dataset(sample) if (s[0], s[1]) != (UNIT, YEAR)]
-    store.import_approved(SYSTEM, past)
-    for name, role, unit in ACCOUNTS:
-        store.create_account(SYSTEM, name, PASSWORD, role, unit)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def db_url(database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    copy = tmp_path / "thidua.db"
-    shutil.copyfile(database, copy)
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("THIDUA_DB_URL", url)
-    return url
+    """The sample's tree and accounts; every year approved but the chi bộ's own report of YEAR (each test
+    works on a copy: `db_url`, tests/conftest.py)."""
+    return build_database(tmp_path_factory.mktemp("csdl"), sample, ACCOUNTS, held=(UNIT, YEAR))
 
 
 def _unit_workbook(sample: Dataset, unit: str, year: int) -> bytes:
@@ -191,24 +173,19 @@ def test_approved_figures_feed_the_rankings(db_url: str, sample: Dataset) -> Non
     assert shown and shown <= in_scope | above  # its units, and the unit-level figures of the level above
 
 
-def _submit_by_library(url: str, sample: Dataset) -> None:
-    """The chi bộ's report of YEAR, sent (as the page would), for the review pages to show."""
+def _submit_by_library(url: str, sample: Dataset, sender: str = "chibo") -> None:
+    """The chi bộ's report of YEAR, sent by `sender` (as the page would), for the review pages to show."""
     store = Store(connect(url, migrate=False))
-    chi_bo = store.authenticate("chibo", PASSWORD)
+    account = store.authenticate(sender, PASSWORD)
     figures = next(s for s in submissions_from_dataset(sample, [YEAR]) if s[0] == UNIT)[2]
-    saved = store.save_draft(chi_bo, UNIT, YEAR, figures, None)
-    store.submit(chi_bo, UNIT, YEAR, saved.phien_ban)
+    saved = store.save_draft(account, UNIT, YEAR, figures, None)
+    store.submit(account, UNIT, YEAR, saved.phien_ban)
     store.engine.dispose()
 
 
 def test_a_reviewer_who_sent_the_report_is_told_to_find_a_second_person(db_url: str, sample: Dataset) -> None:
     """Four eyes on the page: the cấp ủy sends its chi bộ's report itself, then cannot approve it."""
-    store = Store(connect(db_url, migrate=False))
-    cap_uy = store.authenticate("capuy", PASSWORD)
-    figures = next(s for s in submissions_from_dataset(sample, [YEAR]) if s[0] == UNIT)[2]
-    saved = store.save_draft(cap_uy, UNIT, YEAR, figures, None)
-    store.submit(cap_uy, UNIT, YEAR, saved.phien_ban)
-    store.engine.dispose()
+    _submit_by_library(db_url, sample, "capuy")
     review = _login(_page("duyet"), "capuy")
     review.selectbox(key="duyet_nam").set_value(YEAR).run()
     _button(review, "Duyệt báo cáo").click()
@@ -309,7 +286,7 @@ def test_first_run_creates_the_first_admin_once(tmp_path: Path, monkeypatch: pyt
     at = _page("dang_nhap")  # a new visitor: no first-run hint, only the login
     assert "chưa có tài khoản nào" not in _texts(at)
     _login(at, "bantuyengiao")
-    assert "Đang đăng nhập: Ban Tuyên giáo (Quản trị (Ban Tuyên giáo))." in _texts(at)
+    assert "Đang đăng nhập: Ban Tuyên giáo — Quản trị, Ban Tuyên giáo." in _texts(at)
 
 
 def test_a_stale_save_on_the_page_is_refused_and_the_edits_stay(db_url: str, sample: Dataset) -> None:

@@ -13,13 +13,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from scoring.domain.numbers import format_moment
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, UNIT_FIELDS, Kind
 from scoring.outputs.views import workbook
 from scoring.outputs.workflow_views import (
     form_sheets,
     history_view,
     member_grid,
-    moment,
     number_cell,
     ranks_view,
     rating_verdict,
@@ -117,7 +117,7 @@ def test_the_version_table_speaks_vietnamese() -> None:
         ["1", "Đã gửi", "chibo", "17/01/2026 14:05", ""],  # Việt Nam time; no «None»
         ["2", "Trả lại", "capuy", "18/01/2026 09:00", "Bổ sung số quần chúng."],  # a time without zone is UTC
     ]
-    assert moment(None) == ""
+    assert format_moment(None) == ""
 
 
 def test_the_workbook_to_fill_offline_has_labels_and_is_read_back_the_same(tmp_path: Path) -> None:
@@ -146,9 +146,10 @@ def test_the_workbook_to_fill_offline_has_labels_and_is_read_back_the_same(tmp_p
     member_flags = {c.name: False for c in MEMBER_FIELDS if c.kind is Kind.FLAG}
     assert read == {
         "don_vi": {**unit_flags, **data["don_vi"]},
-        "dang_vien": [{**member_flags, **m} for m in data["dang_vien"]],
-    }
-    assert set(report.warnings["ma_cot"]) == {*unit_flags, *member_flags} - {"vi_pham_don_vi", "vi_pham", "quan_triet"}
+        "dang_vien": [{**member_flags, "hinh_thuc_ky_luat": "khong_ky_luat", **m} for m in data["dang_vien"]],
+    }  # the form of discipline left blank: none, by the same rule
+    blank = {*unit_flags, *member_flags, "hinh_thuc_ky_luat"} - {"vi_pham_don_vi", "vi_pham", "quan_triet"}
+    assert set(report.warnings["ma_cot"]) == blank
 
 
 @pytest.mark.parametrize(
@@ -177,7 +178,7 @@ def test_a_box_left_empty_in_the_members_grid_is_no_but_an_empty_new_row_stays_e
     members, problems = read_members(grid)
     assert not problems
     flags = [c.name for c in MEMBER_FIELDS if c.kind is Kind.FLAG]
-    assert [members[0][f] for f in flags] == [False, True, False, False, False]  # vi_pham … bai_thu_hoach
+    assert [members[0][f] for f in flags] == [False, True] + [False] * (len(flags) - 2)  # vi_pham, quan_triet, …
     [kept] = clean({"xep_loai": "HTTNV"}, members)["dang_vien"]  # a row added and left empty is dropped,
     assert kept["ma_dang_vien"] == "DV1" and kept["vi_pham"] is False  # never a member with only «Không» in it
 

@@ -13,13 +13,13 @@ the reviewer sees what changed; two imports, the second undone; a refused login 
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from playwright.sync_api import Browser, expect
 from streamlit.testing.v1 import AppTest
 
 from scoring import Dataset
@@ -29,11 +29,13 @@ from scoring.outputs.workflow_views import imports_view, person, plan_files_view
 from scoring.store import ROLES, STATES, Store, StoreError, connect, imports, plan_files
 from scoring.store.accounts import SYSTEM
 from scoring.store.workflow import submissions_from_dataset
+from tests.app_database import PASSWORD, app_uses, build_database
+from tests.app_server import serve_app
 from tests.apptest_login import _test_sessions, log_in  # noqa: F401 (a fixture)
+from tests.browser_support import CHROMIUM, logged_in_page
 from tests.conftest import ROOT
 from tests.reading import drawn_text, element_texts, stumbles
 
-PASSWORD = "mat-khau-dai"
 YEAR, UNIT, TOP = 2025, "CB001", "CS004"  # a chi bộ trực thuộc of Đảng bộ cơ sở CS004
 ACCOUNTS = {  # name: (role, unit, full name)
     "quantri": ("quan_tri", None, "Nguyễn Thị Hoa"),  # Ban Tuyên giáo
@@ -88,15 +90,12 @@ def _one_year_changed(sample: Dataset, year: int, people: int) -> Dataset:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
-    path = tmp_path_factory.mktemp("csdl_quy_trinh") / "thidua.db"
-    store = Store(connect(f"sqlite:///{path}"))
-    store.import_tree(SYSTEM, sample.to_chuc.astype(object))
-    reports = submissions_from_dataset(sample)
-    store.import_approved(SYSTEM, [r for r in reports if (r[0], r[1]) != (UNIT, YEAR)])
-    for name, (role, unit, full_name) in ACCOUNTS.items():
-        store.create_account(SYSTEM, name, PASSWORD, role, unit, full_name)
+    """The database the module's docstring tells of."""
+    accounts = [(name, *details) for name, details in ACCOUNTS.items()]
+    path = build_database(tmp_path_factory.mktemp("csdl_quy_trinh"), sample, accounts, held=(UNIT, YEAR))
+    store = Store(connect(f"sqlite:///{path}", migrate=False))
     chi_bo, cap_uy, admin = (store.authenticate(n, PASSWORD) for n in ("chibo", "capuy", "quantri"))
-    figures = next(r[2] for r in reports if (r[0], r[1]) == (UNIT, YEAR))
+    figures = next(r[2] for r in submissions_from_dataset(sample, [YEAR]) if r[0] == UNIT)
     sent = store.submit(chi_bo, UNIT, YEAR, store.save_draft(chi_bo, UNIT, YEAR, figures, None).phien_ban)
     returned = store.return_(cap_uy, UNIT, YEAR, sent.phien_ban, RETURNED)
     again = store.save_draft(chi_bo, UNIT, YEAR, _changed(figures), returned.phien_ban)
@@ -112,9 +111,9 @@ def database(tmp_path_factory: pytest.TempPathFactory, sample: Dataset) -> Path:
 
 @pytest.fixture
 def db_url(database: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{database}"
-    monkeypatch.setenv("THIDUA_DB_URL", url)
-    return url
+    """The module's database itself, not a copy: the tests share it, and what the pages store in it (the
+    bundled plan files, stored on first use, that Dữ liệu lists)."""
+    return app_uses(database, monkeypatch)
 
 
 # --- the tables of the library, as the pages show them --------------------------------------------------------
@@ -235,36 +234,22 @@ def test_the_reviewer_sees_what_changed_since_the_return_in_words(db_url: str) -
 
 # --- the page a browser draws ----------------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: the three kinds of user the browser walks through every page as
 WALKERS = ("quantri", "chibo", "capuy")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
-def test_the_workflow_pages_a_browser_draws_read_the_vietnamese_way(database: Path, tmp_path: Path) -> None:
+def test_the_workflow_pages_a_browser_draws_read_the_vietnamese_way(
+    database: Path, chromium_browser: Browser, tmp_path: Path
+) -> None:
     """Every workflow page as each kind of user, every tab opened: the body's text (navigation and sidebar
     included) and the cells the tables draw; a screenshot of each page in `tmp_path`."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.app_server import streamlit_server
-
-    env = {"THIDUA_DB_URL": f"sqlite:///{database}"}
     found: dict[str, list[str]] = {}
-    with (
-        streamlit_server(ROOT / "app.py", tmp_path / "streamlit.log", cwd=ROOT, env=env) as server,
-        sync_playwright() as p,
-    ):
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
+    with serve_app(f"sqlite:///{database}", tmp_path / "streamlit.log") as server:
         for name in WALKERS:
-            context = browser.new_context(viewport={"width": 1500, "height": 3000}, locale="vi-VN")
-            page = context.new_page()
-            page.goto(f"{server}/dang-nhap", wait_until="domcontentloaded")
-            page.get_by_label("Tên đăng nhập").fill(name)
-            page.get_by_label("Mật khẩu").fill(PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_url(lambda u: "/dang-nhap" not in u, timeout=30_000)
+            page = logged_in_page(
+                chromium_browser, server, name, viewport={"width": 1500, "height": 3000}, locale="vi-VN"
+            )
             for key in PAGES:
                 page.goto(f"{server}/{key}", wait_until="domcontentloaded")
                 for shot, text in _each_tab(page, tmp_path / f"{name}_{key}"):
@@ -272,16 +257,13 @@ def test_the_workflow_pages_a_browser_draws_read_the_vietnamese_way(database: Pa
                     assert "Đăng xuất" in text, f"{shot}: who is logged in, and the way out, on every page"
                     if problems := stumbles(text):
                         found[f"{shot} ({name})"] = problems[:20]
-            context.close()
-        browser.close()
+            page.context.close()
     assert not found, found
 
 
 def _each_tab(page: Any, stem: Path) -> Iterator[tuple[str, str]]:
     """The page once drawn (its first heading, or a refusal, then no script running; a screenshot of it), and
     each of its other tabs clicked: the text drawn of each."""
-    from playwright.sync_api import expect
-
     main = page.locator("[data-testid='stMain']")
     expect(main.locator("h1, [data-testid='stAlert']").first).to_be_visible(timeout=90_000)  # the script runs
     expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(1, timeout=90_000)

@@ -98,6 +98,14 @@ def sinh_du_lieu(
             help="Sinh cả bảng Nhiệm vụ cho các kế hoạch có sẵn có mục «tasks».",
         ),
     ] = True,
+    qd366: Annotated[
+        bool,
+        typer.Option(
+            "--qd366/--khong-qd366",
+            help="Sinh cả các cột điều kiện xếp loại của QĐ 366-QĐ/TW (số nhiệm vụ đúng hạn, vượt yêu cầu, chậm, "
+            "không hoàn thành; hình thức kỷ luật; suy thoái…) cho các năm từ 2025, khớp với xếp loại.",
+        ),
+    ] = False,
 ) -> None:
     """Sinh bộ dữ liệu tổng hợp như thật (một hoặc nhiều đảng bộ cấp trên cơ sở)."""
     from scoring.sample.generate import GenerationError, Profile, generate
@@ -114,7 +122,7 @@ def sinh_du_lieu(
     try:
         profile = Profile(bo_phan=dang_bo_bo_phan)
         tasks = bundled_tasks() if nhiem_vu else ()
-        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd, profile=profile, tasks=tasks)
+        tables = generate(so_dang_vien, years, seed=seed, n_tccsd=so_tccsd, profile=profile, tasks=tasks, qd366=qd366)
         files = write_tables(tables, out, dinh_dang)
     except (OutputError, GenerationError) as exc:
         raise fail_usage(str(exc)) from exc

@@ -9,9 +9,10 @@ import typer
 
 from scoring.cases import run as case_runner
 from scoring.cli.app import EXIT_DATA, app, command, fail_usage, print_problems
-from scoring.domain.numbers import format_points
+from scoring.domain.numbers import format_points, years_text
 from scoring.plans.bundled import cases_folder
 from scoring.plans.loader import check_criteria
+from scoring.plans.rating_rules import check_rules, is_rules_file
 
 plans_app = typer.Typer(help="Làm việc với tệp tiêu chí (tên cũ: criteria).", no_args_is_help=True)
 app.add_typer(plans_app, name="tieu-chi")
@@ -20,16 +21,30 @@ app.add_typer(plans_app, name="criteria", hidden=True)
 
 @command("kiem-tra", alias="check", group=plans_app)
 def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí YAML.")]) -> None:
-    """Kiểm tra một tệp tiêu chí (mã 0: hợp lệ, 1: có lỗi). Tên cũ: criteria check."""
+    """Kiểm tra một tệp tiêu chí hoặc tệp quy định xếp loại (mã 0: hợp lệ, 1: có lỗi). Tên cũ: criteria check."""
     if not file.is_file():
         raise fail_usage(f"không tìm thấy tệp «{file}».")
+    if is_rules_file(file):  # a rating rules file (criteria/quy_dinh/): checked as one
+        rules, rule_problems = check_rules(file)
+        if rules is None:
+            print_problems(rule_problems)
+            raise typer.Exit(EXIT_DATA)
+        typer.echo(f"Tệp quy định xếp loại hợp lệ: {rules.label}, {len(rules.rules)} quy tắc.")
+        for kind, said in (
+            ("veto", "loại trừ"),
+            ("exception", "ngoại lệ"),
+            ("review", "chuyển cấp có thẩm quyền xem xét"),
+        ):
+            same_kind = [r for r in rules.rules if r.kind == kind]
+            if same_kind:
+                typer.echo(f"  {said}: {len(same_kind)}")
+        return
     criteria, problems = check_criteria(file)
     if criteria is None:
         print_problems(problems)
         raise typer.Exit(EXIT_DATA)
     typer.echo(f"Tệp tiêu chí hợp lệ: {criteria.label}, {len(criteria.criteria)} tiêu chí.")
-    years = f"{criteria.from_year}–{criteria.to_year or '…'}"
-    typer.echo(f"Văn bản: {criteria.document}; hiệu lực: {years}.")
+    typer.echo(f"Văn bản: {criteria.document}; hiệu lực {years_text(criteria.from_year, criteria.to_year)}.")
     for level, chosen in criteria.by_level.items():
         points = format_points(sum(c.points for c in chosen))
         typer.echo(f"  {level}: {len(chosen)} tiêu chí, tổng {points} điểm")
@@ -39,7 +54,8 @@ def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí Y
             typer.echo(f"  {item.id} — hạn: {item.han}; giao cho: {', '.join(item.levels)} — {item.title}")
     dated = [c for c in criteria.criteria if c.from_year or c.to_year]
     for c in dated:
-        typer.echo(f"  chỉ tiêu có mốc thời gian: {c.id} chấm {c.from_year or '…'}–{c.to_year or '…'}")
+        when = " ".join(w for w in (c.from_year and f"từ năm {c.from_year}", c.to_year and f"đến năm {c.to_year}") if w)
+        typer.echo(f"  chỉ tiêu có mốc thời gian: {c.id} chấm {when}")
 
 
 @command("kiem-thu", alias="test", group=plans_app)

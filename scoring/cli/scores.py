@@ -23,7 +23,7 @@ from scoring.cli.app import (
     print_problems,
     print_report,
 )
-from scoring.domain.numbers import format_number
+from scoring.domain.numbers import format_number, years_text
 from scoring.input.dataset import Dataset, validate_dataset
 from scoring.plans import bundled
 from scoring.plans.loader import check_criteria
@@ -68,7 +68,8 @@ def score_command(
         print_report(report, 5)
     if not loaded.in_force(year):
         typer.echo(
-            f"Lưu ý: năm {year} ngoài thời gian hiệu lực của tệp tiêu chí ({loaded.from_year}–{loaded.to_year or '…'})."
+            f"Lưu ý: năm {year} ngoài thời gian hiệu lực của tệp tiêu chí "
+            f"({years_text(loaded.from_year, loaded.to_year)})."
         )
     try:
         result = score(dataset, loaded, year)
@@ -125,7 +126,7 @@ def kiem_tra_xep_loai(
         ),
     ] = None,
     xuat: Annotated[Path | None, typer.Option(*OUTPUT_NAMES, help="Ghi toàn bộ kết quả ra tệp .xlsx.")] = None,
-    so_dong: Annotated[int, typer.Option("--so-dong", min=1, help="Số dòng sai quy định in ra.")] = 20,
+    so_dong: Annotated[int, typer.Option("--so-dong", min=1, help="Số trường hợp cần xem lại in ra.")] = 20,
 ) -> None:
     """Kiểm tra xếp loại đã nhập theo quy định có hiệu lực trong năm và tỷ lệ xuất sắc 20% (mã 0: đúng
     quy định, 1: có trường hợp sai hoặc vượt tỷ lệ)."""
@@ -141,7 +142,10 @@ def kiem_tra_xep_loai(
         typer.echo(line)
     findings = report.ratings.findings
     if not findings.empty:
-        typer.echo(f"Các trường hợp sai quy định ({len(findings)}; in {min(so_dong, len(findings))}):")
+        typer.echo(
+            "Các trường hợp cần xem lại — sai quy định hoặc cần cấp có thẩm quyền xem xét "
+            f"({len(findings)}; in {min(so_dong, len(findings))}):"
+        )
         for row in findings.head(so_dong).itertuples(index=False):
             typer.echo(
                 f"  {row.ma} {row.ten}: {row.xep_loai} — {row.ket_luan} (được phép: {row.muc_duoc_phep}); {row.can_cu}"

@@ -21,6 +21,9 @@ class Vocabulary:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: codes that parse fine but mean "no value" (e.g. MIEN: not rated)
     null_codes: tuple[str, ...] = ()
+    #: the code a blank cell reads as in a column the file has (a column it lacks stays «not collected»),
+    #: as a blank yes/no cell is «Không»; None: a blank cell is no value
+    blank_code: str | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -129,6 +132,37 @@ KET_QUA_NHIEM_VU = Vocabulary(
         "chua_thuc_hien": ("Chưa làm", "Chưa triển khai", "Không thực hiện", "Chưa"),
     },
 )
+
+#: Party discipline (Điều lệ Đảng), mildest first; «Không bị kỷ luật» is what a blank cell of a column the file
+#: has reads as (`Vocabulary.blank_code`), so that «disciplined at khiển trách or above» is a plain
+#: `hinh_thuc_ky_luat in [khien_trach, canh_cao, cach_chuc, khai_tru]`: false for a blank cell, unknown
+#: only when the file has no such column.
+HINH_THUC_KY_LUAT = Vocabulary(
+    "hinh_thuc_ky_luat",
+    {
+        "khong_ky_luat": "Không bị kỷ luật",
+        "khien_trach": "Khiển trách",
+        "canh_cao": "Cảnh cáo",
+        "cach_chuc": "Cách chức",
+        "khai_tru": "Khai trừ",
+    },
+    {
+        "khong_ky_luat": ("Không", "Không kỷ luật", "Chưa bị kỷ luật", "Không có"),
+        "khien_trach": ("Kỷ luật khiển trách", "Hình thức khiển trách", "Khiển trách trong Đảng"),
+        "canh_cao": ("Kỷ luật cảnh cáo", "Hình thức cảnh cáo", "Cảnh cáo trong Đảng"),
+        "cach_chuc": (
+            "Cách tất cả chức vụ trong Đảng",
+            "Cách tất cả các chức vụ trong Đảng",
+            "Cách chức vụ trong Đảng",
+            "Cách chức trong Đảng",
+            "Kỷ luật cách chức",
+        ),
+        "khai_tru": ("Khai trừ ra khỏi Đảng", "Khai trừ khỏi Đảng", "Khai trừ Đảng", "Kỷ luật khai trừ"),
+    },
+    blank_code="khong_ky_luat",
+)
+#: the discipline forms proper (every code but «Không bị kỷ luật»), mildest first
+KY_LUAT_CODES = tuple(c for c in HINH_THUC_KY_LUAT.codes if c != HINH_THUC_KY_LUAT.blank_code)
 
 #: Rating order, worst first; the engine compares ratings on these integer codes.
 RATING_ORDER = ("KHTNV", "HTNV", "HTTNV", "HTXSNV")

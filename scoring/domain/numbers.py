@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import overload
 
 import numpy as np
@@ -202,3 +202,32 @@ def format_date(day: date) -> str:
 def format_short_date(day: date) -> str:
     """«17/01/2026»: day and month on two digits (tables, lists)."""
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+#: Việt Nam time (UTC+7 all year): the database keeps UTC, people read the office's clock
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def format_moment(value: object) -> str:
+    """«17/01/2026 14:05» on the office's clock (Việt Nam time); a time given without its zone is UTC,
+    as the library writes it; blank for anything that is not a time."""
+    if not isinstance(value, datetime):
+        return ""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return f"{aware.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
+
+
+def format_moments(values: pd.Series) -> pd.Series:
+    """`format_moment` over a whole column (times with or without a zone; blank for none)."""
+    times = pd.to_datetime(values, utc=True, errors="coerce")
+    shown = times.dt.tz_convert(VIETNAM).dt.strftime("%d/%m/%Y %H:%M")
+    return shown.astype(object).where(times.notna(), "")
+
+
+def years_text(from_year: int, to_year: int | None) -> str:
+    """When a plan or rule is in force: «năm 2022», «từ năm 2021 đến năm 2025», «từ năm 2025 trở đi»."""
+    if to_year is None:
+        return f"từ năm {from_year} trở đi"
+    if to_year == from_year:
+        return f"năm {from_year}"
+    return f"từ năm {from_year} đến năm {to_year}"

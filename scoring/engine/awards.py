@@ -18,6 +18,8 @@ from scoring.input.dataset import Dataset
 from scoring.plans.model import Award
 
 BEST = "HTXSNV"
+#: the best rating as a sentence says it
+BEST_WORDS = XEP_LOAI.labels[BEST].lower()
 
 
 def _ratings_matrix(
@@ -47,12 +49,12 @@ def _streaks(
     too_short = (broken_at >= 0) & (years[np.clip(broken_at, 0, None)] < first_year)
     reason = np.where(
         met,
-        f"{BEST} {length} năm liền {first}–{last}",
+        f"{BEST_WORDS.capitalize()} {length} năm liền {first}–{last}",
         np.where(
             too_short,
             f"Chưa đủ {length} năm dữ liệu (dữ liệu có từ năm {first_year}); "
             + run.astype(str).astype(object)
-            + f" năm {BEST} liền đến {last}",
+            + f" năm {BEST_WORDS} liền đến {last}",
             np.where(
                 broken_at >= 0,
                 "Chuỗi đứt năm "
@@ -224,7 +226,7 @@ def _yearly(result: ScoreResult, check: RatingCheck, award: Award, year: int) ->
     score_text, met_text = _number(ok["tong_diem"].to_numpy()), ok["so_tieu_chi_dat"].astype(str).to_numpy(dtype=object)
     place = position.astype(str).astype(object) + "/" + n_in_group.astype(str).astype(object)
     said = (
-        "Xếp loại HTXSNV năm "
+        "Xếp loại «Hoàn thành xuất sắc nhiệm vụ» năm "
         + str(year)
         + "; "
         + score_text

@@ -3,16 +3,19 @@
 "24/25 đảng viên (96%) hoàn thành tốt nhiệm vụ trở lên; chỉ tiêu ≥ 96%: đạt"
 
 The phrase ("hoàn thành tốt nhiệm vụ trở lên") comes from the criterion's `phrase`, or is read
-off the metric tree; the figures come from the aggregation's numerator and denominator; the ids
-of up to five members or units that pulled a failed criterion the wrong way are appended.
+off the metric tree; the figures come from the aggregation's numerator and denominator; the names
+(with codes) of up to five members or units that pulled a failed criterion the wrong way are appended.
 Strings are joined on object arrays (one C loop per step), never row by row in Python.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from scoring.domain.codes import CAP, DOI_TUONG, LOAI_HINH, RATING_ORDER, XEP_LOAI
+import numpy as np
+import pandas as pd
+
+from scoring.domain.codes import CAP, DOI_TUONG, HINH_THUC_KY_LUAT, LOAI_HINH, RATING_ORDER, XEP_LOAI
 from scoring.domain.numbers import format_number, format_percent, format_points
 from scoring.engine.evaluate import Evaluator, Rows
 from scoring.engine.verdict import NOT_APPLICABLE, NOT_MET, Verdict
@@ -54,7 +57,7 @@ _TITLES = {
     "so_ngay_tre": "Số ngày trễ hạn",
 }
 _RATING_NOUN = {"xep_loai": "", "xep_loai_co_quan": "cơ quan, đơn vị ", "xep_loai_doan_the": "đoàn thể "}
-_CODE_LABELS = {**CAP.labels, **LOAI_HINH.labels, **DOI_TUONG.labels}
+_CODE_LABELS = {**CAP.labels, **LOAI_HINH.labels, **DOI_TUONG.labels, **HINH_THUC_KY_LUAT.labels}
 _AGGREGATE_WORDS = {"mean": "bình quân", "min": "thấp nhất", "max": "cao nhất", "sum": "tổng"}
 
 
@@ -261,7 +264,7 @@ def _format_column(column: Column, values: np.ndarray) -> np.ndarray:
 
 
 def offenders(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Evaluator) -> np.ndarray | None:
-    """Up to five ids per failed row: the members or units that pulled the value the wrong way
+    """Up to five names per failed row: the members or units that pulled the value the wrong way
     (below a lower bound: those not meeting the condition; above an upper bound: those meeting it)."""
     node, target = criterion.metric, criterion.target
     if not isinstance(node, Aggregate) or node.inner is None:
@@ -286,31 +289,65 @@ def offenders(criterion: Criterion, rows: Rows, verdict: Verdict, evaluator: Eva
         bad = target.met(inner) == 0
     pick = bad & (owner >= 0) & failed[owner]
     base = split_population(population)[0]
+    year = evaluator.year
     if base == MEMBER:
-        ids = evaluator.year.member_ids(np.flatnonzero(pick))
-    elif base == TASK:  # a task by its id and the unit it was given to: «kl21.3 (CS004)»; one task: the unit
+        positions = np.flatnonzero(pick)
+        keys = year.member_ids(positions).astype(str)
+
+        def label(chosen: np.ndarray) -> np.ndarray:  # members by their code only: a unit's explanation
+            return keys[chosen].astype(object)  # is read by accounts that may not see members' names
+
+    elif base == TASK:  # a task by its id and the unit it was given to: «kl21.3 (Chi bộ A)»; one task: the unit
         tasks = evaluator.population(population).index[pick]
-        year = evaluator.year
-        units = year.org_ids[year.task_org[tasks]].astype(str).astype(object)
-        ids = units if split_population(population)[1] else year.task_ids[tasks] + " (" + units + ")"
+        units = year.task_org[tasks]
+        one_task = bool(split_population(population)[1])
+        keys = (year.org_ids[units] if one_task else year.task_ids[tasks]).astype(str)
+
+        def label(chosen: np.ndarray) -> np.ndarray:
+            unit_names = year.dataset.org_names[units[chosen]].astype(object)
+            if one_task:
+                return _named(unit_names, keys[chosen])
+            codes = year.org_ids[units[chosen]].astype(str).astype(object)
+            known = pd.Series(unit_names, dtype=object).fillna("").astype(str).to_numpy(dtype=object) != ""
+            return keys[chosen].astype(object) + " (" + np.where(known, unit_names, codes) + ")"
+
     else:
-        ids = evaluator.year.org_ids[evaluator.population(population).index[pick]]
-    return _first_ids(owner[pick], ids.astype(str), len(rows), population_noun(population))
+        orgs = evaluator.population(population).index[pick]
+        keys = year.org_ids[orgs].astype(str)
+
+        def label(chosen: np.ndarray) -> np.ndarray:  # «Chi bộ Phòng Tổ chức (CB001)»
+            return _named(year.dataset.org_names[orgs[chosen]], keys[chosen])
+
+    return _first_named(owner[pick], keys, label, len(rows), population_noun(population))
 
 
-def _first_ids(owner: np.ndarray, ids: np.ndarray, n: int, noun: str) -> np.ndarray:
-    """Per owner, its first MAX_OFFENDERS ids in id order, joined with ", " (and "và k … khác" if more)."""
+def _named(names: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """«Tên (Mã)», the code alone where the name is blank or the code itself."""
+    name = pd.Series(names, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+    code = np.asarray(ids, dtype=object).astype(str).astype(object)
+    plain = (name == "") | (name == code)
+    return np.where(plain, code, name + " (" + code + ")")
+
+
+def _first_named(
+    owner: np.ndarray, keys: np.ndarray, label: Callable[[np.ndarray], np.ndarray], n: int, noun: str
+) -> np.ndarray:
+    """Per owner, its first MAX_OFFENDERS in key (code) order, as `label` names them (asked only for
+    those shown), joined with ", " (and "và k … khác" if more)."""
     out = np.full(n, "", dtype=object)
     if len(owner) == 0:
         return out
-    order = np.lexsort((ids, owner))
-    owner, ids = owner[order], ids[order]
+    order = np.lexsort((keys, owner))
+    owner = owner[order]
     starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
     sizes = np.diff(np.r_[starts, len(owner)])
     rank = np.arange(len(owner)) - np.repeat(starts, sizes)
+    shown = rank < MAX_OFFENDERS
+    names = np.full(len(owner), "", dtype=object)
+    names[shown] = label(order[shown])
     for r in range(MAX_OFFENDERS):  # at most five passes, each over whole arrays
         take = rank == r
-        out[owner[take]] = out[owner[take]] + ("" if r == 0 else ", ") + ids[take].astype(object)
+        out[owner[take]] = out[owner[take]] + ("" if r == 0 else ", ") + names[take]
     more = sizes - MAX_OFFENDERS
     heads = owner[starts]
     extra = more > 0

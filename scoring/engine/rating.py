@@ -39,8 +39,9 @@ BELOW = "Thấp hơn mức theo điểm"
 BELOW_RULE = "Thấp hơn mức tối thiểu"
 CONFLICT = "Xung đột quy tắc"
 UNRATED = "Miễn hoặc chưa xếp loại (không kiểm tra)"
-FINDINGS = (ABOVE, BELOW, BELOW_RULE, CONFLICT)
-CONCLUSIONS = (OK, UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE)
+REVIEW = "Cần cấp có thẩm quyền xem xét"
+FINDINGS = (ABOVE, BELOW, BELOW_RULE, CONFLICT, REVIEW)
+CONCLUSIONS = (OK, UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE, REVIEW)
 _LABELS = np.array([*RATING_ORDER, ""], dtype=object)
 _BLANK = len(RATING_ORDER)  # code of "" in _LABELS
 MAX_RULES = 62  # one bit of an int64 per rule
@@ -59,6 +60,8 @@ class _Judged:
     bound_lo: np.ndarray
     fired: np.ndarray  # bit i: rule i fired
     unknown: np.ndarray  # bit i: rule i could not be checked (a column not collected)
+    substituted: np.ndarray  # bit i: rule i was read by its `when_not_collected` condition
+    review: np.ndarray  # index of the review rule that sends the case to the competent level (-1: none)
 
 
 @dataclass
@@ -220,22 +223,40 @@ def _judge(
     index = {rule.id: i for i, rule in enumerate(chosen)}
     fires: dict[str, np.ndarray] = {}
     unknown = np.zeros(n, dtype=np.int64)
+    substituted = np.zeros(n, dtype=np.int64)
+    missing_of: dict[str, np.ndarray] = {}
     bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rule in chosen:
         where = applies[rule.id]
         when = evaluate(rule.when, rule)
+        if rule.fallback is not None:  # the condition read before the column it needs was collected
+            instead = where & np.isnan(when)
+            if instead.any():
+                other = evaluate(rule.fallback, rule)
+                instead &= ~np.isnan(other)
+                when = np.where(instead, other, when)
+                substituted |= instead.astype(np.int64) << index[rule.id]
         bound = evaluate(rule.bound, rule) if rule.bound is not None else np.full(n, np.nan)
         holds = where & (when == 1)
         missing = where & (np.isnan(when) | (holds & (rule.bound is not None) & np.isnan(bound)))
         fires[rule.id] = holds & ~missing
-        unknown |= missing.astype(np.int64) << index[rule.id]
+        missing_of[rule.id] = missing
         low = bound if rule.effect in ("rating", "at_least") else np.zeros(n)
         high = bound if rule.effect in ("rating", "at_most") else np.full(n, TOP)
         bounds[rule.id] = (low, high)
+    for rule in chosen:  # an exception or review not checkable matters only where what it lifts applies
+        missing = missing_of[rule.id]
+        if rule.kind != "veto":
+            lifted = [fires[target] for target in rule.lifts if target in fires]
+            missing = missing & np.logical_or.reduce(lifted) if lifted else np.zeros(n, dtype=bool)
+        unknown |= missing.astype(np.int64) << index[rule.id]
+    review = np.full(n, -1)
     for rule in sorted(chosen, key=lambda r: -r.rank):  # an exception lifted by a higher one lifts nothing
-        if rule.kind == "exception":
+        if rule.kind in ("exception", "review"):
             for target in rule.lifts:
                 if target in fires:
+                    if rule.kind == "review":  # the veto is not applied: the competent level decides
+                        review = np.where(fires[target] & fires[rule.id] & (review < 0), index[rule.id], review)
                     fires[target] = fires[target] & ~fires[rule.id]
     bound_hi, bound_lo = np.full(n, -1), np.full(n, -1)
     conflict = np.zeros(n, dtype=bool)
@@ -268,7 +289,7 @@ def _judge(
     fired = np.zeros(n, dtype=np.int64)
     for rule in chosen:
         fired |= fires[rule.id].astype(np.int64) << index[rule.id]
-    return _Judged(lo, hi, by_score, conflict, conflict_rules, bound_hi, bound_lo, fired, unknown)
+    return _Judged(lo, hi, by_score, conflict, conflict_rules, bound_hi, bound_lo, fired, unknown, substituted, review)
 
 
 def categorical(codes: np.ndarray, labels: Sequence[str] | np.ndarray | pd.Index) -> pd.Categorical:
@@ -306,9 +327,10 @@ def _finish(
     above = rated & ~judged.conflict & (e > hi)
     below = rated & ~judged.conflict & (e < lo)
     by_score = ~np.isnan(judged.by_score)
+    sent = judged.review >= 0
     conclusion = np.select(
-        [~rated, judged.conflict, above, below & (judged.bound_lo < 0) & by_score, below],
-        [CONCLUSIONS.index(c) for c in (UNRATED, CONFLICT, ABOVE, BELOW, BELOW_RULE)],
+        [~rated, judged.conflict, above, sent, below & (judged.bound_lo < 0) & by_score, below],
+        [CONCLUSIONS.index(c) for c in (UNRATED, CONFLICT, ABOVE, REVIEW, BELOW, BELOW_RULE)],
         CONCLUSIONS.index(OK),
     )
     ids = [r.id for r in chosen]
@@ -323,8 +345,16 @@ def _finish(
     below_key = np.where(judged.bound_lo >= 0, judged.bound_lo + 1, band)
     key = np.where(above, judged.bound_hi + 1, np.where(below, below_key, 0))
     key = np.where(judged.conflict, len(texts) + judged.conflict_rules, key)
+    # negative: the review rule (a rating above what the other rules allow is said as such first)
+    key = np.where(rated & ~judged.conflict & ~above & sent, -1 - judged.review, key)
     conflict_text = "Các quy tắc cùng bậc mâu thuẫn: "
-    reason = _keyed(key, lambda k: texts[k] if k < len(texts) else conflict_text + _rule_list(k - len(texts), ids))
+
+    def reason_text(k: int) -> str:
+        if k < 0:
+            return _review_text(chosen[-1 - k], chosen)
+        return texts[k] if k < len(texts) else conflict_text + _rule_list(k - len(texts), ids)
+
+    reason = _keyed(key, reason_text)
     lo_code, hi_code = lo.astype(np.int64), hi.astype(np.int64)
     size = len(RATING_ORDER)
 
@@ -344,11 +374,18 @@ def _finish(
     out["can_cu"] = reason
     out["quy_tac_ap_dung"] = _keyed(judged.fired, lambda m: _rule_list(m, ids))
     out["chua_kiem_tra"] = _keyed(judged.unknown, lambda m: _rule_list(m, ids))
+    out["xet_theo_cot_cu"] = _keyed(judged.substituted, lambda m: _rule_list(m, ids))
     return out
+
+
+def _review_text(rule: Rule, chosen: tuple[Rule, ...]) -> str:
+    """Why a case goes to the competent level: the review rule, and the rules it holds back."""
+    held = [r.title for r in chosen if r.id in rule.lifts]
+    return f"{_rule_text(rule)}; không tự áp dụng: {'; '.join(held)}"
 
 
 def rating_label(code: str) -> str:
     return XEP_LOAI.labels.get(code, code)
 
 
-__all__ = ["FINDINGS", "MEMBER", "RatingCheck", "check_ratings"]
+__all__ = ["FINDINGS", "MEMBER", "REVIEW", "RatingCheck", "check_ratings"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring.domain.codes import LOAI_HINH, TCCSD_LEVELS
+from scoring.domain.codes import DOI_TUONG, LOAI_HINH, TCCSD_LEVELS
 from scoring.domain.numbers import format_number, format_percent
 from scoring.engine.rating import RatingCheck, check_ratings
 from scoring.input.dataset import Dataset
@@ -31,7 +31,7 @@ ROUNDING_TEXT = {
 }
 
 
-def _allowed(base: np.ndarray, share: float, rounding: str) -> np.ndarray:
+def _allowed(base: np.ndarray, share: float | np.ndarray, rounding: str) -> np.ndarray:
     exact = share * base
     if rounding == "len":
         return np.ceil(exact - 1e-9).astype(np.int64)
@@ -39,14 +39,24 @@ def _allowed(base: np.ndarray, share: float, rounding: str) -> np.ndarray:
 
 
 def _quota_table(
-    keys: pd.DataFrame, best: np.ndarray, good: np.ndarray, share: float, rounding: str, chosen: str | None
+    keys: pd.DataFrame,
+    best: np.ndarray,
+    good: np.ndarray,
+    share: float | np.ndarray,
+    rounding: str,
+    chosen: str | None,
 ) -> pd.DataFrame:
+    """`share` per group (an array where units with outstanding results may reach a higher share)."""
     table = keys.copy()
     table["so_htxs"], table["so_htt"] = best, good
+    shares = np.broadcast_to(np.asarray(share, dtype=np.float64), (len(table),))
+    if isinstance(share, np.ndarray):  # a file with a higher share for outstanding units: say each group's
+        table["ty_le_toi_da"] = shares
+    share = float(shares[0]) if shares.size else 0.0
     for key, base in (("htt", good), ("htt_htxs", good + best)):
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"ty_le_{key}"] = np.where(base > 0, best / np.where(base > 0, base, 1), np.nan)
-        table[f"duoc_phep_{key}"] = _allowed(base, share, rounding)
+        table[f"duoc_phep_{key}"] = _allowed(base, shares, rounding)
         table[f"dat_{key}"] = best <= table[f"duoc_phep_{key}"].to_numpy()
     table["cach_doc_htt"] = READINGS["htt"].format(share=format_percent(share))
     table["cach_doc_htt_htxs"] = READINGS["htt_htxs"].format(share=format_percent(share))
@@ -57,11 +67,42 @@ def _quota_table(
     return table
 
 
+def _outstanding(dataset: Dataset, year: int) -> np.ndarray:
+    """Per organisation, whether it is marked as having outstanding results in `year` (column
+    `thanh_tich_noi_bat`; False where not collected)."""
+    flags = np.zeros(len(dataset.to_chuc), dtype=bool)
+    units = dataset.don_vi_nam
+    if "thanh_tich_noi_bat" not in units:
+        return flags
+    this_year = (units["nam"] == year).to_numpy(dtype=bool, na_value=False)
+    marked = this_year & (units["thanh_tich_noi_bat"].to_numpy(dtype=np.float64, na_value=0.0) == 1)
+    flags[units["ma_to_chuc"].cat.codes.to_numpy()[marked]] = True
+    return flags
+
+
+def _shares(owners: np.ndarray, share: float, outstanding: float | None, flags: np.ndarray) -> float | np.ndarray:
+    """The share each group may reach: `outstanding` for groups under a unit marked outstanding (one
+    share for all when the file sets no higher share)."""
+    if outstanding is None:
+        return share
+    shares = np.full(len(owners), share)
+    shares[flags[owners]] = outstanding
+    return shares
+
+
 def member_quota(
-    dataset: Dataset, year: int, share: float = 0.20, rounding: str = "xuong", chosen: str | None = None
+    dataset: Dataset,
+    year: int,
+    share: float = 0.20,
+    rounding: str = "xuong",
+    chosen: str | None = None,
+    per: str = "tccsd",
+    outstanding: float | None = None,
 ) -> pd.DataFrame:
-    """Per TCCSĐ with members in `year`: HTXSNV and HTTNV counts, the share and the number allowed
-    under each reading, whether each is kept, and the rule and rounding used (one bincount per count)."""
+    """Per TCCSĐ with members in `year` (`per="doi_tuong"`: per đối tượng within each TCCSĐ — members
+    of similar position and role): HTXSNV and HTTNV counts, the share and the number allowed under
+    each reading, whether each is kept, and the rule and rounding used (one bincount per count).
+    `outstanding`: the higher share of a TCCSĐ marked as having outstanding results."""
     members = dataset.dang_vien
     this_year = (members["nam"] == year).to_numpy(dtype=bool, na_value=False)
     tccsd = dataset.tccsd_of[members["ma_chi_bo"].cat.codes.to_numpy()[this_year]]
@@ -72,20 +113,41 @@ def member_quota(
     good_code = categories.index("HTTNV") if "HTTNV" in categories else -2
     known = tccsd >= 0
     n = len(dataset.to_chuc)
+    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
+    flags = _outstanding(dataset, year)
+    if per == "doi_tuong":
+        kinds = members["doi_tuong"].astype(pd.CategoricalDtype(DOI_TUONG.codes)).cat.codes.to_numpy()[this_year]
+        labels = np.asarray([*(DOI_TUONG.labels[c] for c in DOI_TUONG.codes), "không rõ"], dtype=object)
+        group = tccsd[known].astype(np.int64) * (len(labels)) + kinds[known]
+        codes, uniques = pd.factorize(group, sort=True)
+        best = np.bincount(codes, weights=rating[known] == best_code, minlength=len(uniques)).astype(np.int64)
+        good = np.bincount(codes, weights=rating[known] == good_code, minlength=len(uniques)).astype(np.int64)
+        owner, kind = np.asarray(uniques) // len(labels), np.asarray(uniques) % len(labels)
+        keys = pd.DataFrame({"ma_to_chuc": dataset.org_ids[owner], "ten_to_chuc": names[owner], "nhom": labels[kind]})
+        return _quota_table(keys, best, good, _shares(owner, share, outstanding, flags), rounding, chosen)
     best = np.bincount(tccsd[known & (rating == best_code)], minlength=n)
     good = np.bincount(tccsd[known & (rating == good_code)], minlength=n)
     present = np.flatnonzero(np.bincount(tccsd[known], minlength=n))
-    names = dataset.to_chuc["ten_to_chuc"].to_numpy(dtype=object)
     keys = pd.DataFrame({"ma_to_chuc": dataset.org_ids[present], "ten_to_chuc": names[present]})
-    return _quota_table(keys, best[present], good[present], share, rounding, chosen)
+    return _quota_table(
+        keys, best[present], good[present], _shares(present, share, outstanding, flags), rounding, chosen
+    )
 
 
 def collective_quota(
-    dataset: Dataset, year: int, share: float = 0.20, rounding: str = "xuong", chosen: str | None = None
+    dataset: Dataset,
+    year: int,
+    share: float = 0.20,
+    rounding: str = "xuong",
+    chosen: str | None = None,
+    per: str = "loai_hinh",
+    outstanding: float | None = None,
 ) -> pd.DataFrame:
     """Per emulation group of organisations with similar functions: TCCSĐ of the same loại hình under
-    the same cấp trên; chi bộ trực thuộc of the same đảng bộ cơ sở. Counts of the entered ratings;
-    `ma_to_chuc` is the organisation the group is under (what a reader's scope is checked against)."""
+    the same cấp trên (`per="cap_tren"`: every TCCSĐ of a cấp trên together); chi bộ trực thuộc of the
+    same đảng bộ cơ sở. Counts of the entered ratings; `ma_to_chuc` is the organisation the group is
+    under (what a reader's scope is checked against), whose mark of outstanding results gives the
+    group the `outstanding` share."""
     units = dataset.don_vi_nam
     this_year = (units["nam"] == year).to_numpy(dtype=bool, na_value=False)
     org = units["ma_to_chuc"].cat.codes.to_numpy()[this_year]
@@ -100,21 +162,24 @@ def collective_quota(
     cap_tren = dataset.cap_tren_of[org]
     tccsd = dataset.tccsd_of[org]
     loai_label = np.asarray([*words, "không rõ"], dtype=object)[loai]  # per organisation (-1 reads the last)
+    by_kind = per != "cap_tren"
+    flags = _outstanding(dataset, year)
     frames = []
     for chosen_rows, owner, prefix in (
-        (is_tccsd, cap_tren, "TCCSĐ loại hình "),
+        (is_tccsd, cap_tren, "TCCSĐ loại hình " if by_kind else "TCCSĐ thuộc "),
         (is_cbtt, tccsd, "Chi bộ trực thuộc "),
     ):
         rows = np.flatnonzero(chosen_rows & (owner >= 0))
         if len(rows) == 0:
             continue
-        kind = loai[org[rows]] if prefix.startswith("TCCSĐ") else np.zeros(len(rows), dtype=np.int64)
+        split = by_kind and prefix.startswith("TCCSĐ")
+        kind = loai[org[rows]] if split else np.zeros(len(rows), dtype=np.int64)
         codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([owner[rows], kind]), sort=True)
         best = np.bincount(codes, weights=rating[rows] == "HTXSNV", minlength=len(uniques)).astype(np.int64)
         good = np.bincount(codes, weights=rating[rows] == "HTTNV", minlength=len(uniques)).astype(np.int64)
         first = np.full(len(uniques), -1)
         first[codes[::-1]] = rows[::-1]  # a row of each group, for its name
-        detail = loai_label[org[first]] + " — " if prefix.startswith("TCCSĐ") else ""
+        detail = loai_label[org[first]] + " — " if split else ""
         keys = pd.DataFrame(
             {
                 "ma_to_chuc": np.asarray(dataset.org_ids, dtype=object)[owner[first]],  # whose group it is
@@ -122,7 +187,8 @@ def collective_quota(
                 "so_to_chuc": np.bincount(codes, minlength=len(uniques)),
             }
         )
-        frames.append(_quota_table(keys, best, good, share, rounding, chosen))
+        shares = _shares(owner[first], share, outstanding, flags)
+        frames.append(_quota_table(keys, best, good, shares, rounding, chosen))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -179,6 +245,27 @@ class RatingReport:
                 f"vượt theo cách đọc × (HTTNV + HTXSNV): {over_both}"
             )
         lines.append(f"  {self.quota_note}")
+        lines.extend(self.data_notes())
+        return lines
+
+    def data_notes(self) -> list[str]:
+        """Which rules could not be checked for lack of data, and which were read by the condition
+        used before their column was collected, with how many members and units each concerns."""
+        titles = {r.id: r.title for r in self.rules.rules}
+        lines = []
+        for column, said in (
+            ("chua_kiem_tra", "Chưa kiểm tra được vì thiếu số liệu"),
+            ("xet_theo_cot_cu", "Xét theo cột thay thế vì chưa thu thập cột mới"),
+        ):
+            counted: dict[str, int] = {}
+            for table in (self.ratings.units, self.ratings.members):
+                if column not in table:
+                    continue
+                for value, count in table[column].value_counts().items():  # a handful of distinct lists
+                    for rule_id in filter(None, str(value).split("; ")):
+                        counted[rule_id] = counted.get(rule_id, 0) + int(count)
+            for rule_id, count in counted.items():
+                lines.append(f"  {said}: {titles.get(rule_id, rule_id)} ({format_number(float(count), 0)} trường hợp)")
         return lines
 
 
@@ -195,9 +282,13 @@ def rating_report(
     quota = rules.quota
     members = collectives = None
     if quota is not None and quota.members is not None:
-        members = member_quota(dataset, year, quota.share, quota.rounding, quota.reading)
+        members = member_quota(
+            dataset, year, quota.share, quota.rounding, quota.reading, quota.members_per, quota.outstanding
+        )
     if quota is not None and quota.collectives is not None:
-        collectives = collective_quota(dataset, year, quota.share, quota.rounding, quota.reading)
+        collectives = collective_quota(
+            dataset, year, quota.share, quota.rounding, quota.reading, quota.collectives_per, quota.outstanding
+        )
     checked = check if check is not None else check_ratings(dataset, rules, year)
     return RatingReport(year, rules, checked, members, collectives)
 

@@ -1,7 +1,7 @@
 """Checks on typed tables: in-table rules as pandera schemas, cross-table rules as array steps.
 
 In-table rules (not blank, ranges, a row's columns against each other) are declared once in
-`_schema` / `_row_rules` and run by pandera in lazy mode, so every failure comes back together; each failure
+`_schema` / `row_rules.row_rules` and run by pandera in lazy mode, so every failure comes back together; each failure
 is turned into a report row that names the user's file, sheet, row and column. Rules that span
 tables (the tree, member-to-chi bộ links) are plain vectorised steps below.
 """
@@ -9,7 +9,6 @@ tables (the tree, member-to-chi bộ links) are plain vectorised steps below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from scoring.domain.codes import CAP, CHI_BO_LEVELS, PARENT_LEVELS, TCCSD_LEVELS
 from scoring.input.limits import MAX_CELL_CHARS, count
 from scoring.input.raw_table import RawTable
 from scoring.input.report import Location, ValidationReport
+from scoring.input.row_rules import row_rules
 from scoring.input.schema import DANG_VIEN, TO_CHUC, Kind, TableSpec
 from scoring.input.xlsx import DATE_CELL, TIME_CELL
 
@@ -104,53 +104,7 @@ def _key_codes(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
     return combined
 
 
-@dataclass(frozen=True)
-class RowRule:
-    """A rule on a row's own columns; `column` is where the report points the user."""
-
-    name: str
-    column: str
-    message: str
-    holds: Callable[[pd.DataFrame], pd.Series]
-
-
-def _row_rules(table: str) -> list[RowRule]:
-    if table == "don_vi_nam":
-        return [
-            RowRule(
-                "quan_triet_vuot",
-                "so_quan_chung_quan_triet",
-                "Số quần chúng được quán triệt lớn hơn tổng số quần chúng.",
-                lambda d: (
-                    ~((d["so_quan_chung_quan_triet"] > d["so_quan_chung"]) & (d["so_quan_chung"] >= 0)).fillna(False)
-                ),
-            ),
-            RowRule(
-                "kiem_tra_khong_ke_hoach",
-                "kiem_tra_thuc_hien",
-                "Có số cuộc kiểm tra, giám sát đã thực hiện nhưng không có kế hoạch (kế hoạch trống hoặc 0).",
-                lambda d: ~((d["kiem_tra_thuc_hien"] > 0) & ~(d["kiem_tra_ke_hoach"] > 0).fillna(False)).fillna(False),
-            ),
-            RowRule(
-                "don_thu_dung_han_vuot",
-                "don_thu_dung_han",
-                "Số đơn thư giải quyết đúng hạn lớn hơn số đơn thư nhận trong năm.",
-                lambda d: ~((d["don_thu_dung_han"] > d["don_thu_nhan"]) & (d["don_thu_nhan"] >= 0)).fillna(False),
-            ),
-        ]
-    if table == "nhiem_vu":
-        return [
-            RowRule(
-                "ngay_hoan_thanh_chua_lam",
-                "ngay_hoan_thanh",
-                "Có ngày hoàn thành nhưng kết quả ghi «Chưa thực hiện».",
-                lambda d: ~(d["ngay_hoan_thanh"].notna() & (d["ket_qua"] == "chua_thuc_hien")).fillna(False),
-            ),
-        ]
-    return []
-
-
-def _schema(spec: TableSpec) -> pa.DataFrameSchema:
+def _schema(spec: TableSpec, frame: pd.DataFrame) -> pa.DataFrameSchema:
     not_blank = {c.name for c in spec.columns if c.required and not c.may_be_blank}
     columns: dict[str, pa.Column] = {}
     for col in spec.columns:
@@ -163,7 +117,7 @@ def _schema(spec: TableSpec) -> pa.DataFrameSchema:
             checks.append(pa.Check.in_range(0, 100, error="ngoai_khoang_diem_100", ignore_na=True))
         if col.name in not_blank or checks:
             columns[col.name] = pa.Column(checks=checks, nullable=col.name not in not_blank, coerce=False)
-    rules = [pa.Check(r.holds, error=r.name) for r in _row_rules(spec.name)]
+    rules = [pa.Check(r.holds, error=r.name) for r in row_rules(spec.name) if r.may_fail(frame)]
     return pa.DataFrameSchema(columns, checks=rules, coerce=False)
 
 
@@ -180,26 +134,35 @@ def check_rows(
 ) -> None:
     """Run the table's pandera schema lazily and report every failure.
 
-    A cell already reported as unreadable (`invalid`) is not reported again as blank."""
+    A row rule fails on a row as a whole: pandera lists the row under each of its columns that hold a value,
+    so the row is reported once, at the rule's column (even when that cell is the blank one). A cell already
+    reported as unreadable (`invalid`) is not reported again as blank, nor judged by a rule that reads it."""
     try:
-        _schema(spec).validate(frame, lazy=True)
+        _schema(spec, frame).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
-        rules = {r.name: r for r in _row_rules(spec.name)}
+        rules = {r.name: r for r in row_rules(spec.name)}
+        is_rule = cases["check"].isin(list(rules))
+        ruled = cases[is_rule].assign(column=cases.loc[is_rule, "check"].map({n: r.column for n, r in rules.items()}))
+        cases = pd.concat([cases[~is_rule], ruled.drop_duplicates(["check", "index"])]).sort_index(kind="stable")
         for (check, column), group in cases.groupby(["check", "column"], sort=False, dropna=False):
+            read = [str(column)]
             if check in rules:
-                if column != rules[check].column:
-                    continue
                 message = rules[check].message
+                read.extend(rules[check].also_reads)
             else:
                 message = _MESSAGES.get(str(check), "Giá trị không hợp lệ.")  # pandera's own names are English
-            rows = group["index"].astype("int64").to_numpy()
-            if check == "not_nullable" and str(column) in invalid:
-                rows = rows[~invalid[str(column)][rows]]
+            rows = np.unique(group["index"].astype("int64").to_numpy())
+            for name in read if check in rules or check == "not_nullable" else ():
+                if name in invalid:
+                    rows = rows[~invalid[name][rows]]
             values = frame[str(column)]
             if pd.api.types.is_datetime64_any_dtype(values):  # a date as the user wrote it: 15/06/2024
                 values = values.dt.strftime("%d/%m/%Y")
+            vocabulary = next((c.vocabulary for c in spec.columns if c.name == column), None)
+            if vocabulary is not None:  # a code by its label: «Cảnh cáo», not canh_cao
+                values = values.astype(object).map(vocabulary.labels)
             shown = values.astype(object).to_numpy()[rows]
             report.error(where, message, rows=rows, column=str(column), values=shown)
 

@@ -62,10 +62,16 @@ def coerce_table(raw: RawTable, report: ValidationReport) -> tuple[pd.DataFrame,
         columns[spec.name] = series
     frame = pd.DataFrame(columns)
     for spec in raw.spec.columns:
-        if spec.kind is Kind.FLAG and spec.name in raw.data.column_names:
+        if spec.name in raw.data.column_names and (spec.kind is Kind.FLAG or blank_code(spec) is not None):
             unreadable = invalid.get(spec.name, np.zeros(n, dtype=bool))
             _blank_means_no(frame, spec, raw.where, unreadable, report)
     return frame, invalid
+
+
+def blank_code(spec: ColumnSpec) -> str | None:
+    """The code a blank cell of this coded column reads as when the file has the column (`Vocabulary.blank_code`:
+    «Không bị kỷ luật» for Hình thức kỷ luật); None for every other column."""
+    return spec.vocabulary.blank_code if spec.kind is Kind.CODE and spec.vocabulary is not None else None
 
 
 def _blank_means_no(
@@ -74,22 +80,34 @@ def _blank_means_no(
     """A yes/no column the file has: a blank cell is «Không», as the template says (offices tick only
     the «có» rows), even when the whole column is blank. Only a column the file does not have is «not
     collected» (criteria on it: «không đủ dữ liệu»). A column blank throughout, or throughout a year,
-    is said, with what to do when the figure was not collected."""
+    is said, with what to do when the figure was not collected. A coded column with a `blank_code` reads
+    the same way: a blank Hình thức kỷ luật is «Không bị kỷ luật», a missing column not collected."""
     blank = frame[spec.name].isna().to_numpy() & ~unreadable
     shown = where.header(spec.name)
+    code = blank_code(spec)
+    meaning = "Không" if code is None or spec.vocabulary is None else spec.vocabulary.labels[code]
     if len(blank) and blank.all():
         hint = "" if spec.required else f" {NOT_COLLECTED}"
-        report.warning(where, f"Cột «{shown}» để trống toàn bộ: hiểu là «Không» cho mọi dòng.{hint}", column=spec.name)
+        report.warning(
+            where, f"Cột «{shown}» để trống toàn bộ: hiểu là «{meaning}» cho mọi dòng.{hint}", column=spec.name
+        )
     elif blank.any() and "nam" in frame:
         by_year = pd.Series(blank, index=frame.index).groupby(frame["nam"], dropna=True).all()
         years = [str(y) for y in by_year.index[by_year.to_numpy()]]
         if years:
             report.warning(
                 where,
-                f"Cột «{shown}» để trống ở mọi dòng của năm {', '.join(years)}: hiểu là «Không» cho các dòng đó.",
+                f"Cột «{shown}» để trống ở mọi dòng của năm {', '.join(years)}: hiểu là «{meaning}» cho các dòng đó.",
                 column=spec.name,
             )
-    frame[spec.name] = frame[spec.name].fillna(False)
+    if code is None:
+        frame[spec.name] = frame[spec.name].fillna(False)
+        return
+    values = frame[spec.name]  # a categorical over the vocabulary's codes: the blank cells take the code's
+    dtype = values.dtype
+    assert isinstance(dtype, pd.CategoricalDtype)
+    codes = np.where(blank, list(dtype.categories).index(code), values.cat.codes.to_numpy())
+    frame[spec.name] = pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 #: what an office that did not collect an optional yes/no figure does (a column kept blank means «Không»)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from scoring.domain.codes import CAP, DOI_TUONG, KET_QUA_NHIEM_VU, LOAI_HINH, XEP_LOAI, Vocabulary
+from scoring.domain.codes import CAP, DOI_TUONG, HINH_THUC_KY_LUAT, KET_QUA_NHIEM_VU, LOAI_HINH, XEP_LOAI, Vocabulary
 from scoring.domain.text import fold
 
 
@@ -88,6 +88,71 @@ def _rating(name: str, title: str, *aliases: str, required: bool = False) -> Col
     return ColumnSpec(name, title, Kind.CODE, required, aliases, vocabulary=XEP_LOAI, may_be_blank=True)
 
 
+def _optional(name: str, title: str, kind: Kind, aliases: tuple[str, ...], note: str) -> ColumnSpec:
+    return ColumnSpec(name, title, kind, False, aliases, note=note)
+
+
+def _qd366_tasks(whose: str) -> tuple[ColumnSpec, ...]:
+    """The task counts QĐ 366-QĐ/TW rates on (from 2025), the same columns for a member and a collective:
+    the tasks given in the year, and of them those done on time with quality, exceeding requirements,
+    behind schedule, not done. Blank: not reported (criteria on them: «không đủ dữ liệu»)."""
+    return (
+        _optional(
+            "so_nhiem_vu",
+            "Số nhiệm vụ được giao",
+            Kind.COUNT,
+            ("Nhiệm vụ được giao", "Tổng số nhiệm vụ", "Tổng số nhiệm vụ được giao", "Số nhiệm vụ"),
+            f"số nhiệm vụ {whose} được giao trong năm (QĐ 366, từ năm 2025)",
+        ),
+        _optional(
+            "so_hoan_thanh_dung_han",
+            "Số nhiệm vụ hoàn thành đúng hạn, bảo đảm chất lượng",
+            Kind.COUNT,
+            (
+                "Số nhiệm vụ hoàn thành đúng hạn",
+                "Hoàn thành đúng hạn",
+                "Nhiệm vụ hoàn thành đúng hạn",
+                "Hoàn thành đúng hạn, bảo đảm chất lượng",
+            ),
+            "không lớn hơn số nhiệm vụ được giao",
+        ),
+        _optional(
+            "so_vuot_muc",
+            "Số nhiệm vụ hoàn thành vượt yêu cầu",
+            Kind.COUNT,
+            ("Hoàn thành vượt yêu cầu", "Vượt yêu cầu", "Số nhiệm vụ vượt mức", "Hoàn thành vượt mức yêu cầu"),
+            "trong số nhiệm vụ đã hoàn thành (đúng hạn hoặc chậm tiến độ), số nhiệm vụ vượt yêu cầu",
+        ),
+        _optional(
+            "so_cham_tien_do",
+            "Số nhiệm vụ chậm tiến độ",
+            Kind.COUNT,
+            ("Chậm tiến độ", "Nhiệm vụ chậm tiến độ", "Số nhiệm vụ hoàn thành chậm", "Hoàn thành chậm tiến độ"),
+            "nhiệm vụ đã hoàn thành nhưng chậm tiến độ; cộng với số đúng hạn và số không hoàn thành "
+            "không vượt quá số nhiệm vụ được giao",
+        ),
+        _optional(
+            "so_khong_hoan_thanh",
+            "Số nhiệm vụ không hoàn thành",
+            Kind.COUNT,
+            ("Không hoàn thành", "Nhiệm vụ không hoàn thành", "Số nhiệm vụ chưa hoàn thành"),
+            "nhiệm vụ được giao trong năm mà không hoàn thành",
+        ),
+        _optional(
+            "khac_phuc_han_che",
+            "Đã khắc phục hạn chế, khuyết điểm kỳ trước",
+            Kind.FLAG,
+            (
+                "Khắc phục hạn chế, khuyết điểm",
+                "Khắc phục hạn chế",
+                "Đã khắc phục khuyết điểm",
+                "Khắc phục hạn chế, khuyết điểm kỳ trước",
+            ),
+            "đã khắc phục các hạn chế, khuyết điểm được chỉ ra ở kỳ kiểm điểm trước",
+        ),
+    )
+
+
 TO_CHUC = TableSpec(
     "to_chuc",
     "Tổ chức",
@@ -166,6 +231,56 @@ DANG_VIEN = TableSpec(
             False,
             ("Bài thu hoạch", "Đã nộp bài thu hoạch", "Viết bài thu hoạch"),
             note="bài thu hoạch học tập, quán triệt nghị quyết của năm (26-CTr/ĐU: điều kiện xếp loại cuối năm)",
+        ),
+        # --- the conditions of QĐ 366-QĐ/TW (from 2025); all optional ---
+        *_qd366_tasks("đảng viên"),
+        ColumnSpec(
+            "hinh_thuc_ky_luat",
+            "Hình thức kỷ luật",
+            Kind.CODE,
+            False,
+            ("Hình thức xử lý kỷ luật", "Mức kỷ luật", "Hình thức kỷ luật đảng", "Kỷ luật hình thức"),
+            vocabulary=HINH_THUC_KY_LUAT,
+            note="hình thức kỷ luật đảng bị thi hành trong năm (khi đó «Vi phạm» là Có); để trống là không bị "
+            "kỷ luật — chỉ khi tệp không có cột này mới là chưa thu thập",
+        ),
+        _optional(
+            "ky_luat_lien_quan_nhiem_vu",
+            "Kỷ luật do vi phạm liên quan đến thực hiện nhiệm vụ",
+            Kind.FLAG,
+            (
+                "Kỷ luật liên quan đến nhiệm vụ",
+                "Kỷ luật liên quan nhiệm vụ",
+                "Vi phạm liên quan đến thực hiện nhiệm vụ",
+                "Kỷ luật do vi phạm liên quan đến nhiệm vụ",
+            ),
+            "bị kỷ luật do vi phạm liên quan đến việc thực hiện nhiệm vụ được giao; ghi Có thì phải ghi "
+            "«Hình thức kỷ luật»",
+        ),
+        _optional(
+            "suy_thoai",
+            'Bị kết luận suy thoái, "tự diễn biến", "tự chuyển hóa"',
+            Kind.FLAG,
+            (
+                "Suy thoái",
+                "Bị kết luận suy thoái",
+                "Suy thoái, tự diễn biến, tự chuyển hóa",
+                "Suy thoái tư tưởng chính trị, đạo đức, lối sống",
+            ),
+            "cấp có thẩm quyền kết luận suy thoái về tư tưởng chính trị, đạo đức, lối sống, «tự diễn biến», "
+            "«tự chuyển hóa» trong năm",
+        ),
+        _optional(
+            "vi_pham_dieu_cam",
+            "Vi phạm những điều đảng viên không được làm hoặc trách nhiệm nêu gương",
+            Kind.FLAG,
+            (
+                "Vi phạm điều cấm",
+                "Vi phạm những điều đảng viên không được làm",
+                "Vi phạm trách nhiệm nêu gương",
+                "Vi phạm quy định nêu gương",
+            ),
+            "vi phạm quy định những điều đảng viên không được làm hoặc quy định về trách nhiệm nêu gương",
         ),
     ),
     key=("ma_dang_vien", "nam"),
@@ -315,6 +430,54 @@ DON_VI_NAM = TableSpec(
             False,
             ("Đơn thư vượt cấp", "Đơn thư gửi vượt cấp"),
             note="đơn thư của cán bộ, đảng viên, người lao động gửi vượt cấp trong năm",
+        ),
+        # --- the conditions of QĐ 366-QĐ/TW for a collective (from 2025); all optional ---
+        *_qd366_tasks("tập thể"),
+        _optional(
+            "sai_pham_can_bo_doan_ket",
+            "Có sai phạm trong công tác cán bộ hoặc mất đoàn kết nội bộ",
+            Kind.FLAG,
+            (
+                "Sai phạm công tác cán bộ, mất đoàn kết",
+                "Sai phạm trong công tác cán bộ",
+                "Mất đoàn kết nội bộ",
+                "Sai phạm công tác cán bộ hoặc mất đoàn kết",
+            ),
+            "tập thể lãnh đạo để xảy ra sai phạm trong công tác cán bộ hoặc mất đoàn kết nội bộ trong năm",
+        ),
+        _optional(
+            "thanh_vien_ky_luat",
+            "Có thành viên tập thể lãnh đạo bị kỷ luật từ khiển trách trở lên",
+            Kind.FLAG,
+            (
+                "Thành viên bị kỷ luật",
+                "Có thành viên bị kỷ luật",
+                "Thành viên tập thể lãnh đạo bị kỷ luật",
+                "Thành viên cấp ủy bị kỷ luật",
+            ),
+            "một thành viên tập thể lãnh đạo, quản lý bị kỷ luật từ khiển trách trở lên trong năm",
+        ),
+        _optional(
+            "thanh_vien_suy_thoai",
+            "Có thành viên bị kết luận suy thoái",
+            Kind.FLAG,
+            ("Thành viên suy thoái", "Có thành viên suy thoái", "Thành viên bị kết luận suy thoái"),
+            "một thành viên tập thể lãnh đạo bị kết luận suy thoái, «tự diễn biến», «tự chuyển hóa»",
+        ),
+        _optional(
+            "chi_tieu_co_ban_khong_dat",
+            "Không đạt chỉ tiêu cơ bản của năm",
+            Kind.FLAG,
+            ("Không đạt chỉ tiêu cơ bản", "Chỉ tiêu cơ bản không đạt", "Không hoàn thành chỉ tiêu cơ bản"),
+            "các chỉ tiêu cơ bản của năm không đạt",
+        ),
+        _optional(
+            "thanh_tich_noi_bat",
+            "Đơn vị có thành tích nổi bật (tỷ lệ HTXSNV tối đa 25%)",
+            Kind.FLAG,
+            ("Thành tích nổi bật", "Có thành tích nổi bật", "Đơn vị có thành tích nổi bật"),
+            "cấp có thẩm quyền xác định đơn vị có thành tích nổi bật: tỷ lệ hoàn thành xuất sắc nhiệm vụ "
+            "tối đa 25% (thay cho 20%)",
         ),
     ),
     key=("ma_to_chuc", "nam"),

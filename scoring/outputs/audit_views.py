@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from scoring.domain.numbers import format_number
-from scoring.outputs.workflow_views import YES_NO, moment, person
+from scoring.domain.numbers import format_moments, format_number
+from scoring.outputs.workflow_views import YES_NO, person
 
 #: the columns in the order a reader scans a line: when, who, what, on what, allowed or why not, then the details
 HEADERS = {
@@ -69,7 +69,7 @@ def audit_table(audit: pd.DataFrame, actions: Mapping[str, str], codes: Mapping[
     """The audit log (`Store.audit`) for the administrator: `actions` names each action code, `codes` the
     states and roles its objects hold; «Có» or «Bị từ chối»; nothing empty shown as «None»."""
     table = audit.reindex(columns=list(HEADERS)).astype(object)
-    table["luc"] = [moment(v) for v in table["luc"]]
+    table["luc"] = format_moments(table["luc"])
     table["tai_khoan"] = [person(v) for v in table["tai_khoan"]]
     table["hanh_dong"] = [actions.get(str(a), str(a)) for a in table["hanh_dong"]]
     table["doi_tuong"] = [person(v) for v in table["doi_tuong"]]

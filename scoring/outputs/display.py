@@ -275,15 +275,6 @@ def plan_name(criteria: CriteriaSet) -> str:
     return tail.strip() if dash and tail.strip() else title
 
 
-def years_text(from_year: int, to_year: int | None) -> str:
-    """When a plan or rule is in force: «năm 2022», «từ năm 2021 đến năm 2025», «từ năm 2025 trở đi»."""
-    if to_year is None:
-        return f"từ năm {from_year} trở đi"
-    if to_year == from_year:
-        return f"năm {from_year}"
-    return f"từ năm {from_year} đến năm {to_year}"
-
-
 def count_text(count: int) -> str:
     """A count as a sentence writes it: «1.101»."""
     return format_number(float(count), 0)

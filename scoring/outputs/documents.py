@@ -201,9 +201,9 @@ def shortlist_xlsx(shortlist: Shortlist) -> bytes:
         {
             "Danh hiệu": [a.title for a in shortlist.awards],
             "Cách xét": [
-                f"xếp loại HTXSNV {a.years} năm liền đến năm {shortlist.year}"
+                f"hoàn thành xuất sắc nhiệm vụ {a.years} năm liền đến năm {shortlist.year}"
                 if a.kind == "nam_lien"
-                else f"xếp loại HTXSNV, quy định xếp loại cho phép; chỉ tiêu {a.quota_text}"
+                else f"hoàn thành xuất sắc nhiệm vụ, quy định xếp loại cho phép; chỉ tiêu {a.quota_text}"
                 for a in shortlist.awards
             ],
             "Thứ tự khi bằng điểm": [TIE_RULE] * len(shortlist.awards),

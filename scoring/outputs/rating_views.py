@@ -38,6 +38,7 @@ QUOTA_HEADERS = {
     "so_to_chuc": "Số tổ chức",
     "so_htxs": "Số HTXSNV",
     "so_htt": "Số HTTNV",
+    "ty_le_toi_da": "Tỷ lệ tối đa",
     "ty_le_htt": "HTXSNV / HTTNV",
     "duoc_phep_htt": "Được phép (× HTTNV)",
     "dat_htt": "Trong tỷ lệ (× HTTNV)",
@@ -92,14 +93,16 @@ def quota_view(table: pd.DataFrame, numbers: bool = False) -> pd.DataFrame:
     shares are text («58,4%»); with `numbers` (a workbook) they stay fractions, marked for a % format."""
     view = table.drop(columns=[c for c in ("cach_doc_htt", "cach_doc_htt_htxs", "lam_tron", "cach_doc_ap_dung")
                                if c in table])  # fmt: skip
-    for column in ("ty_le_htt", "ty_le_htt_htxs"):
-        view[column] = view[column].astype(float) if numbers else percent_text(view[column])
+    for column in ("ty_le_htt", "ty_le_htt_htxs", "ty_le_toi_da"):
+        if column in view:
+            view[column] = view[column].astype(float) if numbers else percent_text(view[column])
     for column in ("dat_htt", "dat_htt_htxs", "dat"):
         if column in view:
             view[column] = _yes_no(view[column])
     view = view.rename(columns=QUOTA_HEADERS)
     if numbers:
-        view.attrs[NUMBER_FORMATS] = {QUOTA_HEADERS[c]: PERCENT_FORMAT for c in ("ty_le_htt", "ty_le_htt_htxs")}
+        shares = [c for c in ("ty_le_htt", "ty_le_htt_htxs", "ty_le_toi_da") if c in table]
+        view.attrs[NUMBER_FORMATS] = {QUOTA_HEADERS[c]: PERCENT_FORMAT for c in shares}
     return view
 
 
@@ -133,6 +136,7 @@ ROW_HEADERS = {
     "ma_tccsd": "Mã TCCSĐ",
     "muc_cao_nhat": "Mức cao nhất cho phép",
     "chua_kiem_tra": "Quy tắc chưa kiểm tra được (thiếu cột)",
+    "xet_theo_cot_cu": "Quy tắc xét theo cột thay thế (thiếu cột mới)",
     **{k: v for k, v in FINDING_HEADERS.items() if k not in ("ma", "ten", "cap", "don_vi", "doi_tuong")},
 }
 
@@ -140,13 +144,13 @@ ROW_HEADERS = {
 def rows_view(table: pd.DataFrame) -> pd.DataFrame:
     """Every unit or member judged (`RatingCheck.units` / `.members`) with a reader's headers."""
     view = table.drop(columns=[c for c in ("cap",) if c in table])
-    return _without_empty(view, ["diem_danh_gia", "xep_loai_theo_diem"]).rename(columns=ROW_HEADERS)
+    return _without_empty(view, ["diem_danh_gia", "xep_loai_theo_diem", "xet_theo_cot_cu"]).rename(columns=ROW_HEADERS)
 
 
 def rating_workbook_sheets(report: RatingReport) -> dict[str, pd.DataFrame]:
     """The sheets of the check's workbook (app and `thidua kiem-tra-xep-loai --xuat`): findings, both
     quota tables, every unit and member judged, and the summary."""
-    sheets = {"Sai quy định": findings_view(report.ratings.findings, codes=True)}
+    sheets = {"Cần xem lại": findings_view(report.ratings.findings, codes=True)}
     if report.member_quota is not None and not report.member_quota.empty:
         sheets["Tỷ lệ xuất sắc đảng viên"] = quota_view(report.member_quota, numbers=True)
     if report.collective_quota is not None and not report.collective_quota.empty:

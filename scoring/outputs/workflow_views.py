@@ -11,13 +11,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
 
 from scoring.domain.codes import RATING_ORDER, XEP_LOAI
-from scoring.domain.numbers import format_number, format_points, parse_number
+from scoring.domain.numbers import format_moments, format_number, format_points, parse_number
 from scoring.engine.rating import RatingCheck
 from scoring.engine.score import ScoreResult
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, NHIEM_VU, UNIT_FIELDS, ColumnSpec, Kind
@@ -25,8 +24,6 @@ from scoring.input.schema import DANG_VIEN, DON_VI_NAM, MEMBER_FIELDS, NHIEM_VU,
 NUMBER_KINDS = (Kind.COUNT, Kind.SCORE, Kind.POINTS)
 #: decimals a typed number keeps when shown back (a score of 8,125 stays 8,125)
 SHOWN_DECIMALS = 6
-#: Việt Nam time (UTC+7 all year): the database keeps UTC, people read the office's clock
-VIETNAM = timezone(timedelta(hours=7), "ICT")
 YES_NO = {True: "Có", False: "Không"}
 #: the column of `views.gaps` that says how the rank moved since the year before
 RANK_CHANGE = "Thay đổi thứ hạng (+ là tăng)"
@@ -236,15 +233,6 @@ def rating_verdict(rating: Mapping[str, str]) -> str:
     return " ".join(parts)
 
 
-def moment(value: Any) -> str:
-    """«17/01/2026 14:05» on the office's clock (Việt Nam time); a time the database gave without its
-    zone is UTC, as the library writes it; blank for none."""
-    if not isinstance(value, datetime):
-        return ""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return f"{aware.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
-
-
 #: accounts people do not log in as, by what they are (`scoring.store.accounts.SYSTEM`: the command line)
 PEOPLE = {"he_thong": "Dòng lệnh quản trị"}
 
@@ -269,7 +257,7 @@ def history_view(history: pd.DataFrame) -> pd.DataFrame:
     """A report's versions (`Store.history`) for a reader: Vietnamese headers, times as «17/01/2026
     14:05», blank cells empty (never «None»)."""
     table = history.reindex(columns=list(HISTORY_HEADERS)).astype(object)
-    table["luc"] = [moment(v) for v in table["luc"]]
+    table["luc"] = format_moments(table["luc"])
     table["boi"] = [person(v) for v in table["boi"]]
     table["phien_ban"] = [
         str(int(v)) if isinstance(v, int | float) and not pd.isna(v) else "" for v in table["phien_ban"]
@@ -399,7 +387,7 @@ def imports_view(past: pd.DataFrame) -> pd.DataFrame:
     """The past imports (`imports.list_imports`) for a reader: Vietnamese headers, the time on the office's
     clock, who imported by name; counts stay numbers (the screen writes them «1.200»)."""
     table = past.reindex(columns=list(IMPORT_HEADERS)).astype(object)
-    table["luc"] = [moment(v) for v in table["luc"]]
+    table["luc"] = format_moments(table["luc"])
     table["boi"] = [person(v) for v in table["boi"]]
     return table.rename(columns=IMPORT_HEADERS)
 
@@ -412,6 +400,6 @@ def plan_files_view(history: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataF
     table["loai"] = [kinds.get(str(k), str(k)) for k in table["loai"]]
     table["dang_dung"] = [YES_NO[bool(v)] for v in table["dang_dung"]]
     table["tai_len_boi"] = [person(v) for v in table["tai_len_boi"]]
-    table["tai_len_luc"] = [moment(v) for v in table["tai_len_luc"]]
+    table["tai_len_luc"] = format_moments(table["tai_len_luc"])
     table["sha256"] = [str(v)[:12] for v in table["sha256"]]
     return table.rename(columns=PLAN_FILE_HEADERS)

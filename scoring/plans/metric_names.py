@@ -9,6 +9,7 @@ from scoring.domain.codes import (
     CAP,
     CHI_BO_LEVELS,
     DOI_TUONG,
+    HINH_THUC_KY_LUAT,
     LOAI_HINH,
     RATING_ORDER,
     TCCSD_LEVELS,
@@ -100,10 +101,12 @@ ROW_COLUMNS: dict[str, dict[str, ColumnInfo]] = {
     },
 }
 
-#: Bare names that are constants: the ratings, and the codes of the coded columns.
+#: Bare names that are constants: the ratings, and the codes of the coded columns. «Disciplined at khiển
+#: trách or above» is `hinh_thuc_ky_luat in [khien_trach, canh_cao, cach_chuc, khai_tru]`: a blank cell of a
+#: column the file has reads as `khong_ky_luat` (false), a file without the column gives «unknown».
 CODE_CONSTANTS: dict[str, Vocabulary] = {
     **{code: XEP_LOAI for code in RATING_ORDER},
-    **{code: voc for voc in (CAP, LOAI_HINH, DOI_TUONG) for code in voc.codes},
+    **{code: voc for voc in (CAP, LOAI_HINH, DOI_TUONG, HINH_THUC_KY_LUAT) for code in voc.codes},
 }
 
 #: Aggregations: name -> (needs a row expression, type of that expression, result type).

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from scoring.domain.codes import RATING_ORDER
-from scoring.domain.numbers import format_percent
+from scoring.domain.numbers import format_percent, years_text
 from scoring.plans.expr import MEMBER, ROW_COLUMNS, UNIT, ExprError, Node, Type, parse
 from scoring.plans.model import Id, InForceModel, Points, SourceModel, Strict, Text
 from scoring.plans.targets import parse_share
@@ -49,12 +49,16 @@ class BaseRuleModel(Strict):
 
 
 class QuotaPartModel(Strict):
-    per: Literal["tccsd", "nhom_thi_dua"]
+    #: members: per TCCSĐ, or per đối tượng within each TCCSĐ; collectives: TCCSĐ of one loại hình
+    #: within a cấp trên (nhom_thi_dua: the same), or every TCCSĐ of a cấp trên together
+    per: Literal["tccsd", "doi_tuong", "nhom_thi_dua", "loai_hinh", "cap_tren"]
     source: SourceModel
 
 
 class QuotaModel(Strict):
     share: Text
+    #: the higher share of a unit marked as having outstanding results (column thanh_tich_noi_bat)
+    share_outstanding: Text | None = None
     reading: Literal["htt", "htt_htxs"]
     rounding: Literal["xuong", "len"]
     dang_vien: QuotaPartModel | None = None
@@ -65,9 +69,10 @@ class RuleModel(Strict):
     id: Id
     title: Text
     level: str | list[str]
-    kind: Literal["veto", "exception"]
+    kind: Literal["veto", "exception", "review"]
     rank: int = Field(ge=1, le=99)
     when: Text
+    when_not_collected: Text | None = None
     rating: str | None = None
     at_most: str | None = None
     at_least: str | None = None
@@ -103,10 +108,14 @@ class Rule:
     id: str
     title: str
     levels: tuple[str, ...]
-    kind: str  # veto | exception
+    kind: str  # veto | exception | review
     rank: int
     when: Node
     when_text: str
+    #: the condition read where `when` cannot be (a column it needs not collected), e.g. the «Vi phạm»
+    #: column where the form of discipline was not collected: the year is judged as before
+    fallback: Node | None
+    fallback_text: str
     effect: str | None  # rating | at_most | at_least | None (an exception that only lifts)
     bound: Node | None
     bound_text: str
@@ -122,6 +131,9 @@ class Quota:
     rounding: str
     members: SourceModel | None
     collectives: SourceModel | None
+    members_per: str = "tccsd"
+    collectives_per: str = "loai_hinh"
+    outstanding: float | None = None
 
     @property
     def share_text(self) -> str:
@@ -153,7 +165,8 @@ class RuleSet:
 
     @property
     def years(self) -> str:
-        return f"{self.from_year}–{self.to_year or '…'}"
+        """«từ năm 2025 trở đi», «từ năm 2019 đến năm 2024»."""
+        return years_text(self.from_year, self.to_year)
 
     @property
     def label(self) -> str:
@@ -273,6 +286,8 @@ def _compile(data: dict[str, Any], reader: YamlReader) -> RuleSet | None:
                 reader.problem(path, f"không có quy tắc «{target}» để miễn trừ", data)
             elif lifted.rank >= rule.rank:
                 reader.problem(path, f"ngoại lệ phải có bậc (rank) cao hơn quy tắc «{target}» mà nó miễn trừ", data)
+            elif lifted.kind != "veto":
+                reader.problem(path, f"«{target}» không phải quy tắc loại trừ (veto): chỉ miễn trừ được veto", data)
             elif not set(lifted.levels) & set(rule.levels):
                 reader.problem(path, f"ngoại lệ và quy tắc «{target}» không cùng cấp áp dụng", data)
     if header is None or reader.problems:
@@ -328,12 +343,33 @@ def _quota(model: QuotaModel, reader: YamlReader, data: dict[str, Any]) -> Quota
             ("quota", "share"), f"không hiểu tỷ lệ «{model.share}»: viết ví dụ «20%» (trên 0%, đến 100%)", data
         )
         return None
+    outstanding = None
+    if model.share_outstanding is not None:
+        outstanding = parse_share(model.share_outstanding)
+        if outstanding is None or outstanding < share:
+            reader.problem(
+                ("quota", "share_outstanding"),
+                f"không hiểu tỷ lệ «{model.share_outstanding}»: viết ví dụ «25%», không thấp hơn «share»",
+                data,
+            )
+            return None
+    members_per = model.dang_vien.per if model.dang_vien else "tccsd"
+    collectives_per = model.tap_the.per if model.tap_the else "loai_hinh"
+    if members_per not in ("tccsd", "doi_tuong"):
+        reader.problem(("quota", "dang_vien", "per"), "tỷ lệ đảng viên tính theo: tccsd hoặc doi_tuong", data)
+    if collectives_per not in ("nhom_thi_dua", "loai_hinh", "cap_tren"):
+        reader.problem(
+            ("quota", "tap_the", "per"), "tỷ lệ tập thể tính theo: loai_hinh (nhom_thi_dua) hoặc cap_tren", data
+        )
     return Quota(
         share,
         model.reading,
         model.rounding,
         model.dang_vien.source if model.dang_vien else None,
         model.tap_the.source if model.tap_the else None,
+        members_per,
+        "loai_hinh" if collectives_per == "nhom_thi_dua" else collectives_per,
+        outstanding,
     )
 
 
@@ -364,6 +400,26 @@ def _rule(model: RuleModel, path: tuple[str | int, ...], reader: YamlReader, dat
     if model.kind == "exception" and not model.lifts:
         reader.problem((*path, "lifts"), "ngoại lệ cần «lifts»: mã các quy tắc mà nó miễn trừ", data)
         ok = False
+    if model.kind == "review" and (not model.lifts or given):
+        reader.problem(
+            path,
+            "quy tắc chuyển xem xét (kind: review) cần «lifts» (các quy tắc cấp có thẩm quyền xem xét thay) và "
+            "không có rating, at_most, at_least",
+            data,
+        )
+        ok = False
+    fallback = None
+    if model.when_not_collected is not None:
+        try:
+            fallback = parse(model.when_not_collected, context)
+            if fallback.type is not Type.BOOL:
+                reader.problem(
+                    (*path, "when_not_collected"), f"điều kiện phải là đúng/sai, đang là {fallback.type.value}", data
+                )
+                ok = False
+        except ExprError as exc:
+            reader.problem((*path, "when_not_collected"), str(exc), data)
+            ok = False
     effect, bound, bound_text = None, None, ""
     if given:
         effect, bound_text = given[0]
@@ -385,6 +441,8 @@ def _rule(model: RuleModel, path: tuple[str | int, ...], reader: YamlReader, dat
         rank=model.rank,
         when=when,
         when_text=model.when,
+        fallback=fallback,
+        fallback_text=model.when_not_collected or "",
         effect=effect,
         bound=bound,
         bound_text=str(bound_text),

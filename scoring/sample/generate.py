@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scoring.domain.codes import CHI_BO_LEVELS, TCCSD_LEVELS
+from scoring.domain.codes import CHI_BO_LEVELS, KY_LUAT_CODES, TCCSD_LEVELS
 from scoring.plans.model import Task
 from scoring.sample.names import agency_names, department_names, person_names
 
@@ -48,9 +48,12 @@ def generate(
     n_tccsd: int | None = None,
     profile: Profile = Profile(),
     tasks: Sequence[Task] = (),
+    qd366: bool = False,
 ) -> dict[str, pa.Table]:
     """Tables `to_chuc`, `dang_vien`, `don_vi_nam` (Arrow) with about `n_members` members each year,
-    and `nhiem_vu` when plan tasks are given (`CriteriaSet.tasks`)."""
+    and `nhiem_vu` when plan tasks are given (`CriteriaSet.tasks`). With `qd366`, the optional columns of
+    the QĐ 366-QĐ/TW rating conditions too (task counts, discipline, degradation…), filled for the years
+    from 2025 and blank before (`_qd366_members`, `_qd366_units`); none when no year is from 2025."""
     if n_members < 100:
         raise GenerationError("Cần ít nhất 100 đảng viên.")
     rng = np.random.default_rng(seed)
@@ -64,6 +67,10 @@ def generate(
     units = _plan_figures(units, orgs, years, plans)
     handed_in = plans.random(members.table.num_rows) < np.where(members.table["vi_pham"].to_numpy(), 0.7, 0.985)
     members.table = members.table.append_column("bai_thu_hoach", pa.array(handed_in))
+    if qd366 and any(y >= POINTS_FROM for y in years):  # a fifth stream: every column above stays the same either way
+        conditions = np.random.default_rng([seed, 366, POINTS_FROM])
+        members.table = _qd366_members(members, conditions)
+        units = _qd366_units(units, orgs, conditions)
     to_chuc = pd.DataFrame(
         {
             "ma_to_chuc": orgs.ids,
@@ -440,6 +447,106 @@ def _plan_figures(units: pd.DataFrame, orgs: _Orgs, years: list[int], rng: np.ra
         don_thu_nhan=only(received, tccsd),
         don_thu_dung_han=only(on_time, tccsd),
         don_thu_vuot_cap=only(above, tccsd),
+    )
+
+
+#: `_task_counts` grades besides the ratings 1–3: KHTNV for another reason than the tasks (discipline, a
+#: leadership condition), KHTNV for tasks not done, and a row without the figures (before 2025, not rated)
+_OTHER_REASON, _TASKS_NOT_DONE, _NO_FIGURES = 0, -1, -2
+KY_LUAT_WORDS = pa.array(KY_LUAT_CODES)
+
+
+def _task_counts(rng: np.random.Generator, grade: np.ndarray, total: np.ndarray, fail_share: float) -> dict[str, Any]:
+    """The task counts of QĐ 366 that fit each rating: HTXSNV all on time and at least 30% exceeding
+    requirements, HTTNV all on time, HTNV all done and at most 20% behind schedule, KHTNV for the tasks more
+    than `fail_share` not done (a member: half; a collective: 30%, under 70% done), KHTNV for another reason
+    not so many. Whole arrays; the caller blanks the rows without figures."""
+    limit = np.floor(fail_share * total).astype(np.int64)  # not done, at most, short of failing on the tasks
+    missed = np.select(
+        [grade == _TASKS_NOT_DONE, grade == _OTHER_REASON],
+        [limit + 1 + rng.binomial(total - limit - 1, 0.3), np.minimum(rng.binomial(total, 0.08), limit)],
+        0,
+    )
+    left = total - missed
+    behind = np.minimum(rng.binomial(left, 0.1), np.floor(0.2 * total).astype(np.int64))
+    late = np.select([grade == 1, grade <= _OTHER_REASON], [behind, rng.binomial(left, 0.3)], 0)
+    on_time = left - late
+    need = np.ceil(0.3 * total).astype(np.int64)  # HTXSNV: at least 30% exceeding requirements
+    exceeded = np.select(
+        [grade == 3, grade == 2, grade == 1],
+        [need + rng.binomial(total - need, 0.25), np.minimum(rng.binomial(total, 0.08), need - 1),
+         rng.binomial(on_time, 0.03)],
+        0,
+    )  # fmt: skip
+    return {
+        "so_nhiem_vu": total,
+        "so_hoan_thanh_dung_han": on_time,
+        "so_vuot_muc": exceeded,
+        "so_cham_tien_do": late,
+        "so_khong_hoan_thanh": missed,
+    }
+
+
+def _remedied(rng: np.random.Generator, grade: np.ndarray) -> np.ndarray:
+    """Shortcomings of the last review remedied: always at HTTNV and above, mostly at HTNV, often below."""
+    return np.select([grade >= 2, grade == 1], [True, rng.random(len(grade)) < 0.9], rng.random(len(grade)) < 0.6)
+
+
+def _qd366_members(members: _MemberRows, rng: np.random.Generator) -> pa.Table:
+    """The members' QĐ 366 columns, from 2025, fitting each rating: a member disciplined without remedy (KHTNV)
+    has a form of discipline and a reason (a duty-related violation, «những điều đảng viên không được làm»,
+    degradation); one who remedied it (HTNV) mostly has a form too; any other KHTNV left over half the tasks
+    undone. Members not rated, and every year before 2025, are left blank."""
+    table = members.table
+    n = table.num_rows
+    rating = np.where(members.year >= POINTS_FROM, members.rating, -1)
+    violated = table["vi_pham"].to_numpy() & (rating >= 0)
+    vetoed = violated & ~table["tu_khac_phuc"].to_numpy()  # KHTNV for the violation
+    grade = np.select(
+        [rating < 0, (rating == 0) & vetoed, rating == 0], [_NO_FIGURES, _OTHER_REASON, _TASKS_NOT_DONE], rating
+    )
+    blank = grade == _NO_FIGURES
+    reason = rng.choice(3, size=n, p=(0.6, 0.25, 0.15))  # duty-related discipline, a «điều cấm», degradation
+    form = np.where(vetoed | (violated & (rng.random(n) < 0.7)), rng.choice(4, size=n, p=(0.75, 0.2, 0.04, 0.01)), -1)
+    counts = _task_counts(rng, grade, 4 + rng.poisson(6, n), fail_share=0.5)
+    columns = {
+        **{name: pa.array(values, type=pa.int64(), mask=blank) for name, values in counts.items()},
+        "khac_phuc_han_che": pa.array(_remedied(rng, grade), mask=blank),
+        "hinh_thuc_ky_luat": pa.DictionaryArray.from_arrays(
+            pa.array(form.astype(np.int8), mask=form < 0), KY_LUAT_WORDS
+        ),
+        "ky_luat_lien_quan_nhiem_vu": pa.array(vetoed & (reason == 0), mask=blank),
+        "suy_thoai": pa.array(vetoed & (reason == 2), mask=blank),
+        "vi_pham_dieu_cam": pa.array(vetoed & (reason == 1), mask=blank),
+    }
+    for name, values in columns.items():
+        table = table.append_column(name, values)
+    return table
+
+
+def _qd366_units(units: pd.DataFrame, orgs: _Orgs, rng: np.random.Generator) -> pd.DataFrame:
+    """The collectives' QĐ 366 columns, from 2025 (cấp trên cơ sở rows blank, as their other figures): a KHTNV
+    collective has one reason — under 70% of its tasks done, wrongdoing in cadre work or disunity, a leadership
+    member disciplined or degraded, basic targets missed; «thành tích nổi bật» for some HTXSNV TCCSĐ."""
+    n = len(units)
+    cap = np.tile(orgs.cap, n // max(len(orgs.cap), 1))  # one block of every organisation per year
+    figures = (units["nam"].to_numpy() >= POINTS_FROM) & (cap != "cap_tren_co_so")
+    rating = pd.Index(MEMBER_RATINGS).get_indexer(pd.Index(units["xep_loai"]))
+    failed = figures & (rating == 0)
+    reason = rng.choice(5, size=n, p=(0.4, 0.2, 0.2, 0.1, 0.1))
+    grade = np.select([~figures, failed & (reason == 0), failed], [_NO_FIGURES, _TASKS_NOT_DONE, _OTHER_REASON], rating)
+    counts = _task_counts(rng, grade, 6 + rng.poisson(8, n), fail_share=0.3)
+    flags = {
+        "khac_phuc_han_che": _remedied(rng, grade),
+        "sai_pham_can_bo_doan_ket": failed & (reason == 1),
+        "thanh_vien_ky_luat": failed & (reason == 2),
+        "thanh_vien_suy_thoai": failed & (reason == 3),
+        "chi_tieu_co_ban_khong_dat": failed & (reason == 4),
+        "thanh_tich_noi_bat": (rating == 3) & np.isin(cap, TCCSD_LEVELS) & (rng.random(n) < 0.15),
+    }
+    return units.assign(
+        **{name: pd.Series(values, dtype="Int64").where(figures) for name, values in counts.items()},
+        **{name: pd.Series(values, dtype="boolean").where(figures) for name, values in flags.items()},
     )
 
 

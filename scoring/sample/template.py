@@ -22,6 +22,7 @@ LIST_TITLES = {
     "cap": "Cấp tổ chức",
     "loai_hinh": "Loại hình",
     "doi_tuong": "Đối tượng",
+    "hinh_thuc_ky_luat": "Hình thức kỷ luật",
     "xep_loai": "Xếp loại",
     "ket_qua_nhiem_vu": "Kết quả nhiệm vụ",
     "co_khong": "Có/Không",

@@ -41,6 +41,8 @@ ROLES = {
     "chi_bo": "Chi bộ",
     "xem": "Chỉ xem",
 }
+#: the roles as `Account.label` writes them, inside a sentence: no brackets (ROLES where it has none)
+ROLE_WORDS = {"quan_tri": "Quản trị, Ban Tuyên giáo"}
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 #: the levels an account of each role is attached to (quan_tri and xem: none)
@@ -66,8 +68,11 @@ class Account:
 
     @property
     def label(self) -> str:
-        unit = f" — {self.ma_to_chuc}" if self.ma_to_chuc else ""
-        return f"{self.ho_ten or self.ten_dang_nhap} ({ROLES.get(self.vai_tro, self.vai_tro)}{unit})"
+        """The account as a sentence names it, no brackets (it is often quoted inside some): «Nguyễn Văn A
+        — Chi bộ, đơn vị CB001», «Nguyễn Thị Hoa — Quản trị, Ban Tuyên giáo»."""
+        role = ROLE_WORDS.get(self.vai_tro, ROLES.get(self.vai_tro, self.vai_tro))
+        unit = f", đơn vị {self.ma_to_chuc}" if self.ma_to_chuc else ""
+        return f"{self.ho_ten.strip() or self.ten_dang_nhap} — {role}{unit}"
 
 
 #: the command line acts as this account (it runs on the server, by whoever administers it); the
@@ -295,7 +300,10 @@ class AccountBook:
         with self._acting(actor, PAGE_ACTION, page[:200]) as (_, me):
             if roles and me.vai_tro not in roles:
                 allowed = ", ".join(ROLES.get(r, r) for r in roles)
-                error = PermissionDenied(f"Tài khoản {me.label} không dùng được trang này (dành cho: {allowed}).")
+                error = PermissionDenied(
+                    f"Tài khoản đang đăng nhập không dùng được trang này; trang chỉ dành cho: {allowed}. "
+                    f"Tài khoản: {me.label}."
+                )
                 raise _Refused(me, PAGE_ACTION, page[:200], f"trang dành cho: {allowed}", error)
         return me
 

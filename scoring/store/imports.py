@@ -32,9 +32,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
+from scoring.domain.numbers import format_moment
 from scoring.input.dataset import Dataset
 from scoring.input.schema import DANG_VIEN, DON_VI_NAM, NHIEM_VU
-from scoring.outputs.workflow_views import cell_text, moment
+from scoring.outputs.display import named
+from scoring.outputs.workflow_views import cell_text
 from scoring.store.accounts import Account, _Refused
 from scoring.store.errors import PermissionDenied, StaleVersion, StoreError
 from scoring.store.models import BaoCao, BaoCaoPhienBan, LanNhap, LanNhapPhienBan, TaiKhoan, ToChuc
@@ -143,6 +145,9 @@ class TreeChanges:
     removed: list[tuple[str, str]] = field(default_factory=list)
     renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (code, old name, new name)
     moved: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (code, old parent, new)
+    #: `moved` as people read it: (code, old parent, new parent), each parent «Mã — Tên» (`code_and_name`),
+    #: the old one named as the database has it, the new one as the file does; blank for none
+    moved_named: list[tuple[str, str, str]] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # level or kind changed
     #: removed units that still have reports or accounts: the import is refused while they do
     blocked: list[tuple[str, str]] = field(default_factory=list)
@@ -212,9 +217,8 @@ class Preview:
         rows = [{"Thay đổi": "Thêm", "Mã": c, "Trước": "", "Sau": n} for c, n in self.tree.added]
         rows += [{"Thay đổi": "Bỏ", "Mã": c, "Trước": n, "Sau": ""} for c, n in self.tree.removed]
         rows += [{"Thay đổi": "Đổi tên", "Mã": c, "Trước": o, "Sau": n} for c, o, n in self.tree.renamed]
-        rows += [
-            {"Thay đổi": "Chuyển cấp trên", "Mã": c, "Trước": o or "", "Sau": n or ""} for c, o, n in self.tree.moved
-        ]
+        moved = self.tree.moved_named or [(c, o or "", n or "") for c, o, n in self.tree.moved]
+        rows += [{"Thay đổi": "Chuyển cấp trên", "Mã": c, "Trước": o, "Sau": n} for c, o, n in moved]
         rows += [{"Thay đổi": "Đổi cấp/loại hình", "Mã": c, "Trước": "", "Sau": ""} for c in self.tree.other]
         return pd.DataFrame(rows, columns=["Thay đổi", "Mã", "Trước", "Sau"])
 
@@ -268,6 +272,24 @@ def _years(dataset: Dataset, years: list[int] | None) -> list[int]:
     return chosen
 
 
+def _moved_named(
+    db: Connection, dataset: Dataset, moved: list[tuple[str, str | None, str | None]]
+) -> list[tuple[str, str, str]]:
+    """Each moved unit's old parent named as the database's tree has it and its new parent as the file's
+    tree does, «Mã — Tên» (the code alone where a name is unknown, blank for no parent): whole columns
+    looked up at once (`display.named`)."""
+    if not moved:
+        return []
+    frame = pd.DataFrame(moved, columns=["ma", "truoc", "sau"], dtype=object)
+    stored = pd.DataFrame(
+        db.execute(select(ToChuc.ma_to_chuc, ToChuc.ten_to_chuc)).all(), columns=["ma", "ten"], dtype=object
+    )
+    file_tree = dataset.to_chuc
+    before = named(frame["truoc"], stored["ma"], stored["ten"])
+    after = named(frame["sau"], file_tree["ma_to_chuc"].astype(str), file_tree["ten_to_chuc"])
+    return list(zip(frame["ma"].astype(str), before.astype(str), after.astype(str), strict=True))
+
+
 def _plan(db: Connection, dataset: Dataset, years: list[int]) -> Preview:
     rows = _tree_rows(dataset)
     stored = {r.ma_to_chuc: r for r in db.execute(select(ToChuc))}
@@ -284,6 +306,7 @@ def _plan(db: Connection, dataset: Dataset, years: list[int]) -> Preview:
             tree.moved.append((old.ma_to_chuc, old.ma_cap_tren, r["ma_cap_tren"]))
         if old.cap != r["cap"] or old.loai_hinh != r["loai_hinh"]:
             tree.other.append(old.ma_to_chuc)
+    tree.moved_named = _moved_named(db, dataset, tree.moved)
     tree.removed = sorted((c, o.ten_to_chuc) for c, o in stored.items() if c not in new_codes)
     if tree.removed:
         gone = [c for c, _ in tree.removed]
@@ -452,7 +475,7 @@ def undo(store: Store, actor: Account, batch_id: int) -> int:
         if batch is None:
             raise StoreError(f"Không có lần nhập {batch_id}.")
         if batch.hoan_tac_luc is not None:
-            when = moment(batch.hoan_tac_luc)
+            when = format_moment(batch.hoan_tac_luc)
             raise StoreError(f"Lần nhập {batch_id} đã được hoàn tác ({batch.hoan_tac_boi}, {when}).")
         links = db.execute(
             select(LanNhapPhienBan).where(LanNhapPhienBan.lan_nhap_id == batch_id).order_by(LanNhapPhienBan.id)
@@ -514,7 +537,7 @@ def list_imports(store: Store, actor: Account) -> pd.DataFrame:
             {
                 "id": r.id, "luc": r.luc, "boi": r.boi, "ten_tep": r.ten_tep, "nam": ", ".join(map(str, r.nam)),
                 **{k: r.so_lieu.get(k, 0) for k in ("bao_cao_moi", "bao_cao_thay_doi", "khong_doi")},
-                "hoan_tac": f"{r.hoan_tac_boi} ({moment(r.hoan_tac_luc)})" if r.hoan_tac_luc else "",
+                "hoan_tac": f"{r.hoan_tac_boi} ({format_moment(r.hoan_tac_luc)})" if r.hoan_tac_luc else "",
             }
             for r in rows
         ],

@@ -5,7 +5,9 @@ every version: text, SHA-256, who uploaded it and when, and which version of eac
   version 1 by the system account; `active_files` and `active_text` seed before reading.
 - `upload(store, actor, kind, name, content)`: quan_tri only (a refusal is audited); the text is checked
   (`check_criteria` / `check_rules`) before anything is stored; a new version of that name becomes the
-  active one, the earlier ones are kept. The same text as the active version stores nothing.
+  active one, the earlier ones are kept. The same text as the active version stores nothing. A name no
+  file may be stored under (`name_problem`: blank, control characters, a folder, over 255 bytes) is
+  refused; the text is always checked from a temporary file of a fixed name, never the uploader's.
 - `active_files`, `active_text`, `history`: what the pages read.
 - `plan_from_text`: a stored plan file's text loaded as a CriteriaSet (cached per name and SHA-256), what
   the pages' plan picker scores by; `rules_in_use(store, year)`: the rules file in force in a year among
@@ -19,6 +21,7 @@ import dataclasses
 import hashlib
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +46,10 @@ KINDS = {"tieu_chi": "Tệp tiêu chí", "quy_dinh": "Quy định xếp loại"}
 ACTION = "tai_tep_cau_hinh"
 #: the largest file stored (the YAML reader has its own, lower, limits)
 MAX_BYTES = 2 * 2**20
+#: the longest file name stored, in UTF-8 bytes (what most file systems allow)
+MAX_NAME_BYTES = 255
+#: the longest name the database column keeps (models.TepCauHinh.ten)
+MAX_NAME_CHARS = 200
 _CHECKS: dict[str, Callable[[Path], tuple[Any, list[Problem]]]] = {"tieu_chi": check_criteria, "quy_dinh": check_rules}
 
 
@@ -92,10 +99,45 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _temp_name(name: str) -> str:
+    """The name a file called `name` by its uploader is written under in a temporary folder: fixed, only
+    the suffix .yaml/.yml kept (an upload's name may be «..», hold a NUL byte or be too long for a disk)."""
+    suffix = Path(name).suffix.lower()
+    return f"tep{suffix}" if suffix in (".yaml", ".yml") else "tep.yaml"
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a stored file (the sentence shown), or None when it can: blank, a control
+    character (NUL…), a path separator, only dots, or over `MAX_NAME_CHARS` characters (the database column) or
+    `MAX_NAME_BYTES` bytes in UTF-8 (a file system's limit)."""
+    shown = _shown_name(name)
+    if not name.strip():
+        return "Tên tệp trống: đặt tên cho tệp (ví dụ «tieu_chi_2026.yaml») rồi tải lên lại."
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        return f"Tên tệp «{shown}» có ký tự điều khiển: đổi tên tệp rồi tải lên lại."
+    if "/" in name or "\\" in name:
+        return f"Tên tệp «{shown}» không được chứa dấu «/» hay «\\»: chỉ ghi tên tệp, không ghi thư mục."
+    if not name.strip().strip("."):
+        return f"Tên tệp «{shown}» không dùng được: đặt tên cho tệp (ví dụ «tieu_chi_2026.yaml»)."
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES or len(name) > MAX_NAME_CHARS:
+        return (
+            f"Tên tệp quá dài (tối đa {MAX_NAME_CHARS} ký tự, {MAX_NAME_BYTES} byte): «{shown}»; "
+            "đặt tên ngắn hơn rồi tải lên lại."
+        )
+    return None
+
+
+def _shown_name(name: str, limit: int = 80) -> str:
+    """A file's name as a message or the audit log quotes it: control characters as «?», cut to `limit` characters."""
+    clean = "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
 def check_text(kind: str, name: str, text: str) -> list[Problem]:
-    """The problems of a plan or rules file's text (none: it may be stored), naming the file `name`."""
+    """The problems of a plan or rules file's text (none: it may be stored), naming the file `name`
+    (whatever it is: the text is checked from a temporary file of a fixed name, `_temp_name`)."""
     with tempfile.TemporaryDirectory(prefix="thidua_tep_") as folder:
-        path = Path(folder) / (Path(name).name or "tep.yaml")
+        path = Path(folder) / _temp_name(name)
         path.write_text(text, encoding="utf-8")
         found, problems = _CHECKS[_kind(kind)](path)
     problems = [Problem(name if p.file == str(path) else p.file, p.line, p.key, p.message) for p in problems]
@@ -107,10 +149,13 @@ def check_text(kind: str, name: str, text: str) -> list[Problem]:
 def upload(store: Store, actor: Account, kind: str, name: str, content: bytes) -> StoredFile:
     """Store `content` as the new active version of the file `name` of `kind` (quan_tri only; checked
     first: CriteriaError naming the problems, nothing stored)."""
-    kind, name = _kind(kind), Path(name).name.strip()
-    target = f"{KINDS[kind]} «{name}»"
+    kind, problem = _kind(kind), name_problem(name)
+    name = name.strip() if problem is None else _shown_name(name)
+    target = f"{KINDS[kind]} «{_shown_name(name)}»"  # the audit log's column is 200 characters
     with store._acting(actor, ACTION, target) as (_, me):
         store._require(me, me.vai_tro == "quan_tri", ACTION, target, "chỉ quản trị tải tệp tiêu chí, quy định lên")
+    if problem is not None:
+        raise StoreError(problem)
     if not name.lower().endswith((".yaml", ".yml")):
         raise StoreError(f"Tệp «{name}» phải có đuôi .yaml hoặc .yml.")
     if len(content) > MAX_BYTES:
@@ -158,7 +203,10 @@ def active_files(store: Store, kind: str | None = None) -> list[StoredFile]:
 
 
 def active_text(store: Store, kind: str, name: str) -> str | None:
-    """The text of the active version of a file, or None when there is no such file."""
+    """The text of the active version of a file, or None when there is no such file (nor could be: a name
+    no file may be stored under is not looked up)."""
+    if name_problem(name) is not None:
+        return None
     seed_bundled(store)
     with store.engine.connect() as db:
         return db.scalar(
@@ -204,7 +252,7 @@ def plan_from_text(name: str, text: str) -> CriteriaSet:
     if hit is not None:
         return hit
     with tempfile.TemporaryDirectory(prefix="thidua_tep_") as folder:
-        path = Path(folder) / (Path(name).name or "tep.yaml")
+        path = Path(folder) / _temp_name(name)
         path.write_text(text, encoding="utf-8")
         criteria = load_criteria(path)
     criteria = dataclasses.replace(criteria, path=_db_path("tieu_chi", name, key[1]))

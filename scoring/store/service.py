@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from scoring.domain.numbers import format_moment
 from scoring.store.accounts import Account, AccountBook, _Refused
 from scoring.store.errors import PermissionDenied, StaleVersion, StoreError
 from scoring.store.models import BaoCao, BaoCaoPhienBan, NhatKy, ToChuc
@@ -290,7 +291,7 @@ class Store(AccountBook):
             else:
                 if expected is None or row.phien_ban != expected:
                     raise StaleVersion(
-                        f"Báo cáo {target} đã được {row.cap_nhat_boi} lưu lúc {row.cap_nhat_luc:%H:%M %d/%m/%Y} "
+                        f"Báo cáo {target} đã được {row.cap_nhat_boi} lưu lúc {format_moment(row.cap_nhat_luc)} "
                         f"(phiên bản {row.phien_ban}) sau khi bạn mở nó: tải lại để xem thay đổi rồi sửa tiếp; "
                         "lần lưu này không ghi đè."
                     )
