@@ -175,7 +175,11 @@ with checked:
     members_over, member_groups = over_quota(report.member_quota)
     collectives_over, collective_groups = over_quota(report.collective_quota)
     columns = st.columns(3)
-    columns[0].metric("Xếp loại không đúng quy định", count_text(len(findings)))
+    columns[0].metric(
+        "Xếp loại cần xem lại",
+        count_text(len(findings)),
+        help="Cao hơn hoặc thấp hơn mức quy định cho phép, hoặc cần cấp có thẩm quyền xem xét.",
+    )
     columns[1].metric(
         "TCCSĐ vượt tỷ lệ xuất sắc (đảng viên)",
         f"{count_text(members_over)}/{count_text(member_groups)}" if member_groups else "—",
@@ -187,11 +191,18 @@ with checked:
     counts = report.ratings.counts()
     counted = screen(counts.rename(columns={"doi_tuong": "Đối tượng", "ket_luan": "Kết luận", "so_luong": "Số lượng"}))
     st.dataframe(counted.frame, hide_index=True, column_config=counted.column_config)
-    st.subheader(f"Xếp loại không đúng quy định ({count_text(len(findings))})")
+    st.subheader(f"Xếp loại cần xem lại ({count_text(len(findings))})")
     if findings.empty:
         st.success("Mọi xếp loại đã nhập đều nằm trong mức quy định cho phép.")
     else:
+        st.caption(
+            "Sai quy định (cao hơn, thấp hơn mức cho phép) hoặc «Cần cấp có thẩm quyền xem xét»: quy định để cấp có "
+            "thẩm quyền quyết định trường hợp đó, hệ thống không tự kết luận."
+        )
         _table(screen(findings_view(findings)), FINDING_WIDTHS, FINDING_HEADERS["ten"], FOUR_LINE_ROW)
+    if notes := report.data_notes():  # the conditions the year's data could not show
+        with st.expander(f"Điều kiện chưa kiểm tra đủ vì thiếu số liệu ({count_text(len(notes))} quy tắc)"):
+            st.markdown("\n".join(f"- {escape_markdown(line.strip())}" for line in notes))
     st.subheader("Tỷ lệ hoàn thành xuất sắc nhiệm vụ (không quá 20%)")
     st.caption(report.quota_note)
     if report.rules.quota is not None:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scoring.engine.rating import ABOVE, OK, REVIEW, check_ratings
 from scoring.engine.rating_report import collective_quota, member_quota, rating_report
-from scoring.plans.rating_rules import check_rules, load_rules
+from scoring.input.dataset import dataset_from_frames
+from scoring.plans.bundled import rules_folder
+from scoring.plans.rating_rules import check_rules, load_rules, rules_for_year
 from tests.test_rating_rules import GOOD, build, member, with_year
 
 RULES = """
@@ -140,3 +143,27 @@ def test_a_rating_other_rules_forbid_is_said_before_the_review(rules_file: Path)
     members = check_ratings(build(2025, rows, {}), load_rules(rules_file), 2025).members.set_index("ma_dang_vien")
     assert members.loc["A", "ket_luan"] == ABOVE and members.loc["A", "can_cu"].startswith("Bí thư thì cao nhất")
     assert members.loc["B", "ket_luan"] == REVIEW
+
+
+def test_a_dang_bo_co_so_counts_the_chi_bo_under_its_dang_bo_bo_phan() -> None:
+    """A rule of two nested levels is evaluated per level: the đảng bộ cơ sở's «share of chi bộ trực thuộc
+    disciplined» reads the chi bộ under its đảng bộ bộ phận too, not only the bộ phận's own."""
+    tree = pd.DataFrame(
+        {
+            "ma_to_chuc": ["K", "D", "P", "C1", "C2", "C3"],
+            "ten_to_chuc": ["Khối", "Đảng bộ D", "Đảng bộ bộ phận P", "Chi bộ 1", "Chi bộ 2", "Chi bộ 3"],
+            "cap": ["cap_tren_co_so", "dang_bo_co_so", "dang_bo_bo_phan", *["chi_bo_truc_thuoc"] * 3],
+            "ma_cap_tren": [None, "K", "D", "P", "P", "D"],
+            "loai_hinh": [None, "co_quan_hanh_chinh", None, None, None, None],
+        }
+    )
+    units = [{"ma_to_chuc": ma, "nam": 2024, "xep_loai": "HTTNV", "ky_luat_tap_the": ""} for ma in tree["ma_to_chuc"]]
+    units[3]["ky_luat_tap_the"] = units[4]["ky_luat_tap_the"] = "x"  # two of the three chi bộ, both under P
+    members = [member(f"M{c}", c, 2024, "HTTNV") for c in ("C1", "C2", "C3")]
+    dataset, report = dataset_from_frames(
+        {"to_chuc": tree, "dang_vien": pd.DataFrame(members), "don_vi_nam": pd.DataFrame(units)}
+    )
+    assert dataset is not None, report.to_text()
+    units_checked = check_ratings(dataset, rules_for_year(2024, rules_folder()), 2024).units.set_index("ma_to_chuc")
+    assert "tap_the.truc_thuoc_ky_luat" in units_checked.loc["D", "quy_tac_ap_dung"]  # 2/3 > 20%, at any depth
+    assert "tap_the.truc_thuoc_ky_luat" in units_checked.loc["P", "quy_tac_ap_dung"]  # 2/2

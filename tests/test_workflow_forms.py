@@ -103,6 +103,10 @@ def test_ratings_are_words_never_codes() -> None:
         "Quy định áp dụng: Quy định 366-QĐ/TW."
     )
     assert not any(code in verdict for code in ("HTTNV", "HTXSNV"))
+    unchecked = rating_verdict(
+        {"ket_luan": "Đúng quy định", "muc_duoc_phep": "HTTNV", "chua_kiem_tra": "Tập thể có thành viên bị kỷ luật"}
+    )
+    assert unchecked.endswith("Chưa kiểm tra được vì thiếu số liệu: Tập thể có thành viên bị kỷ luật.")
 
 
 def test_the_version_table_speaks_vietnamese() -> None:

@@ -11,6 +11,7 @@ from scoring.cases import run as case_runner
 from scoring.cli.app import EXIT_DATA, app, command, fail_usage, print_problems
 from scoring.domain.numbers import format_points, years_text
 from scoring.plans.bundled import cases_folder
+from scoring.plans.frameworks import check_framework, is_framework_file
 from scoring.plans.loader import check_criteria
 from scoring.plans.rating_rules import check_rules, is_rules_file
 
@@ -20,10 +21,22 @@ app.add_typer(plans_app, name="criteria", hidden=True)
 
 
 @command("kiem-tra", alias="check", group=plans_app)
-def criteria_check(file: Annotated[Path, typer.Argument(help="Tệp tiêu chí YAML.")]) -> None:
-    """Kiểm tra một tệp tiêu chí hoặc tệp quy định xếp loại (mã 0: hợp lệ, 1: có lỗi). Tên cũ: criteria check."""
+def criteria_check(
+    file: Annotated[Path, typer.Argument(help="Tệp tiêu chí, quy định xếp loại hoặc khung điểm (YAML).")],
+) -> None:
+    """Kiểm tra một tệp tiêu chí, tệp quy định xếp loại hoặc tệp khung điểm (mã 0: hợp lệ, 1: có lỗi). Tên cũ:
+    criteria check."""
     if not file.is_file():
         raise fail_usage(f"không tìm thấy tệp «{file}».")
+    if is_framework_file(file):  # a scoring framework (criteria/khung_diem/): checked as one
+        framework, framework_problems = check_framework(file)
+        if framework is None:
+            print_problems(framework_problems, "Tệp khung điểm có lỗi")
+            raise typer.Exit(EXIT_DATA)
+        typer.echo(f"Tệp khung điểm hợp lệ: {framework.label}.")
+        for text in framework.summary():
+            typer.echo(text)
+        return
     if is_rules_file(file):  # a rating rules file (criteria/quy_dinh/): checked as one
         rules, rule_problems = check_rules(file)
         if rules is None:

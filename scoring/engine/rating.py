@@ -149,10 +149,14 @@ def _units(dataset: Dataset, data: YearData, evaluator: Evaluator, rules: RuleSe
     slot[present] = np.arange(n)
 
     def values(node: Node, rule: Rule) -> np.ndarray:
-        rows = active_unit_rows(data, rule.levels)
+        """The rule's formula for every unit of its levels, one level at a time: a đảng bộ cơ sở counts the
+        chi bộ and members under its đảng bộ bộ phận too (evaluated together, those would belong only to the
+        nearest of the rule's levels)."""
         out = np.full(n, np.nan)
-        where = slot[rows.index]
-        out[where[where >= 0]] = np.asarray(evaluator.value(node, rows), dtype=np.float64)[where >= 0]
+        for level in rule.levels:  # a handful of levels, each evaluated over whole arrays
+            rows = active_unit_rows(data, (level,))
+            where = slot[rows.index]
+            out[where[where >= 0]] = np.asarray(evaluator.value(node, rows), dtype=np.float64)[where >= 0]
         return out
 
     bases = []

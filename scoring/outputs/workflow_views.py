@@ -230,6 +230,8 @@ def rating_verdict(rating: Mapping[str, str]) -> str:
         parts.append(f"Căn cứ: {rating_words(reason).rstrip('.')}.")
     if rules := str(rating.get("quy_dinh") or "").strip():
         parts.append(f"Quy định áp dụng: {rules}.")
+    if unchecked := str(rating.get("chua_kiem_tra") or "").strip():
+        parts.append(f"Chưa kiểm tra được vì thiếu số liệu: {unchecked}.")
     return " ".join(parts)
 
 

@@ -1,6 +1,5 @@
-"""The plans, rating rules, their YAML cases and the sample dataset that ship with the package: found here,
-and only here,
-whether the package runs from a clone or from a plain `pip install`.
+"""The plans, rating rules, scoring frameworks, their YAML cases and the sample dataset that ship with the
+package: found here, and only here, whether the package runs from a clone or from a plain `pip install`.
 
 The repository keeps them in the top-level `criteria/` folder; the package reaches it through the link
 `scoring/plans/shipped`, which a wheel turns into copies of the files."""
@@ -21,6 +20,12 @@ def plans_folder() -> Path:
 def rules_folder() -> Path:
     """The folder of the bundled rating rules files, one per period in force (criteria/quy_dinh)."""
     return plans_folder() / "quy_dinh"
+
+
+def frameworks_folder() -> Path:
+    """The folder of the bundled scoring frameworks (khung điểm QĐ 366, 30 + 70 điểm), one file per kind of
+    person or collective and period (criteria/khung_diem)."""
+    return plans_folder() / "khung_diem"
 
 
 def cases_folder() -> Path:

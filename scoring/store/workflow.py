@@ -385,7 +385,14 @@ def _rating(check: RatingCheck | None, unit: str) -> dict[str, str]:
         "ket_luan": str(row["ket_luan"]),
         "can_cu": str(row["can_cu"]),
         "quy_dinh": check.rules.label,
+        "chua_kiem_tra": _titles(check, str(row["chua_kiem_tra"])),
     }
+
+
+def _titles(check: RatingCheck, ids: str) -> str:
+    """The titles of the rules listed by id («a; b»), as a reader names them."""
+    titles = {r.id: r.title for r in check.rules.rules}
+    return "; ".join(titles.get(i, i) for i in ids.split("; ") if i)
 
 
 # --- summaries without member data -------------------------------------------------------------
