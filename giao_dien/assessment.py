@@ -7,7 +7,7 @@ import streamlit as st
 
 from giao_dien.common import criterion_table
 from scoring.domain.numbers import format_points
-from scoring.engine.rating import rating_label
+from scoring.engine.rating import FINDINGS, rating_label
 from scoring.outputs.display import TWO_LINE_ROW, Screen, count_text, screen
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import criteria_met
@@ -76,6 +76,14 @@ def show_assessment(result: Assessment, year: int, draft: bool) -> None:
     if rating:
         shown = escape_markdown(rating_verdict(rating))
         (st.success if rating["ket_luan"] == "Đúng quy định" else st.warning)(shown)
+    members = result.members
+    if "Kết luận" in members.columns:  # the verdict above is the unit's own: say when its members' are not
+        flagged = members["Kết luận"].astype(str).isin(FINDINGS)
+        if flagged.any():
+            st.warning(
+                f"{count_text(int(flagged.sum()))} đảng viên có xếp loại cần xem lại (cao hơn, thấp hơn mức quy định "
+                "cho phép hoặc cần cấp có thẩm quyền xem xét): xem thẻ «Đảng viên», cột «Kết luận»."
+            )
     criteria_tab, groups_tab, members_tab = st.tabs(["Tiêu chí", "Nhóm thi đua", "Đảng viên"])
     with criteria_tab:
         criterion_table(result.scorecard)

@@ -15,7 +15,7 @@ import streamlit as st
 from giao_dien.access import APPROVED, account, account_box, demo, login_form, store
 from scoring import CriteriaSet, Dataset, ScoreResult, score
 from scoring.domain.numbers import years_text
-from scoring.outputs.display import WRAPPED_ROW, criterion_screen
+from scoring.outputs.display import WRAPPED_ROW, criterion_screen, opening_year
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import cap_tren_choices
 from scoring.plans import bundled
@@ -195,7 +195,8 @@ def sidebar() -> tuple[int, str | None]:
         st.markdown("**Thi đua — chấm điểm theo kế hoạch**")
         _plan_picker(state.criteria)
         year = st.session_state.get("nam_da_chon")
-        year = st.selectbox("Năm", shown, index=shown.index(year) if year in shown else 0, placeholder="Chọn năm")
+        first = shown.index(opening_year(shown, state.criteria))
+        year = st.selectbox("Năm", shown, index=shown.index(year) if year in shown else first, placeholder="Chọn năm")
         top = st.session_state.get("cap_tren_da_chon")
         choices = list(tops)
         top = (

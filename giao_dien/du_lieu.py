@@ -42,10 +42,10 @@ def _import_section(actor: Account, checked: Dataset, label: str) -> None:
         if st.button("Xem trước những gì thay đổi", key="nap_xem_truoc"):
             try:
                 found = imports.preview(store(), actor, checked, years)
-                st.session_state["nap_xem_truoc"] = (label, tuple(years), found)
+                st.session_state["nap_ban_xem_truoc"] = (label, tuple(years), found)
             except StoreError as error:
                 st.error(escape_markdown(error))
-        shown = st.session_state.get("nap_xem_truoc")
+        shown = st.session_state.get("nap_ban_xem_truoc")
         if not shown or shown[0] != label or shown[1] != tuple(years):
             return
         plan = shown[2]
@@ -71,7 +71,7 @@ def _import_section(actor: Account, checked: Dataset, label: str) -> None:
             except StoreError as error:
                 st.error(escape_markdown(error))
                 return
-            st.session_state.pop("nap_xem_truoc", None)
+            st.session_state.pop("nap_ban_xem_truoc", None)
             st.success(f"Đã nạp (lần nhập số {batch.id}): {count_text(len(batch.preview.writes))} báo cáo được ghi.")
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 from giao_dien.common import caption, loaded, sidebar, what_if_pair
 from scoring.domain.numbers import format_points, parse_number
 from scoring.outputs.display import FOUR_LINE_ROW, count_text, rating_words, screen
+from scoring.outputs.rating_views import LEVEL_NAMES
 from scoring.outputs.results import criteria_table
 from scoring.outputs.safe_text import escape_markdown
 from scoring.outputs.views import MAX_POINTS, what_if, with_change
@@ -44,13 +45,21 @@ st.caption(
     "Chỉ tiêu và điểm đổi ở đây chỉ dùng để so sánh; tệp tiêu chí không bị sửa. Tổng điểm của một cấp quy về thang "
     "bằng tổng điểm các tiêu chí của cấp đó: đổi điểm một tiêu chí thì thang cũng đổi theo."
 )
-titles = {c.id: f"{c.id} — {c.title}" for c in state.criteria.criteria}
+groups = state.criteria.groups  # «Chân 1 · Đảng bộ cấp trên cơ sở — <title>»: words, never the criterion's id
+titles = {
+    c.id: f"{groups.get(c.group, c.group).split(':')[0]} · {', '.join(LEVEL_NAMES.get(lv, lv) for lv in c.levels)}"
+    f" — {c.title}"
+    for c in state.criteria.criteria
+}
 chosen = st.selectbox("Tiêu chí", list(titles), format_func=lambda k: titles[k], placeholder="Chọn tiêu chí")
 criterion = next(c for c in state.criteria.criteria if c.id == chosen)
 left, right = st.columns(2)
 written = rating_words(pd.Series([criterion.target.describe()])).iloc[0]  # «≥ Hoàn thành tốt nhiệm vụ»
 target = left.text_input("Chỉ tiêu mới", value=written, key=f"chi_tieu_{chosen}")
-left.caption("Ví dụ «≥ 90%», «> 80%», «15%..20%», «= 0», «≥ HTTNV», «giảm 2%/năm»; một tỷ lệ từ 0% đến 100%.")
+left.caption(
+    "Ví dụ «≥ 90%», «> 80%», «15%..20%», «= 0», «≥ HTTNV» (hoàn thành tốt nhiệm vụ trở lên), «giảm 2%/năm»; "
+    "một tỷ lệ từ 0% đến 100%."
+)
 typed_points = right.text_input("Điểm mới", value=format_points(criterion.points), key=f"diem_{chosen}")
 right.caption(f"Một số từ 0 đến {format_points(MAX_POINTS)}, dấu phẩy thập phân: «8,5».")
 points = parse_number(typed_points)

@@ -5,6 +5,7 @@ in force, the plan's own name — and the what-if refusing targets no value can 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ from scoring.outputs.display import (
     criterion_screen,
     named,
     names_of,
+    opening_year,
     plan_name,
     rating_words,
     scorecard_links,
@@ -269,3 +271,18 @@ def test_rating_views_show_labels_and_the_export_keeps_codes(sample: Dataset) ->
     listed = screen(shortlist_view(rows)).frame
     assert listed["Xếp loại"].tolist() == ["Hoàn thành xuất sắc nhiệm vụ"]
     assert listed["Tổng điểm"].tolist() == ["86,5"]
+
+
+@pytest.mark.parametrize(
+    ("years", "in_force", "opens"),
+    [
+        ([2021, 2022, 2023, 2024, 2025, 2026], (2021, 2025), 2025),  # 2026 just begun, outside the plan
+        ([2021, 2022, 2025], (2021, None), 2025),
+        ([2026, 2027], (2021, 2025), 2027),  # no year of the plan: the latest
+    ],
+)
+def test_pages_open_on_the_latest_year_of_the_plan(
+    years: list[int], in_force: tuple[int, int | None], opens: int
+) -> None:
+    plan = dataclasses.replace(CRITERIA, from_year=in_force[0], to_year=in_force[1])
+    assert opening_year(years[::-1], plan) == opens

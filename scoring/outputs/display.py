@@ -11,7 +11,7 @@ form `st.column_config` builds), so the library needs no Streamlit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -278,3 +278,10 @@ def plan_name(criteria: CriteriaSet) -> str:
 def count_text(count: int) -> str:
     """A count as a sentence writes it: «1.101»."""
     return format_number(float(count), 0)
+
+
+def opening_year(years: Sequence[int], criteria: CriteriaSet) -> int:
+    """The year a scoring page opens on: the latest year with data in which the chosen plan is in force
+    (a year just begun, with a report or two approved, is not what a reader opens on), else the latest."""
+    in_force = [y for y in years if criteria.in_force(int(y))]
+    return max(in_force) if in_force else max(years)

@@ -79,7 +79,7 @@ def reach(store: Store, actor: Account | None, demo: bool = False, tree: pd.Data
     tree = store.tree() if tree is None else tree
     every = frozenset(tree["ma_to_chuc"].astype(str))
     if actor is None:
-        return Reach(every, every, every, "bản trình diễn (dữ liệu mẫu)") if demo else None
+        return Reach(every, every, every, "bản trình diễn trên dữ liệu mẫu") if demo else None
     me = store.current_account(actor)
     if me.vai_tro in FULL_ROLES:
         return Reach(every, every, every, "toàn Đảng bộ")
