@@ -21,10 +21,20 @@ from pydantic_core import PydanticCustomError
 from scoring.domain.codes import CHI_BO_LEVELS
 from scoring.domain.numbers import format_points, years_text
 from scoring.plans.model import MAX_POINTS, Id, InForceModel, SourceModel, Strict, Text
-from scoring.plans.yaml_source import CriteriaError, Problem, YamlReader, check_file, read_yaml, validate_model
+from scoring.plans.yaml_source import CriteriaError, FolderKind, Problem, YamlReader, check_file, validate_model
 
 KIND = "khung_diem"
 WHAT = "tệp khung điểm"
+#: the frameworks folder: what a file of it that is not a framework seems to be, by a key it has
+FOLDER = FolderKind(
+    KIND,
+    WHAT,
+    "khung điểm",
+    "tệp khung điểm",
+    "một khung điểm",
+    "không phải khung điểm",
+    {"criteria": "đây là tệp tiêu chí", "rules": "đây là tệp quy định xếp loại", "tinh_huong": "đây là tệp tình huống"},
+)
 
 #: The two groups of every QĐ 366 framework and their points (30 + 70 = 100): fixed by the Quy định, not
 #: by the committee that writes the file.
@@ -214,8 +224,7 @@ def check_framework(path: str | Path) -> tuple[Framework | None, list[Problem]]:
 
 def is_framework_file(path: str | Path) -> bool:
     """Whether a YAML file declares itself a framework (`kind: khung_diem`); False when it cannot be read."""
-    data, _, _ = read_yaml(path, WHAT)
-    return isinstance(data, dict) and data.get("kind") == KIND
+    return FOLDER.declared_by(path)
 
 
 def frameworks_for_year(year: int, folder: str | Path) -> dict[str, Framework]:
@@ -244,24 +253,9 @@ def frameworks_for_year(year: int, folder: str | Path) -> dict[str, Framework]:
     return {code: several[0] for code, several in chosen.items()}
 
 
-#: What a YAML file of a frameworks folder seems to be when it is not a framework, by a key it has.
-_OTHER_FILES = {"criteria": "tệp tiêu chí", "rules": "tệp quy định xếp loại", "tinh_huong": "tệp tình huống"}
-
-
 def _check_in_folder(file: Path) -> tuple[Framework | None, list[Problem]]:
     """A file of a frameworks folder: a framework checked, or one problem saying what else it is."""
-    data, reader, problems = read_yaml(file, WHAT)
-    if reader is None:
-        return None, problems
-    if data.get("kind") != KIND:
-        seems = next((f"đây là {what}" for key, what in _OTHER_FILES.items() if key in data), "không phải khung điểm")
-        message = (
-            f"{seems}: thư mục khung điểm chỉ chứa tệp khung điểm, mở đầu bằng «kind: {KIND}» "
-            "(chuyển tệp này ra chỗ khác, hoặc thêm dòng kind nếu đây là một khung điểm)"
-        )
-        return None, [Problem(str(file), reader.line(("kind",)) or 1, "kind" if "kind" in data else "", message)]
-    framework = _compile(data, reader)
-    return (framework if not reader.problems else None), reader.problems
+    return FOLDER.check_in_folder(file, _compile)
 
 
 def _compile(data: dict[str, Any], reader: YamlReader) -> Framework | None:

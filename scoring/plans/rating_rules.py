@@ -22,16 +22,26 @@ from scoring.plans.model import Id, InForceModel, Points, SourceModel, Strict, T
 from scoring.plans.targets import parse_share
 from scoring.plans.yaml_source import (
     CriteriaError,
+    FolderKind,
     Problem,
     YamlReader,
     check_file,
     levels_of,
-    read_yaml,
     validate_model,
 )
 
 KIND = "quy_dinh_xep_loai"
 WHAT = "tệp quy định xếp loại"
+#: the rules folder: what a file of it that is not a rules file seems to be, by a key it has
+FOLDER = FolderKind(
+    KIND,
+    WHAT,
+    "quy định xếp loại",
+    "tệp quy định",
+    "một quy định",
+    "không phải tệp quy định",
+    {"criteria": "đây là tệp tiêu chí", "tinh_huong": "đây là tệp tình huống"},
+)
 EFFECTS = ("rating", "at_most", "at_least")
 EFFECT_WORDS = {"rating": "xếp loại", "at_most": "cao nhất", "at_least": "thấp nhất"}
 READINGS = ("htt", "htt_htxs")
@@ -191,8 +201,7 @@ def load_rules(path: str | Path) -> RuleSet:
 def is_rules_file(path: str | Path) -> bool:
     """Whether a YAML file declares itself a rating rules file (`kind: quy_dinh_xep_loai`); read within the
     same bounds as any plan file, and False when it cannot be read."""
-    data, _, _ = read_yaml(path, WHAT)
-    return isinstance(data, dict) and data.get("kind") == KIND
+    return FOLDER.declared_by(path)
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Problem]]:
@@ -229,22 +238,7 @@ def rules_for_year(year: int, folder: str | Path) -> RuleSet:
 
 def _check_in_folder(file: Path) -> tuple[RuleSet | None, list[Problem]]:
     """A file of a rules folder: a rules file checked, or one problem saying what else it is."""
-    data, reader, problems = read_yaml(file, WHAT)
-    if reader is None:
-        return None, problems
-    if data.get("kind") != KIND:
-        seems = next((what for key, what in _OTHER_FILES.items() if key in data), "không phải tệp quy định")
-        message = (
-            f"{seems}: thư mục quy định xếp loại chỉ chứa tệp quy định, mở đầu bằng «kind: {KIND}» "
-            "(chuyển tệp này ra chỗ khác, hoặc thêm dòng kind nếu đây là một quy định)"
-        )
-        return None, [Problem(str(file), reader.line(("kind",)) or 1, "kind" if "kind" in data else "", message)]
-    rules = _compile(data, reader)
-    return (rules if not reader.problems else None), reader.problems
-
-
-#: What a YAML file of a rules folder seems to be when it is not a rules file, by a key it has.
-_OTHER_FILES = {"criteria": "đây là tệp tiêu chí", "tinh_huong": "đây là tệp tình huống"}
+    return FOLDER.check_in_folder(file, _compile)
 
 
 def _compile(data: dict[str, Any], reader: YamlReader) -> RuleSet | None:

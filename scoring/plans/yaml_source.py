@@ -378,3 +378,39 @@ def _model_in(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+@dataclass(frozen=True)
+class FolderKind:
+    """A kind of YAML file kept in a folder of its own (rules, frameworks): how it declares itself and how a
+    file of the folder that is something else is reported."""
+
+    kind: str  # the `kind:` the file starts with
+    what: str  # the file as messages name it
+    folder: str  # «quy định xếp loại»: «thư mục … chỉ chứa …»
+    files: str  # «tệp quy định»
+    one: str  # «một quy định»: «… nếu đây là …»
+    other: str  # «không phải tệp quy định»
+    others: dict[str, str]  # a key another kind of file has → what that file seems to be
+
+    def declared_by(self, path: str | Path) -> bool:
+        """Whether a YAML file declares itself of this kind; False when it cannot be read."""
+        data, _, _ = read_yaml(path, self.what)
+        return isinstance(data, dict) and data.get("kind") == self.kind
+
+    def check_in_folder(
+        self, file: Path, compile_: Callable[[dict[str, Any], YamlReader], Compiled | None]
+    ) -> tuple[Compiled | None, list[Problem]]:
+        """A file of the folder: checked as this kind, or one problem saying what else it seems to be."""
+        data, reader, problems = read_yaml(file, self.what)
+        if reader is None:
+            return None, problems
+        if data.get("kind") != self.kind:
+            seems = next((what for key, what in self.others.items() if key in data), self.other)
+            message = (
+                f"{seems}: thư mục {self.folder} chỉ chứa {self.files}, mở đầu bằng «kind: {self.kind}» "
+                f"(chuyển tệp này ra chỗ khác, hoặc thêm dòng kind nếu đây là {self.one})"
+            )
+            return None, [Problem(str(file), reader.line(("kind",)) or 1, "kind" if "kind" in data else "", message)]
+        compiled = compile_(data, reader)
+        return (compiled if not reader.problems else None), reader.problems
